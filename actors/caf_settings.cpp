@@ -1,0 +1,116 @@
+// CAF's own parsers ignore unknown keys and wrongly typed values, so cohort keeps the list of keys it
+// passes on, converts each value itself, and reads them back once the system runs.
+#include "actors/caf_settings.hpp"
+
+#include "cohort/runtime.hpp"
+#include "cohort/units.hpp"
+
+#include <caf/actor_system_config.hpp>
+#include <caf/atom.hpp>
+#include <caf/settings.hpp>
+#include <caf/timespan.hpp>
+
+#include <stdexcept>
+
+namespace cohort {
+
+namespace {
+
+enum class kind { count, policy, duration };
+
+kind kind_of(const std::string& key) {
+  if (key == "scheduler.max-threads" || key == "scheduler.max-throughput") {
+    return kind::count;
+  }
+  if (key == "scheduler.policy") {
+    return kind::policy;
+  }
+  if (key == "middleman.heartbeat-interval" || key == "middleman.connection-timeout") {
+    return kind::duration;
+  }
+  throw std::invalid_argument("unknown CAF setting '" + key + "'");
+}
+
+[[noreturn]] void bad(const std::string& key, const std::string& value, const std::string& why) {
+  throw std::invalid_argument("bad value '" + value + "' for " + key + ": " + why);
+}
+
+std::size_t count_of(const std::string& key, const std::string& value) {
+  try {
+    auto n = parse_u64(value);
+    if (n == 0) {
+      bad(key, value, "must be at least 1");
+    }
+    return static_cast<std::size_t>(n);
+  } catch (const std::invalid_argument&) {
+    bad(key, value, "expected a positive integer");
+  }
+}
+
+caf::timespan duration_of(const std::string& key, const std::string& value) {
+  try {
+    auto d = parse_duration(value);
+    return caf::timespan{d ? d->count() : 0};
+  } catch (const std::invalid_argument&) {
+    bad(key, value, "expected a duration such as 500ms or off");
+  }
+}
+
+} // namespace
+
+void check_caf_setting(const std::string& key, const std::string& value) {
+  switch (kind_of(key)) {
+    case kind::count:
+      count_of(key, value);
+      break;
+    case kind::policy:
+      if (value != "stealing" && value != "sharing") {
+        bad(key, value, "expected stealing or sharing");
+      }
+      break;
+    case kind::duration:
+      duration_of(key, value);
+      break;
+  }
+}
+
+void apply_caf_settings(caf::actor_system_config& cfg,
+                        const std::map<std::string, std::string>& settings) {
+  for (const auto& [key, value] : settings) {
+    switch (kind_of(key)) {
+      case kind::count:
+        cfg.set(key, count_of(key, value));
+        break;
+      case kind::policy:
+        check_caf_setting(key, value);
+        cfg.set(key, caf::atom_from_string(value));
+        break;
+      case kind::duration:
+        cfg.set(key, duration_of(key, value));
+        break;
+    }
+  }
+}
+
+void verify_caf_settings(const caf::actor_system_config& cfg,
+                         const std::map<std::string, std::string>& settings) {
+  for (const auto& [key, value] : settings) {
+    bool held = false;
+    switch (kind_of(key)) {
+      case kind::count:
+        held = caf::get_or(cfg, key, std::size_t{0}) == count_of(key, value);
+        break;
+      case kind::policy:
+        held = caf::get_or(cfg, key, caf::atom("")) == caf::atom_from_string(value);
+        break;
+      case kind::duration:
+        held = caf::get_or(cfg, key, caf::timespan{-1}) == duration_of(key, value);
+        break;
+    }
+    if (!held) {
+      throw std::invalid_argument("CAF did not take " + key + " = " + value);
+    }
+  }
+}
+
+} // namespace cohort

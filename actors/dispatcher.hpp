@@ -1,0 +1,54 @@
+// The dispatcher: the worker table with each worker's credit, and the choice of worker for the next batch.
+#pragma once
+
+#include "actors/ledger.hpp"
+#include "cohort/job.hpp"
+#include "cohort/runtime.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cohort {
+
+/// A joined worker actor as the master sees it.
+struct worker_entry {
+  std::string id;
+  std::string host;
+  std::vector<std::string> tags;
+  std::uint32_t slots = 1;
+  std::uint32_t concurrency = 10000;
+  std::uint32_t cpu_used = 0;
+  std::uint32_t latency_used = 0;
+  bool alive = true;
+};
+
+/// Credit is counted per worker actor and per bound: CPU tasks against `slots`, latency-bound tasks against
+/// `concurrency`. The master never sends more than the free credit, so a worker's mailbox holds at most its
+/// credit and a fast worker, draining sooner, is offered more.
+class dispatcher {
+public:
+  worker_ref add(worker_entry w);
+  void remove(worker_ref w);
+  const worker_entry& at(worker_ref w) const { return workers_[w]; }
+  std::size_t size() const { return workers_.size(); }
+  std::size_t alive_count() const;
+  bool has_tags(worker_ref w, const std::vector<std::string>& required) const;
+
+  std::uint32_t free_credit(worker_ref w, task_bound b) const;
+  void charge(worker_ref w, task_bound b, std::uint32_t n);
+  void release(worker_ref w, task_bound b, std::uint32_t n);
+
+  /// Picks among alive workers with room(w) > 0. least-loaded: the most room (ties rotate);
+  /// round-robin: the next one after the last pick. room(w) already folds in credit, tags and job caps.
+  std::optional<worker_ref> pick(dispatch_policy policy,
+                                 const std::function<std::uint32_t(worker_ref)>& room);
+
+private:
+  std::vector<worker_entry> workers_;
+  worker_ref cursor_ = 0;
+};
+
+} // namespace cohort

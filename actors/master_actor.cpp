@@ -1,0 +1,132 @@
+// A thin shell over master_core: routes requests, answers and down messages to it and sends what it decides.
+#include "actors/master_actor.hpp"
+
+#include "actors/messages.hpp"
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <unordered_map>
+
+namespace cohort {
+
+namespace {
+
+// No batch answer is awaited forever; monitors (and heartbeats between nodes) find lost workers much
+// sooner, so this only bounds a request to a worker that is alive but never answers.
+constexpr auto batch_timeout = std::chrono::seconds(24 * 3600);
+constexpr auto tick_interval = std::chrono::milliseconds(100);
+constexpr auto progress_interval = std::chrono::seconds(1);
+
+struct master_state {
+  std::unique_ptr<master_core> core;
+  std::shared_ptr<const registry> kinds;
+  bool progress = false;
+  master_core::clock::time_point last_progress;
+  std::vector<caf::actor> handles;
+  std::unordered_map<caf::actor_addr, worker_ref> by_addr;
+  std::unordered_map<std::uint64_t, caf::response_promise> promises;
+};
+
+using master_actor = caf::stateful_actor<master_state>;
+
+void flush(master_actor* self) {
+  auto& st = self->state;
+  auto now = master_core::clock::now();
+  for (auto& b : st.core->dispatch(now)) {
+    auto id = b.id;
+    self->request(st.handles[b.worker], batch_timeout, run_atom::value, st.core->desc(b.job),
+                  std::move(b.tasks))
+        .then(
+            [self, id](std::vector<task_result>& results) {
+              self->state.core->on_results(id, std::move(results), master_core::clock::now());
+              flush(self);
+            },
+            [self, id](caf::error& err) {
+              spdlog::debug("batch {} got no answer: {}", id, caf::to_string(err));
+              self->state.core->on_batch_error(id, master_core::clock::now());
+              flush(self);
+            });
+  }
+  for (const auto& c : st.core->take_cancels()) {
+    self->send(st.handles[c.worker], cancel_atom::value, c.job);
+  }
+  for (auto& e : st.core->take_ended()) {
+    auto i = st.promises.find(e.job);
+    if (i != st.promises.end()) {
+      i->second.deliver(static_cast<std::int32_t>(e.outcome.status), std::move(e.outcome.json));
+      st.promises.erase(i);
+    }
+  }
+}
+
+worker_ref add_worker(master_actor* self, caf::actor handle, worker_entry entry) {
+  auto& st = self->state;
+  spdlog::info("worker joined: id={} host={}", entry.id, entry.host);
+  auto ref = st.core->add_worker(std::move(entry));
+  self->monitor(handle);
+  st.by_addr.emplace(handle.address(), ref);
+  st.handles.push_back(std::move(handle));
+  return ref;
+}
+
+caf::behavior master_behavior(master_actor* self, master_options opts) {
+  auto& st = self->state;
+  st.core = std::make_unique<master_core>(opts.settings);
+  st.kinds = opts.kinds;
+  st.progress = opts.progress;
+  st.last_progress = master_core::clock::now();
+  for (auto& [handle, entry] : opts.local_workers) {
+    add_worker(self, handle, entry);
+  }
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& st = self->state;
+    auto i = st.by_addr.find(dm.source);
+    if (i == st.by_addr.end()) {
+      return;
+    }
+    const auto& w = st.core->workers().at(i->second);
+    spdlog::info("worker left: id={} host={} reason={}", w.id, w.host, caf::to_string(dm.reason));
+    st.core->remove_worker(i->second);
+    st.by_addr.erase(i);
+    flush(self);
+  });
+  self->send(self, tick_atom::value);
+  return {
+      [self](submit_atom, job_request& req) {
+        auto& st = self->state;
+        auto rp = self->make_response_promise();
+        const auto* kind = st.kinds->find(req.kind);
+        if (kind == nullptr) {
+          rp.deliver(caf::make_error(caf::sec::unexpected_message, "unknown job kind " + req.kind));
+          return rp;
+        }
+        auto id = st.core->submit(std::move(req), *kind, master_core::clock::now());
+        st.promises.emplace(id, rp);
+        flush(self);
+        return rp;
+      },
+      [self](tick_atom) {
+        auto& st = self->state;
+        auto now = master_core::clock::now();
+        st.core->tick(now);
+        if (st.progress && now - st.last_progress >= progress_interval) {
+          st.last_progress = now;
+          for (const auto& line : st.core->progress_lines(now)) {
+            std::fprintf(stderr, "%s\n", line.c_str());
+          }
+        }
+        flush(self);
+        self->delayed_send(self, tick_interval, tick_atom::value);
+      },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_master(caf::actor_system& sys, master_options opts) {
+  return sys.spawn(master_behavior, std::move(opts));
+}
+
+} // namespace cohort

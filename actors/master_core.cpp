@@ -1,0 +1,468 @@
+// The master's decisions; the actor in master_actor.cpp only carries them out.
+#include "actors/master_core.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+namespace cohort {
+
+struct master_core::job_state {
+  struct per_worker {
+    std::uint64_t tasks = 0;
+    std::uint64_t attempts = 0;
+    std::uint32_t in_flight = 0;
+  };
+
+  std::uint64_t id = 0;
+  job_request req;
+  task_bound bound = task_bound::cpu;
+  job_desc desc;
+  std::unique_ptr<job_plan> plan;
+  std::unique_ptr<reducer> red;
+  std::unique_ptr<ledger> led;
+  clock::time_point submitted;
+  std::optional<clock::time_point> waiting_since;
+  double split_s = 0;
+  double merge_s = 0;
+  std::vector<worker_ref> designated;
+  std::map<worker_ref, per_worker> by_worker;
+};
+
+namespace {
+
+double seconds(std::chrono::nanoseconds d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+double rounded(double x) {
+  return std::round(x * 1e6) / 1e6;
+}
+
+const char* status_name(job_status s) {
+  switch (s) {
+    case job_status::ok:
+      return "ok";
+    case job_status::failed:
+      return "failed";
+    case job_status::cancelled:
+      return "cancelled";
+  }
+  return "failed";
+}
+
+} // namespace
+
+master_core::master_core(master_settings s) : settings_(s) {}
+
+master_core::~master_core() = default;
+
+worker_ref master_core::add_worker(worker_entry w) {
+  return dispatcher_.add(std::move(w));
+}
+
+void master_core::remove_worker(worker_ref w) {
+  dispatcher_.remove(w);
+  for (auto i = batches_.begin(); i != batches_.end();) {
+    if (i->second.worker != w) {
+      ++i;
+      continue;
+    }
+    if (auto j = jobs_.find(i->second.job); j != jobs_.end()) {
+      for (auto& t : i->second.tasks) {
+        j->second->led->give_back(t.index, t.attempt, w);
+      }
+      j->second->by_worker[w].in_flight = 0;
+    }
+    i = batches_.erase(i);
+  }
+}
+
+std::uint64_t master_core::submit(job_request req, const job_kind& kind, clock::time_point now) {
+  auto id = next_job_++;
+  auto j = std::make_unique<job_state>();
+  auto& job = *j;
+  job.id = id;
+  job.bound = kind.bound(req.args);
+  job.desc.job = id;
+  job.desc.kind = std::string(kind.name());
+  job.desc.args.insert(req.args.all().begin(), req.args.all().end());
+  job.req = std::move(req);
+  job.submitted = now;
+  jobs_.emplace(id, std::move(j));
+  try {
+    job.plan = kind.split(job.req.args);
+  } catch (const std::exception& e) {
+    job.led = std::make_unique<ledger>(0, 1, 1);
+    end_job(job, job_status::failed, "task", e.what(), now);
+    return id;
+  }
+  job.split_s = seconds(clock::now() - now);
+  job.red = job.plan->make_reducer();
+  std::uint32_t stripes = 1;
+  if (settings_.policy == dispatch_policy::designated) {
+    for (worker_ref w = 0; w < dispatcher_.size(); ++w) {
+      if (dispatcher_.at(w).alive && dispatcher_.has_tags(w, job.req.require)) {
+        job.designated.push_back(w);
+      }
+    }
+    stripes = std::max<std::uint32_t>(1, static_cast<std::uint32_t>(job.designated.size()));
+  }
+  job.led = std::make_unique<ledger>(job.plan->task_count(), stripes, job.req.max_attempts);
+  if (job.led->complete()) {
+    end_job(job, job_status::ok, {}, {}, now);
+  }
+  return id;
+}
+
+const job_desc& master_core::desc(std::uint64_t job) const {
+  return jobs_.at(job)->desc;
+}
+
+bool master_core::has_eligible_worker(const job_state& j) const {
+  for (worker_ref w = 0; w < dispatcher_.size(); ++w) {
+    if (dispatcher_.at(w).alive && dispatcher_.has_tags(w, j.req.require)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::uint32_t master_core::room(const job_state& j, worker_ref w) const {
+  if (!dispatcher_.at(w).alive || !dispatcher_.has_tags(w, j.req.require)) {
+    return 0;
+  }
+  std::uint64_t r = dispatcher_.free_credit(w, j.bound);
+  if (j.req.concurrency) {
+    auto i = j.by_worker.find(w);
+    std::uint32_t used = i == j.by_worker.end() ? 0 : i->second.in_flight;
+    r = std::min<std::uint64_t>(r, *j.req.concurrency > used ? *j.req.concurrency - used : 0);
+  }
+  r = std::min<std::uint64_t>({r, settings_.batch, j.led->pending()});
+  return static_cast<std::uint32_t>(r);
+}
+
+std::optional<worker_ref> master_core::designated_owner(const job_state& j,
+                                                        std::uint32_t stripe) const {
+  auto eligible = [&](worker_ref w) {
+    return dispatcher_.at(w).alive && dispatcher_.has_tags(w, j.req.require);
+  };
+  if (stripe < j.designated.size() && eligible(j.designated[stripe])) {
+    return j.designated[stripe];
+  }
+  // The owner is gone (or none was fixed): its share is spread over the survivors.
+  std::vector<worker_ref> alive;
+  for (worker_ref w = 0; w < dispatcher_.size(); ++w) {
+    if (eligible(w)) {
+      alive.push_back(w);
+    }
+  }
+  if (alive.empty()) {
+    return std::nullopt;
+  }
+  return alive[stripe % alive.size()];
+}
+
+std::optional<outgoing_batch> master_core::next_batch(job_state& j, clock::time_point now) {
+  bool designated = settings_.policy == dispatch_policy::designated;
+  auto owns_pending = [&](worker_ref w) {
+    for (std::uint32_t s = 0; s < j.led->stripes(); ++s) {
+      if (j.led->stripe_has_pending(s) && designated_owner(j, s) == w) {
+        return true;
+      }
+    }
+    return false;
+  };
+  std::vector<worker_ref> tried;
+  std::size_t eligible = 0;
+  for (worker_ref w = 0; w < dispatcher_.size(); ++w) {
+    eligible += dispatcher_.at(w).alive && dispatcher_.has_tags(w, j.req.require) ? 1 : 0;
+  }
+  while (true) {
+    auto w = dispatcher_.pick(designated ? dispatch_policy::round_robin : settings_.policy,
+                              [&](worker_ref c) -> std::uint32_t {
+                                if (std::find(tried.begin(), tried.end(), c) != tried.end()) {
+                                  return 0;
+                                }
+                                if (designated && !owns_pending(c)) {
+                                  return 0;
+                                }
+                                return room(j, c);
+                              });
+    if (!w) {
+      return std::nullopt;
+    }
+    auto n = room(j, *w);
+    std::vector<dispatched_task> taken;
+    if (designated) {
+      for (std::uint32_t s = 0; s < j.led->stripes() && taken.size() < n; ++s) {
+        if (designated_owner(j, s) == *w) {
+          auto more = j.led->take(s, n - taken.size(), *w, false, now);
+          taken.insert(taken.end(), more.begin(), more.end());
+        }
+      }
+    } else {
+      taken = j.led->take(0, n, *w, eligible > 1, now);
+    }
+    if (taken.empty()) {
+      tried.push_back(*w);
+      continue;
+    }
+    auto count = static_cast<std::uint32_t>(taken.size());
+    dispatcher_.charge(*w, j.bound, count);
+    auto& pw = j.by_worker[*w];
+    pw.in_flight += count;
+    pw.attempts += count;
+    outgoing_batch out{next_batch_++, *w, j.id, {}};
+    out.tasks.reserve(taken.size());
+    for (const auto& t : taken) {
+      auto spec = j.plan->make_task(t.index);
+      spec.index = t.index;
+      spec.attempt = t.attempt;
+      out.tasks.push_back(std::move(spec));
+    }
+    batches_.emplace(out.id, batch_record{*w, j.id, j.bound, std::move(taken)});
+    return out;
+  }
+}
+
+std::vector<outgoing_batch> master_core::dispatch(clock::time_point now) {
+  std::vector<outgoing_batch> out;
+  if (!min_workers_reached_) {
+    if (dispatcher_.alive_count() < settings_.min_workers) {
+      return out;
+    }
+    min_workers_reached_ = true;
+  }
+  bool progressed = true;
+  while (progressed && !jobs_.empty()) {
+    progressed = false;
+    // Round-robin among jobs: start after the job served last, one batch per turn.
+    auto start = jobs_.upper_bound(rr_cursor_);
+    for (std::size_t k = 0; k < jobs_.size(); ++k, ++start) {
+      if (start == jobs_.end()) {
+        start = jobs_.begin();
+      }
+      auto& j = *start->second;
+      if (j.led->pending() == 0) {
+        continue;
+      }
+      if (auto b = next_batch(j, now)) {
+        out.push_back(std::move(*b));
+        rr_cursor_ = j.id;
+        progressed = true;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+void master_core::release(const batch_record& b, std::size_t n) {
+  dispatcher_.release(b.worker, b.bound, static_cast<std::uint32_t>(n));
+  if (auto j = jobs_.find(b.job); j != jobs_.end()) {
+    auto& pw = j->second->by_worker[b.worker];
+    pw.in_flight -= std::min<std::uint32_t>(pw.in_flight, static_cast<std::uint32_t>(n));
+  }
+}
+
+void master_core::on_results(std::uint64_t id, std::vector<task_result>&& results,
+                             clock::time_point now) {
+  auto bi = batches_.find(id);
+  if (bi == batches_.end()) {
+    return;
+  }
+  auto b = std::move(bi->second);
+  batches_.erase(bi);
+  release(b, b.tasks.size());
+  auto ji = jobs_.find(b.job);
+  if (ji == jobs_.end()) {
+    return;
+  }
+  auto& j = *ji->second;
+  auto& pw = j.by_worker[b.worker];
+  for (auto& r : results) {
+    switch (r.outcome) {
+      case task_outcome::ok:
+        if (j.led->accept(r.index, r.attempt, b.worker)) {
+          auto t0 = clock::now();
+          j.red->merge(std::move(r.value));
+          j.merge_s += seconds(clock::now() - t0);
+          ++pw.tasks;
+        }
+        break;
+      case task_outcome::failed: {
+        auto cause = "worker " + dispatcher_.at(b.worker).id + ": " + r.error;
+        auto verdict = j.led->fail(r.index, r.attempt, b.worker, cause);
+        if (verdict == ledger::failure_verdict::exhausted) {
+          auto failures = j.led->failures(r.index);
+          end_job(j, job_status::failed, "task",
+                  "task " + std::to_string(r.index) + " (" + j.plan->describe(r.index) + ") failed " +
+                      std::to_string(failures) + (failures == 1 ? " time" : " times") +
+                      ", last: " + cause,
+                  now);
+          return;
+        }
+        break;
+      }
+      case task_outcome::cancelled:
+        j.led->give_back(r.index, r.attempt, b.worker);
+        break;
+    }
+  }
+  if (results.size() < b.tasks.size()) {
+    // Answers missing from a batch count as not run: whatever is still live goes back to pending.
+    for (const auto& t : b.tasks) {
+      j.led->give_back(t.index, t.attempt, b.worker);
+    }
+  }
+  if (j.led->complete()) {
+    end_job(j, job_status::ok, {}, {}, now);
+  }
+}
+
+void master_core::on_batch_error(std::uint64_t id, clock::time_point) {
+  auto bi = batches_.find(id);
+  if (bi == batches_.end()) {
+    return;
+  }
+  auto b = std::move(bi->second);
+  batches_.erase(bi);
+  release(b, b.tasks.size());
+  if (auto j = jobs_.find(b.job); j != jobs_.end()) {
+    for (const auto& t : b.tasks) {
+      j->second->led->give_back(t.index, t.attempt, b.worker);
+    }
+  }
+}
+
+void master_core::tick(clock::time_point now) {
+  std::vector<job_state*> snapshot;
+  for (auto& [id, j] : jobs_) {
+    snapshot.push_back(j.get());
+  }
+  for (auto* j : snapshot) {
+    auto deadline = j->req.deadline;
+    if (deadline && now - j->submitted >= *deadline) {
+      end_job(*j, job_status::failed, "deadline",
+              "deadline of " + std::to_string(seconds(*deadline)) + "s passed with " +
+                  std::to_string(j->led->merged()) + " of " + std::to_string(j->led->task_count()) +
+                  " tasks done",
+              now);
+      continue;
+    }
+    bool starved = j->led->pending() > 0 && (!min_workers_reached_ || !has_eligible_worker(*j));
+    if (!starved) {
+      j->waiting_since.reset();
+      continue;
+    }
+    if (!j->waiting_since) {
+      j->waiting_since = now;
+    }
+    if (now - *j->waiting_since >= settings_.wait_for_workers) {
+      std::string what;
+      if (!min_workers_reached_) {
+        what = std::to_string(dispatcher_.alive_count()) + " of --min-workers " +
+               std::to_string(settings_.min_workers) + " workers joined";
+      } else if (j->req.require.empty()) {
+        what = "no worker is available";
+      } else {
+        std::string tags;
+        for (const auto& t : j->req.require) {
+          tags += (tags.empty() ? "" : ",") + t;
+        }
+        what = "no worker with tags " + tags + " joined";
+      }
+      end_job(*j, job_status::failed, "no-workers",
+              what + " within " + format_wait(settings_.wait_for_workers), now);
+    }
+  }
+}
+
+std::string master_core::format_wait(std::chrono::nanoseconds d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%gs", seconds(d));
+  return buf;
+}
+
+void master_core::end_job(job_state& j, job_status status, std::string reason, std::string error,
+                          clock::time_point now) {
+  for (const auto& [w, pw] : j.by_worker) {
+    if (pw.in_flight > 0 && dispatcher_.at(w).alive) {
+      cancels_.push_back({w, j.id});
+    }
+  }
+  const auto& c = j.led->counts();
+  double wall = seconds(now - j.submitted);
+  nlohmann::ordered_json out;
+  out["job"] = j.desc.kind;
+  out["status"] = status_name(status);
+  if (status != job_status::ok) {
+    out["reason"] = reason;
+    out["error"] = error;
+    out["result"] = nullptr;
+  } else {
+    out["result"] = j.red->render();
+  }
+  nlohmann::ordered_json stats;
+  stats["tasks"] = j.led->merged();
+  stats["attempts"] = c.attempts;
+  stats["retries"] = c.retries;
+  stats["reassigned"] = c.reassigned;
+  stats["speculative"] = c.speculative;
+  stats["duplicates"] = c.duplicates;
+  stats["split_s"] = rounded(j.split_s);
+  stats["merge_s"] = rounded(j.merge_s);
+  stats["wall_s"] = rounded(wall);
+  stats["tasks_per_s"] = wall > 0 ? std::round(static_cast<double>(j.led->merged()) / wall) : 0.0;
+  stats["peak_in_flight"] = c.peak_in_flight;
+  auto workers = nlohmann::ordered_json::array();
+  for (const auto& [w, pw] : j.by_worker) {
+    const auto& e = dispatcher_.at(w);
+    nlohmann::ordered_json entry;
+    entry["id"] = e.id;
+    entry["host"] = e.host;
+    entry["tasks"] = pw.tasks;
+    entry["attempts"] = pw.attempts;
+    entry["left"] = !e.alive;
+    workers.push_back(std::move(entry));
+  }
+  stats["workers"] = std::move(workers);
+  out["stats"] = std::move(stats);
+  ended_.push_back({j.id, {status, out.dump()}});
+  jobs_.erase(j.id);
+}
+
+std::vector<ended_job> master_core::take_ended() {
+  return std::exchange(ended_, {});
+}
+
+std::vector<cancel_order> master_core::take_cancels() {
+  return std::exchange(cancels_, {});
+}
+
+std::vector<std::string> master_core::progress_lines(clock::time_point now) const {
+  std::vector<std::string> out;
+  for (const auto& [id, j] : jobs_) {
+    auto done = j->led->merged();
+    auto total = j->led->task_count();
+    double elapsed = seconds(now - j->submitted);
+    double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
+    char eta[32];
+    if (rate > 0) {
+      std::snprintf(eta, sizeof eta, "%.1f", static_cast<double>(total - done) / rate);
+    } else {
+      std::snprintf(eta, sizeof eta, "?");
+    }
+    char line[256];
+    std::snprintf(line, sizeof line, "progress job=%llu done=%llu total=%llu inflight=%llu rate=%.0f/s eta=%ss",
+                  static_cast<unsigned long long>(id), static_cast<unsigned long long>(done),
+                  static_cast<unsigned long long>(total),
+                  static_cast<unsigned long long>(j->led->in_flight()), rate, eta);
+    out.emplace_back(line);
+  }
+  return out;
+}
+
+} // namespace cohort

@@ -1,0 +1,110 @@
+// The master's logic without CAF: running jobs, their ledgers and reducers, the dispatcher, and the
+// decisions (what to send where, which job ended how) that the master actor carries out.
+#pragma once
+
+#include "actors/dispatcher.hpp"
+#include "actors/ledger.hpp"
+#include "actors/protocol.hpp"
+#include "cohort/registry.hpp"
+#include "cohort/runtime.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace cohort {
+
+struct master_settings {
+  std::uint32_t min_workers = 1;
+  std::chrono::nanoseconds wait_for_workers = std::chrono::seconds(30);
+  std::uint32_t batch = 1000;
+  dispatch_policy policy = dispatch_policy::least_loaded;
+};
+
+/// A batch the actor must send now.
+struct outgoing_batch {
+  std::uint64_t id;
+  worker_ref worker;
+  std::uint64_t job;
+  std::vector<task_spec> tasks;
+};
+
+/// A job that ended, with its output line.
+struct ended_job {
+  std::uint64_t job;
+  job_outcome outcome;
+};
+
+/// Tell `worker` to drop every task of `job`.
+struct cancel_order {
+  worker_ref worker;
+  std::uint64_t job;
+};
+
+class master_core {
+public:
+  using clock = std::chrono::steady_clock;
+
+  explicit master_core(master_settings s);
+  ~master_core();
+
+  worker_ref add_worker(worker_entry w);
+  /// A worker is gone: its attempts in flight go back to the front of pending.
+  void remove_worker(worker_ref w);
+  const dispatcher& workers() const { return dispatcher_; }
+
+  /// Splits and starts a job. The request must have passed validation; a split that throws ends the job.
+  std::uint64_t submit(job_request req, const job_kind& kind, clock::time_point now);
+  const job_desc& desc(std::uint64_t job) const;
+
+  /// Batches to send now: round-robin among jobs with pending tasks, never past a worker's credit.
+  std::vector<outgoing_batch> dispatch(clock::time_point now);
+  /// The answers to batch `id`.
+  void on_results(std::uint64_t id, std::vector<task_result>&& results, clock::time_point now);
+  /// Batch `id` got no answer (timeout, worker gone): its live attempts go back to pending.
+  void on_batch_error(std::uint64_t id, clock::time_point now);
+  /// Deadlines and the wait for workers.
+  void tick(clock::time_point now);
+
+  std::vector<ended_job> take_ended();
+  std::vector<cancel_order> take_cancels();
+  /// One progress line per running job.
+  std::vector<std::string> progress_lines(clock::time_point now) const;
+  std::size_t running_jobs() const { return jobs_.size(); }
+
+private:
+  struct job_state;
+  struct batch_record {
+    worker_ref worker;
+    std::uint64_t job;
+    task_bound bound;
+    std::vector<dispatched_task> tasks;
+  };
+
+  std::optional<outgoing_batch> next_batch(job_state& j, clock::time_point now);
+  std::uint32_t room(const job_state& j, worker_ref w) const;
+  std::optional<worker_ref> designated_owner(const job_state& j, std::uint32_t stripe) const;
+  bool has_eligible_worker(const job_state& j) const;
+  void release(const batch_record& b, std::size_t n);
+  static std::string format_wait(std::chrono::nanoseconds d);
+  void end_job(job_state& j, job_status status, std::string reason, std::string error,
+               clock::time_point now);
+
+  master_settings settings_;
+  dispatcher dispatcher_;
+  std::map<std::uint64_t, std::unique_ptr<job_state>> jobs_;
+  std::unordered_map<std::uint64_t, batch_record> batches_;
+  std::uint64_t next_job_ = 0;
+  std::uint64_t next_batch_ = 1;
+  std::uint64_t rr_cursor_ = 0;
+  bool min_workers_reached_ = false;
+  std::vector<ended_job> ended_;
+  std::vector<cancel_order> cancels_;
+};
+
+} // namespace cohort

@@ -1,0 +1,174 @@
+// task_runner: coroutine bookkeeping of one worker actor. Everything runs on the actor's thread of control.
+#include "actors/task_runner.hpp"
+
+#include <algorithm>
+#include <exception>
+
+namespace cohort {
+
+struct task_runner::job_entry {
+  std::uint64_t id = 0;
+  const job_kind* kind = nullptr;
+  std::string kind_name;
+  params args;
+};
+
+struct task_runner::slot_context final : task_context {
+  slot_context(executor& e, const params& p, std::uint64_t index, std::uint32_t attempt,
+               std::uint64_t slot_id)
+      : task_context(e, p, index, attempt), slot(slot_id) {}
+  std::uint64_t slot;
+  std::uint64_t generation = 0;
+  std::coroutine_handle<> parked;
+};
+
+struct task_runner::running_task {
+  std::shared_ptr<job_entry> job;
+  std::uint64_t batch = 0;
+  std::chrono::steady_clock::time_point start;
+  std::unique_ptr<slot_context> ctx;
+  task<partial> body;
+  // Set while a finished task is held back to honour the slowdown factor.
+  std::optional<task_result> held;
+};
+
+task_runner::task_runner(std::shared_ptr<const registry> kinds, waker& w, double slowdown)
+    : kinds_(std::move(kinds)), waker_(w), slowdown_(slowdown) {}
+
+task_runner::~task_runner() = default;
+
+std::shared_ptr<task_runner::job_entry> task_runner::job_for(const job_desc& d) {
+  if (auto i = jobs_.find(d.job); i != jobs_.end()) {
+    if (auto alive = i->second.lock()) {
+      return alive;
+    }
+  }
+  if (jobs_.size() > 64) {
+    std::erase_if(jobs_, [](const auto& entry) { return entry.second.expired(); });
+  }
+  auto entry = std::make_shared<job_entry>();
+  entry->id = d.job;
+  entry->kind = kinds_->find(d.kind);
+  entry->kind_name = d.kind;
+  entry->args = params(params::map_type(d.args.begin(), d.args.end()));
+  jobs_[d.job] = entry;
+  return entry;
+}
+
+std::uint64_t task_runner::start_batch(const job_desc& d, std::vector<task_spec> tasks) {
+  auto job = job_for(d);
+  auto batch_id = next_batch_++;
+  auto& b = batches_[batch_id];
+  // One extra count guards the batch: tasks finishing inside this loop must not complete (and erase) it.
+  b.remaining = tasks.size() + 1;
+  b.results.reserve(tasks.size());
+  for (auto& spec : tasks) {
+    if (job->kind == nullptr) {
+      b.results.push_back({spec.index, spec.attempt, task_outcome::failed, {},
+                           "this worker has no job kind '" + job->kind_name + "'"});
+      --b.remaining;
+      continue;
+    }
+    auto slot = next_slot_++;
+    running_task t;
+    t.job = job;
+    t.batch = batch_id;
+    t.start = std::chrono::steady_clock::now();
+    t.ctx = std::make_unique<slot_context>(*this, job->args, spec.index, spec.attempt, slot);
+    t.body = job->kind->run(std::move(spec), *t.ctx);
+    t.body.start();
+    step(slot, t);
+    if (t.body.valid()) {
+      running_.emplace(slot, std::move(t));
+    }
+  }
+  peak_in_flight_ = std::max(peak_in_flight_, running_.size());
+  if (--b.remaining == 0) {
+    finished_.push_back({batch_id, std::move(b.results)});
+    batches_.erase(batch_id);
+  }
+  return batch_id;
+}
+
+void task_runner::resume_after(task_context& ctx, std::coroutine_handle<> h,
+                               std::chrono::nanoseconds delay) {
+  auto& sc = static_cast<slot_context&>(ctx);
+  sc.parked = h;
+  waker_.wake(sc.slot, ++sc.generation, delay);
+}
+
+// Settles a task that just ran: a finished body is answered (or held for the slowdown) and, once
+// answered, its frame is released by resetting t.body; a suspended one is left as it is.
+void task_runner::step(std::uint64_t slot, running_task& t) {
+  if (!t.body.done()) {
+    return;
+  }
+  task_result r{t.ctx->index(), t.ctx->attempt(), task_outcome::ok, {}, {}};
+  try {
+    r.value = t.body.result();
+  } catch (const std::exception& e) {
+    r.outcome = task_outcome::failed;
+    r.error = e.what();
+  } catch (...) {
+    r.outcome = task_outcome::failed;
+    r.error = "unknown exception";
+  }
+  if (slowdown_ > 1.0) {
+    auto ran = std::chrono::steady_clock::now() - t.start;
+    auto extra = std::chrono::duration_cast<std::chrono::nanoseconds>(ran * (slowdown_ - 1.0));
+    t.held = std::move(r);
+    waker_.wake(slot, ++t.ctx->generation, extra);
+    return;
+  }
+  finish(t, std::move(r));
+}
+
+void task_runner::finish(running_task& t, task_result r) {
+  auto i = batches_.find(t.batch);
+  t.body = {};
+  if (i == batches_.end()) {
+    return;
+  }
+  i->second.results.push_back(std::move(r));
+  if (--i->second.remaining == 0) {
+    finished_.push_back({t.batch, std::move(i->second.results)});
+    batches_.erase(i);
+  }
+}
+
+void task_runner::resume(std::uint64_t slot, std::uint64_t generation) {
+  auto i = running_.find(slot);
+  if (i == running_.end() || i->second.ctx->generation != generation) {
+    return;
+  }
+  auto& t = i->second;
+  if (t.held) {
+    auto r = std::move(*t.held);
+    finish(t, std::move(r));
+  } else if (auto h = std::exchange(t.ctx->parked, {})) {
+    h.resume();
+    step(slot, t);
+  }
+  if (!t.body.valid()) {
+    running_.erase(i);
+  }
+}
+
+void task_runner::cancel_job(std::uint64_t job) {
+  for (auto i = running_.begin(); i != running_.end();) {
+    auto& t = i->second;
+    if (t.job->id != job) {
+      ++i;
+      continue;
+    }
+    t.ctx->cancel();
+    finish(t, {t.ctx->index(), t.ctx->attempt(), task_outcome::cancelled, {}, "cancelled"});
+    i = running_.erase(i);
+  }
+}
+
+std::vector<task_runner::finished_batch> task_runner::take_finished() {
+  return std::exchange(finished_, {});
+}
+
+} // namespace cohort

@@ -1,0 +1,74 @@
+// The worker's engine, without CAF: starts task coroutines batch by batch, resumes them when woken,
+// cancels them, and collects each batch's answers once all its tasks are done.
+#pragma once
+
+#include "actors/protocol.hpp"
+#include "cohort/context.hpp"
+#include "cohort/registry.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+namespace cohort {
+
+class task_runner final : public executor {
+public:
+  /// Delivers wake-ups: the worker actor turns them into (delayed) messages to itself.
+  class waker {
+  public:
+    virtual ~waker() = default;
+    virtual void wake(std::uint64_t slot, std::uint64_t generation, std::chrono::nanoseconds delay) = 0;
+  };
+
+  struct finished_batch {
+    std::uint64_t batch;
+    std::vector<task_result> results;
+  };
+
+  /// slowdown F > 1 stretches every task to F times its own duration (a test and benchmark aid).
+  task_runner(std::shared_ptr<const registry> kinds, waker& w, double slowdown);
+  ~task_runner() override;
+
+  /// Starts every task of a batch (those that finish without suspending finish here) and returns its id.
+  std::uint64_t start_batch(const job_desc& job, std::vector<task_spec> tasks);
+  /// A wake-up arrived; stale ones (task gone, or woken since) are ignored.
+  void resume(std::uint64_t slot, std::uint64_t generation);
+  /// Destroys every task of `job` (their frames and locals); they are answered as cancelled.
+  void cancel_job(std::uint64_t job);
+  /// Batches whose every task is answered, ready to be sent back.
+  std::vector<finished_batch> take_finished();
+
+  std::size_t in_flight() const { return running_.size(); }
+  std::size_t peak_in_flight() const { return peak_in_flight_; }
+
+  void resume_after(task_context& ctx, std::coroutine_handle<> h, std::chrono::nanoseconds delay) override;
+
+private:
+  struct job_entry;
+  struct slot_context;
+  struct running_task;
+  struct open_batch {
+    std::vector<task_result> results;
+    std::size_t remaining = 0;
+  };
+
+  std::shared_ptr<job_entry> job_for(const job_desc& d);
+  void step(std::uint64_t slot, running_task& t);
+  void finish(running_task& t, task_result r);
+
+  std::shared_ptr<const registry> kinds_;
+  waker& waker_;
+  double slowdown_;
+  std::uint64_t next_slot_ = 1;
+  std::uint64_t next_batch_ = 1;
+  std::unordered_map<std::uint64_t, std::weak_ptr<job_entry>> jobs_;
+  std::unordered_map<std::uint64_t, running_task> running_;
+  std::unordered_map<std::uint64_t, open_batch> batches_;
+  std::vector<finished_batch> finished_;
+  std::size_t peak_in_flight_ = 0;
+};
+
+} // namespace cohort

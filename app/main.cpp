@@ -1,0 +1,99 @@
+// cohort: parse the command line, then run as master (jobs on local and joined workers) or as worker.
+#include "app/options.hpp"
+#include "cohort/runtime.hpp"
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <unistd.h>
+
+namespace {
+
+constexpr const char* version = "cohort 0.1.0";
+
+void set_up_logging(const std::string& level) {
+  auto logger = spdlog::stderr_logger_mt("cohort");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  logger->set_level(spdlog::level::from_str(level));
+  spdlog::set_default_logger(logger);
+}
+
+int run_master(const cohort::app::app_config& cfg) {
+  auto kinds = cohort::builtin_registry();
+  for (std::size_t i = 0; i < cfg.jobs.size(); ++i) {
+    try {
+      cohort::validate_job(*kinds, cfg.jobs[i]);
+    } catch (const cohort::param_error& e) {
+      if (cfg.jobs.size() == 1) {
+        std::fprintf(stderr, "cohort: %s\n", e.what());
+      } else {
+        std::fprintf(stderr, "cohort: job %zu: %s\n", i + 1, e.what());
+      }
+      return 2;
+    }
+  }
+  std::ofstream file;
+  if (!cfg.output_path.empty()) {
+    file.open(cfg.output_path, std::ios::out | std::ios::trunc);
+    if (!file) {
+      std::fprintf(stderr, "cohort: cannot write --output file '%s'\n", cfg.output_path.c_str());
+      return 2;
+    }
+  }
+  std::ostream& out = cfg.output_path.empty() ? std::cout : file;
+  auto opts = cfg.runtime;
+  opts.progress = opts.progress || isatty(STDERR_FILENO) == 1;
+  cohort::runtime rt(opts, kinds);
+  int code = 0;
+  rt.run(cfg.jobs, [&](const cohort::job_outcome& o) {
+    out << o.json << '\n' << std::flush;
+    if (o.status != cohort::job_status::ok) {
+      code = 1;
+    }
+  });
+  return code;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  cohort::app::app_config cfg;
+  try {
+    cfg = cohort::app::parse_command_line(argc, argv);
+  } catch (const cohort::app::usage_error& e) {
+    std::fprintf(stderr, "cohort: %s\n", e.what());
+    return 2;
+  }
+  switch (cfg.mode) {
+    case cohort::app::app_mode::usage:
+      std::fputs(cohort::app::usage_text().c_str(), stderr);
+      return 2;
+    case cohort::app::app_mode::help:
+      std::fputs(cohort::app::usage_text().c_str(), stdout);
+      return 0;
+    case cohort::app::app_mode::version:
+      std::puts(version);
+      return 0;
+    case cohort::app::app_mode::master:
+    case cohort::app::app_mode::worker:
+      break;
+  }
+  if (cfg.print_config) {
+    std::fputs(cfg.print_config_text.c_str(), stdout);
+    return 0;
+  }
+  set_up_logging(cfg.log_level);
+  try {
+    if (cfg.mode == cohort::app::app_mode::worker) {
+      std::fprintf(stderr, "cohort: worker mode needs the network runtime, which this build lacks\n");
+      return 2;
+    }
+    return run_master(cfg);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cohort: %s\n", e.what());
+    return 2;
+  }
+}

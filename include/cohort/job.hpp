@@ -1,0 +1,76 @@
+// The job-kind interface: how a job is split into lazily made tasks, how a task runs and how partials merge.
+#pragma once
+
+#include "cohort/params.hpp"
+#include "cohort/task.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace cohort {
+
+class task_context;
+
+/// Whether a kind's tasks burn CPU (credit: --slots) or mostly wait (credit: --concurrency).
+enum class task_bound { cpu, latency };
+
+/// What one task carries to its worker. The meaning of lo, hi and data is the kind's own (a number range,
+/// shipped bytes, a path); index and attempt are set by the runtime.
+struct task_spec {
+  std::uint64_t index = 0;
+  std::uint32_t attempt = 0;
+  std::uint64_t lo = 0;
+  std::uint64_t hi = 0;
+  std::string data;
+};
+
+/// What one task produces: a count for counting kinds, encoded bytes for richer ones.
+struct partial {
+  std::uint64_t count = 0;
+  std::string data;
+};
+
+/// Merges the partials of one job (each exactly once, in any order) and renders the job's result.
+class reducer {
+public:
+  virtual ~reducer() = default;
+  virtual void merge(partial&& p) = 0;
+  virtual nlohmann::ordered_json render() const = 0;
+};
+
+/// A job split into tasks, held by the master while the job runs. Tasks are made on demand at dispatch.
+class job_plan {
+public:
+  virtual ~job_plan() = default;
+  virtual std::uint64_t task_count() const = 0;
+  /// Builds task `index` (0 <= index < task_count()); lo, hi and data as the kind's run() expects.
+  virtual task_spec make_task(std::uint64_t index) const = 0;
+  /// The tag a worker must carry to run task `index`; empty for any worker.
+  virtual std::string tag(std::uint64_t) const { return {}; }
+  /// Names task `index` and its parameters for error messages ("from=10 to=20").
+  virtual std::string describe(std::uint64_t index) const;
+  virtual std::unique_ptr<reducer> make_reducer() const = 0;
+};
+
+/// A named recipe for jobs. One instance serves every job of its kind, on the master and on workers, from
+/// any thread: keep it immutable.
+class job_kind {
+public:
+  virtual ~job_kind() = default;
+  virtual std::string_view name() const = 0;
+  virtual task_bound bound(const params& p) const = 0;
+  /// Whether running a task twice is harmless (allows speculation and re-runs after a lost worker).
+  virtual bool idempotent(const params&) const { return true; }
+  /// Checks parameters before anything runs; throws param_error naming the problem.
+  virtual void validate(const params& p) const = 0;
+  /// Splits a validated job on the master; may throw param_error (say, a path that vanished).
+  virtual std::unique_ptr<job_plan> split(const params& p) const = 0;
+  /// Runs one task on a worker. Take everything by value: the body may outlive the caller's frame.
+  virtual task<partial> run(task_spec spec, task_context& ctx) const = 0;
+};
+
+} // namespace cohort
