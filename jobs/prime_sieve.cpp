@@ -115,6 +115,37 @@ void cross_small(std::uint8_t* segment, std::uint32_t bytes, std::uint32_t& inde
   }
 }
 
+// Dispatches to the unrolled loop for the prime's residue, which fixes the masks at compile time.
+void cross_unrolled(std::uint8_t* segment, std::uint32_t end, std::uint32_t& index,
+                    std::uint32_t& wheel_field) {
+  switch ((wheel_field >> 3) & 7) {
+  case 0:
+    cross_small<0>(segment, end, index, wheel_field);
+    break;
+  case 1:
+    cross_small<1>(segment, end, index, wheel_field);
+    break;
+  case 2:
+    cross_small<2>(segment, end, index, wheel_field);
+    break;
+  case 3:
+    cross_small<3>(segment, end, index, wheel_field);
+    break;
+  case 4:
+    cross_small<4>(segment, end, index, wheel_field);
+    break;
+  case 5:
+    cross_small<5>(segment, end, index, wheel_field);
+    break;
+  case 6:
+    cross_small<6>(segment, end, index, wheel_field);
+    break;
+  default:
+    cross_small<7>(segment, end, index, wheel_field);
+    break;
+  }
+}
+
 // Multiples of these are removed by copying precomputed patterns instead of crossing off; the groups
 // keep each pattern's period (the product of its primes, in bytes) small enough to stay cached.
 constexpr std::array<std::uint32_t, 8> presieved{7, 11, 13, 17, 19, 23, 29, 31};
@@ -417,6 +448,9 @@ void prime_sieve::activate_base_primes(std::uint64_t segment_start, std::uint64_
     if (p < small_block_bytes) {
       ++small_active_;
     }
+    if (p < segment_bytes_) {
+      ++medium_active_;
+    }
   }
 }
 
@@ -427,38 +461,18 @@ void prime_sieve::cross_off(std::uint8_t* segment, std::uint32_t bytes) {
     block_end = std::min(bytes, block_end + small_block_bytes);
     for (std::size_t i = 0; i < small_active_; ++i) {
       sieving_prime& sp = active_[i];
-      switch ((sp.wheel >> 3) & 7) {
-      case 0:
-        cross_small<0>(segment, block_end, sp.index, sp.wheel);
-        break;
-      case 1:
-        cross_small<1>(segment, block_end, sp.index, sp.wheel);
-        break;
-      case 2:
-        cross_small<2>(segment, block_end, sp.index, sp.wheel);
-        break;
-      case 3:
-        cross_small<3>(segment, block_end, sp.index, sp.wheel);
-        break;
-      case 4:
-        cross_small<4>(segment, block_end, sp.index, sp.wheel);
-        break;
-      case 5:
-        cross_small<5>(segment, block_end, sp.index, sp.wheel);
-        break;
-      case 6:
-        cross_small<6>(segment, block_end, sp.index, sp.wheel);
-        break;
-      default:
-        cross_small<7>(segment, block_end, sp.index, sp.wheel);
-        break;
-      }
+      cross_unrolled(segment, block_end, sp.index, sp.wheel);
     }
   }
   for (std::size_t i = 0; i < small_active_; ++i) {
     active_[i].index -= bytes;
   }
-  for (std::size_t i = small_active_; i < active_.size(); ++i) {
+  for (std::size_t i = small_active_; i < medium_active_; ++i) {
+    sieving_prime& sp = active_[i];
+    cross_unrolled(segment, bytes, sp.index, sp.wheel);
+    sp.index -= bytes;
+  }
+  for (std::size_t i = medium_active_; i < active_.size(); ++i) {
     sieving_prime& sp = active_[i];
     std::uint32_t index = sp.index;
     if (index < bytes) {

@@ -48,6 +48,7 @@ private:
   std::size_t next_base_ = 0;
   std::vector<sieving_prime> active_;
   std::size_t small_active_ = 0;
+  std::size_t medium_active_ = 0;
   std::vector<std::uint8_t> buffer_;
 };
 

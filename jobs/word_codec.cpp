@@ -60,10 +60,10 @@ std::string encode_counts(const word_table& table) {
   // Natural text averages well under 8 bytes per distinct word and its count.
   out.reserve(table.size() * 8 + 10);
   put_varint(out, table.size());
-  for (const auto& e : table.entries()) {
-    put_bytes(out, table.word(e));
-    put_varint(out, e.count);
-  }
+  table.for_each([&out](std::string_view word, std::uint64_t count) {
+    put_bytes(out, word);
+    put_varint(out, count);
+  });
   return out;
 }
 

@@ -82,13 +82,10 @@ void word_tokenizer::count(const char* first, const char* last) {
     large.resize(length);
     out = large.data();
   }
-  word_hasher h;
   for (std::size_t i = 0; i < length; ++i) {
-    const char c = static_cast<char>(first[i] | 0x20);
-    out[i] = c;
-    h.add(static_cast<unsigned char>(c));
+    out[i] = static_cast<char>(first[i] | 0x20);
   }
-  table_->add(std::string_view(out, length), h.value(), 1);
+  table_->add(std::string_view(out, length), 1);
   ++total_;
 }
 

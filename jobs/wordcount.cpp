@@ -63,17 +63,18 @@ public:
   }
 
   nlohmann::ordered_json render() const override {
-    const auto& entries = table_.entries();
-    std::vector<const word_table::entry*> order;
-    order.reserve(entries.size());
-    for (const auto& e : entries) {
-      order.push_back(&e);
-    }
-    const auto before = [this](const word_table::entry* a, const word_table::entry* b) {
-      if (a->count != b->count) {
-        return a->count > b->count;
+    struct item {
+      std::string_view word;
+      std::uint64_t count;
+    };
+    std::vector<item> order;
+    order.reserve(table_.size());
+    table_.for_each([&order](std::string_view word, std::uint64_t count) { order.push_back(item{word, count}); });
+    const auto before = [](const item& a, const item& b) {
+      if (a.count != b.count) {
+        return a.count > b.count;
       }
-      return table_.word(*a) < table_.word(*b);
+      return a.word < b.word;
     };
     const auto shown = static_cast<std::size_t>(std::min<std::uint64_t>(top_, order.size()));
     const auto shown_end = order.begin() + static_cast<std::ptrdiff_t>(shown);
@@ -84,11 +85,11 @@ public:
     auto& items = counts.get_ref<nlohmann::ordered_json::object_t&>();
     items.reserve(shown);
     for (auto it = order.begin(); it != shown_end; ++it) {
-      items.emplace_back(std::string(table_.word(**it)), (*it)->count);
+      items.emplace_back(std::string(it->word), it->count);
     }
     nlohmann::ordered_json out;
     out["total"] = total_;
-    out["distinct"] = entries.size();
+    out["distinct"] = table_.size();
     out["counts"] = std::move(counts);
     return out;
   }

@@ -1,0 +1,45 @@
+// process: run a real program with a time limit and capture its output; a temporary directory that cleans up.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace cohort::test {
+
+/// How a finished process ended and what it printed.
+struct process_result {
+  int exit_code = -1; ///< the exit status, or -1 when a signal ended the process
+  int signal = 0;     ///< the signal that ended the process, 0 when it exited
+  std::string out;
+  std::string err;
+  std::chrono::duration<double> wall{};
+};
+
+/// Runs argv (looked up in PATH like execvp) with stdin_text on its stdin, until it exits. On timeout
+/// the process group is killed with SIGKILL and std::runtime_error names the command and its output.
+process_result run_process(std::vector<std::string> argv, std::chrono::milliseconds timeout,
+                           std::string stdin_text = {});
+
+/// "argv[0] argv[1] ...", for messages.
+std::string describe(const std::vector<std::string>& argv);
+
+/// A fresh directory under /tmp, removed with everything in it when the object goes.
+class temp_dir {
+public:
+  temp_dir();
+  ~temp_dir();
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+
+  /// path() / name, written with exactly these bytes.
+  std::filesystem::path write(const std::string& name, const std::string& bytes) const;
+
+private:
+  std::filesystem::path path_;
+};
+
+} // namespace cohort::test

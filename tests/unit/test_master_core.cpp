@@ -1,0 +1,316 @@
+// Unit tests of the master's logic (master_core + dispatcher + ledger) in simulated time, no actors.
+#include "actors/master_core.hpp"
+#include "cohort/count_reducer.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <queue>
+#include <set>
+
+using namespace cohort;
+using clock_type = master_core::clock;
+
+namespace {
+
+class plan_of final : public job_plan {
+public:
+  explicit plan_of(std::uint64_t n) : n_(n) {}
+  std::uint64_t task_count() const override { return n_; }
+  task_spec make_task(std::uint64_t) const override { return {}; }
+  std::unique_ptr<reducer> make_reducer() const override {
+    return std::make_unique<count_reducer>("completed");
+  }
+
+private:
+  std::uint64_t n_;
+};
+
+class fake_kind final : public job_kind {
+public:
+  explicit fake_kind(task_bound b) : bound_(b) {}
+  std::string_view name() const override { return "fake"; }
+  task_bound bound(const params&) const override { return bound_; }
+  void validate(const params&) const override {}
+  std::unique_ptr<job_plan> split(const params& p) const override {
+    return std::make_unique<plan_of>(p.get_u64("tasks", 1));
+  }
+  task<partial> run(task_spec, task_context&) const override { co_return partial{}; }
+
+private:
+  task_bound bound_;
+};
+
+job_request job_of(std::uint64_t tasks) {
+  job_request r;
+  r.kind = "fake";
+  r.args.set("tasks", std::to_string(tasks));
+  return r;
+}
+
+worker_entry worker(std::string id, std::uint32_t slots = 1, std::uint32_t concurrency = 100) {
+  worker_entry w;
+  w.id = std::move(id);
+  w.host = "test";
+  w.slots = slots;
+  w.concurrency = concurrency;
+  return w;
+}
+
+std::vector<task_result> answers(const outgoing_batch& b) {
+  std::vector<task_result> out;
+  for (const auto& t : b.tasks) {
+    out.push_back({t.index, t.attempt, task_outcome::ok, partial{1, {}}, {}});
+  }
+  return out;
+}
+
+nlohmann::json ended_json(master_core& m) {
+  auto ended = m.take_ended();
+  REQUIRE(ended.size() == 1);
+  return nlohmann::json::parse(ended[0].outcome.json);
+}
+
+// Runs the master against workers that need `cost[w]` time units per task, one task at a time in
+// order of arrival, and returns the tasks each worker finished. Checks credit at every send.
+std::map<worker_ref, std::uint64_t> simulate(master_core& m, const std::vector<int>& cost,
+                                             std::uint32_t slots) {
+  using event = std::pair<long, std::uint64_t>;
+  std::priority_queue<event, std::vector<event>, std::greater<>> finishing;
+  std::map<std::uint64_t, outgoing_batch> batches;
+  std::map<worker_ref, long> busy_until;
+  std::map<worker_ref, std::uint32_t> held;
+  std::map<worker_ref, std::uint64_t> done;
+  long now = 0;
+  auto t = [&](long units) { return clock_type::time_point(std::chrono::milliseconds(units)); };
+  auto send_all = [&] {
+    for (auto& b : m.dispatch(t(now))) {
+      held[b.worker] += static_cast<std::uint32_t>(b.tasks.size());
+      REQUIRE(held[b.worker] <= slots);
+      long start = std::max(now, busy_until[b.worker]);
+      busy_until[b.worker] = start + cost[b.worker] * static_cast<long>(b.tasks.size());
+      finishing.push({busy_until[b.worker], b.id});
+      batches.emplace(b.id, std::move(b));
+    }
+  };
+  send_all();
+  while (!finishing.empty()) {
+    auto [at, id] = finishing.top();
+    finishing.pop();
+    now = at;
+    auto& b = batches.at(id);
+    held[b.worker] -= static_cast<std::uint32_t>(b.tasks.size());
+    done[b.worker] += b.tasks.size();
+    m.on_results(id, answers(b), t(now));
+    batches.erase(id);
+    send_all();
+  }
+  return done;
+}
+
+} // namespace
+
+TEST_CASE("a worker slowed 4x gets about a fifth of the tasks", "[dispatcher]") {
+  master_core m({});
+  m.add_worker(worker("fast"));
+  m.add_worker(worker("slow"));
+  fake_kind kind(task_bound::cpu);
+  m.submit(job_of(1000), kind, clock_type::time_point{});
+  auto done = simulate(m, {1, 4}, 1);
+  REQUIRE(done[0] + done[1] == 1000);
+  double slow_share = static_cast<double>(done[1]) / 1000.0;
+  REQUIRE(slow_share == Approx(0.2).margin(0.02));
+  auto out = ended_json(m);
+  REQUIRE(out["status"] == "ok");
+  REQUIRE(out["result"]["completed"] == 1000);
+}
+
+TEST_CASE("credit is never exceeded with several slots and batches", "[dispatcher]") {
+  master_settings s;
+  s.batch = 3;
+  master_core m(s);
+  m.add_worker(worker("a", 4));
+  m.add_worker(worker("b", 4));
+  m.add_worker(worker("c", 4));
+  fake_kind kind(task_bound::cpu);
+  m.submit(job_of(500), kind, clock_type::time_point{});
+  auto done = simulate(m, {1, 2, 3}, 4);
+  REQUIRE(done[0] + done[1] + done[2] == 500);
+  REQUIRE(done[0] > done[1]);
+  REQUIRE(done[1] > done[2]);
+  REQUIRE(ended_json(m)["stats"]["tasks"] == 500);
+}
+
+TEST_CASE("round-robin and designated policies finish exactly", "[dispatcher]") {
+  for (auto policy : {dispatch_policy::round_robin, dispatch_policy::designated}) {
+    master_settings s;
+    s.policy = policy;
+    master_core m(s);
+    m.add_worker(worker("a"));
+    m.add_worker(worker("b"));
+    fake_kind kind(task_bound::cpu);
+    m.submit(job_of(101), kind, clock_type::time_point{});
+    auto done = simulate(m, {1, 4}, 1);
+    REQUIRE(done[0] + done[1] == 101);
+    if (policy == dispatch_policy::designated) {
+      REQUIRE(done[0] == 51);
+      REQUIRE(done[1] == 50);
+    }
+    auto out = ended_json(m);
+    REQUIRE(out["stats"]["tasks"] == 101);
+  }
+}
+
+TEST_CASE("jobs with pending tasks take turns", "[dispatcher]") {
+  master_settings s;
+  s.batch = 1;
+  master_core m(s);
+  m.add_worker(worker("a", 1, 4));
+  fake_kind kind(task_bound::latency);
+  auto now = clock_type::time_point{};
+  auto j1 = m.submit(job_of(10), kind, now);
+  auto j2 = m.submit(job_of(10), kind, now);
+  auto sent = m.dispatch(now);
+  REQUIRE(sent.size() == 4);
+  REQUIRE(sent[0].job != sent[1].job);
+  REQUIRE(sent[1].job != sent[2].job);
+  std::set<std::uint64_t> jobs{sent[0].job, sent[1].job};
+  REQUIRE(jobs == std::set<std::uint64_t>{j1, j2});
+}
+
+TEST_CASE("a lost worker's tasks go back to pending and finish elsewhere", "[master]") {
+  master_core m({});
+  auto a = m.add_worker(worker("a", 1, 10));
+  m.add_worker(worker("b", 1, 10));
+  fake_kind kind(task_bound::latency);
+  auto now = clock_type::time_point{};
+  m.submit(job_of(30), kind, now);
+  auto sent = m.dispatch(now);
+  m.remove_worker(a);
+  for (auto& b : sent) {
+    m.on_results(b.id, answers(b), now);
+  }
+  for (int round = 0; round < 10 && m.running_jobs() > 0; ++round) {
+    for (auto& b : m.dispatch(now)) {
+      REQUIRE(b.worker != a);
+      m.on_results(b.id, answers(b), now);
+    }
+  }
+  auto out = ended_json(m);
+  REQUIRE(out["status"] == "ok");
+  REQUIRE(out["result"]["completed"] == 30);
+  auto st = out["stats"];
+  REQUIRE(st["reassigned"].get<int>() >= 1);
+  REQUIRE(st["attempts"] == st["tasks"].get<int>() + st["retries"].get<int>() +
+                                st["reassigned"].get<int>() + st["speculative"].get<int>());
+  bool saw_left = false;
+  for (auto& w : st["workers"]) {
+    saw_left = saw_left || w["left"] == true;
+  }
+  REQUIRE(saw_left);
+}
+
+TEST_CASE("a task failing max-attempts times fails its job naming the task", "[master]") {
+  master_core m({});
+  m.add_worker(worker("a"));
+  m.add_worker(worker("b"));
+  fake_kind kind(task_bound::cpu);
+  auto now = clock_type::time_point{};
+  job_request r = job_of(4);
+  r.max_attempts = 2;
+  m.submit(r, kind, now);
+  for (int round = 0; round < 20 && m.running_jobs() > 0; ++round) {
+    for (auto& b : m.dispatch(now)) {
+      auto res = answers(b);
+      for (auto& x : res) {
+        if (x.index == 2) {
+          x.outcome = task_outcome::failed;
+          x.error = "kaboom";
+        }
+      }
+      m.on_results(b.id, std::move(res), now);
+    }
+  }
+  auto out = ended_json(m);
+  REQUIRE(out["status"] == "failed");
+  REQUIRE(out["reason"] == "task");
+  auto error = out["error"].get<std::string>();
+  REQUIRE(error.find("task 2") != std::string::npos);
+  REQUIRE(error.find("kaboom") != std::string::npos);
+  REQUIRE(out["result"].is_null());
+}
+
+TEST_CASE("a job without eligible workers fails with no-workers after the wait", "[master]") {
+  master_settings s;
+  s.wait_for_workers = std::chrono::seconds(2);
+  master_core m(s);
+  m.add_worker(worker("a"));
+  fake_kind kind(task_bound::cpu);
+  auto now = clock_type::time_point{};
+  job_request r = job_of(3);
+  r.require = {"gpu"};
+  m.submit(r, kind, now);
+  REQUIRE(m.dispatch(now).empty());
+  m.tick(now);
+  m.tick(now + std::chrono::seconds(1));
+  REQUIRE(m.take_ended().empty());
+  m.tick(now + std::chrono::seconds(2));
+  auto out = ended_json(m);
+  REQUIRE(out["reason"] == "no-workers");
+  REQUIRE(out["error"].get<std::string>().find("gpu") != std::string::npos);
+}
+
+TEST_CASE("a deadline fails the job and cancels its tasks in flight", "[master]") {
+  master_core m({});
+  m.add_worker(worker("a"));
+  fake_kind kind(task_bound::cpu);
+  auto now = clock_type::time_point{};
+  job_request r = job_of(3);
+  r.deadline = std::chrono::seconds(5);
+  m.submit(r, kind, now);
+  REQUIRE(m.dispatch(now).size() == 1);
+  m.tick(now + std::chrono::seconds(5));
+  auto cancels = m.take_cancels();
+  REQUIRE(cancels.size() == 1);
+  auto out = ended_json(m);
+  REQUIRE(out["reason"] == "deadline");
+}
+
+TEST_CASE("no dispatch before min-workers have joined", "[master]") {
+  master_settings s;
+  s.min_workers = 2;
+  master_core m(s);
+  m.add_worker(worker("a"));
+  fake_kind kind(task_bound::cpu);
+  auto now = clock_type::time_point{};
+  m.submit(job_of(3), kind, now);
+  REQUIRE(m.dispatch(now).empty());
+  m.add_worker(worker("b"));
+  REQUIRE(m.dispatch(now).size() == 2);
+}
+
+TEST_CASE("a job of zero tasks ends ok at once", "[master]") {
+  master_core m({});
+  fake_kind kind(task_bound::cpu);
+  m.submit(job_of(0), kind, clock_type::time_point{});
+  auto out = ended_json(m);
+  REQUIRE(out["status"] == "ok");
+  REQUIRE(out["result"]["completed"] == 0);
+}
+
+TEST_CASE("a job's concurrency caps its tasks per worker", "[dispatcher]") {
+  master_core m({});
+  m.add_worker(worker("a", 1, 1000));
+  fake_kind kind(task_bound::latency);
+  job_request r = job_of(100);
+  r.concurrency = 7;
+  auto now = clock_type::time_point{};
+  m.submit(r, kind, now);
+  auto sent = m.dispatch(now);
+  std::size_t n = 0;
+  for (auto& b : sent) {
+    n += b.tasks.size();
+  }
+  REQUIRE(n == 7);
+}

@@ -1,0 +1,173 @@
+// Unit tests of the worker's task_runner without actors: wake-ups, batches, failures, cancellation.
+#include "actors/task_runner.hpp"
+#include "cohort/context.hpp"
+#include "cohort/count_reducer.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <stdexcept>
+
+using namespace cohort;
+
+namespace {
+
+int frames_alive = 0;
+
+struct frame_counter {
+  frame_counter() { ++frames_alive; }
+  ~frame_counter() { --frames_alive; }
+};
+
+// lo = ms to sleep (0: no suspension), hi = 1: throw after the sleep.
+class test_kind final : public job_kind {
+public:
+  std::string_view name() const override { return "test"; }
+  task_bound bound(const params&) const override { return task_bound::latency; }
+  void validate(const params&) const override {}
+  std::unique_ptr<job_plan> split(const params&) const override { return nullptr; }
+  task<partial> run(task_spec spec, task_context& ctx) const override {
+    frame_counter c;
+    co_await ctx.sleep(std::chrono::milliseconds(spec.lo));
+    if (spec.hi == 1) {
+      throw std::runtime_error("task " + std::to_string(spec.index) + " failed");
+    }
+    co_return partial{spec.index, {}};
+  }
+};
+
+struct recorded_waker : task_runner::waker {
+  struct wake_up {
+    std::uint64_t slot;
+    std::uint64_t generation;
+    std::chrono::nanoseconds delay;
+  };
+  std::vector<wake_up> wakes;
+  void wake(std::uint64_t slot, std::uint64_t generation, std::chrono::nanoseconds delay) override {
+    wakes.push_back({slot, generation, delay});
+  }
+  void deliver_all(task_runner& r) {
+    auto now = std::exchange(wakes, {});
+    for (auto& w : now) {
+      r.resume(w.slot, w.generation);
+    }
+  }
+};
+
+std::shared_ptr<registry> test_registry() {
+  auto r = std::make_shared<registry>();
+  r->add(std::make_shared<test_kind>());
+  return r;
+}
+
+task_spec spec(std::uint64_t index, std::uint64_t ms, std::uint64_t fail = 0) {
+  task_spec t;
+  t.index = index;
+  t.attempt = 1;
+  t.lo = ms;
+  t.hi = fail;
+  return t;
+}
+
+const job_desc test_job{7, "test", {}};
+
+} // namespace
+
+TEST_CASE("tasks that never suspend answer their batch at once", "[task_runner]") {
+  recorded_waker w;
+  task_runner r(test_registry(), w, 1.0);
+  auto id = r.start_batch(test_job, {spec(0, 0), spec(1, 0)});
+  auto done = r.take_finished();
+  REQUIRE(done.size() == 1);
+  REQUIRE(done[0].batch == id);
+  REQUIRE(done[0].results.size() == 2);
+  REQUIRE(done[0].results[1].value.count == 1);
+  REQUIRE(w.wakes.empty());
+  REQUIRE(r.in_flight() == 0);
+}
+
+TEST_CASE("a batch is answered once its last suspended task resumes", "[task_runner]") {
+  recorded_waker w;
+  task_runner r(test_registry(), w, 1.0);
+  r.start_batch(test_job, {spec(0, 5), spec(1, 0), spec(2, 10)});
+  REQUIRE(r.take_finished().empty());
+  REQUIRE(r.in_flight() == 2);
+  REQUIRE(w.wakes.size() == 2);
+  REQUIRE(w.wakes[0].delay == std::chrono::milliseconds(5));
+  w.deliver_all(r);
+  auto done = r.take_finished();
+  REQUIRE(done.size() == 1);
+  REQUIRE(done[0].results.size() == 3);
+  REQUIRE(r.in_flight() == 0);
+  REQUIRE(r.peak_in_flight() == 2);
+  REQUIRE(frames_alive == 0);
+}
+
+TEST_CASE("stale wake-ups are ignored", "[task_runner]") {
+  recorded_waker w;
+  task_runner r(test_registry(), w, 1.0);
+  r.start_batch(test_job, {spec(0, 5)});
+  auto first = w.wakes.at(0);
+  r.resume(first.slot, first.generation + 1);
+  REQUIRE(r.in_flight() == 1);
+  r.resume(first.slot, first.generation);
+  REQUIRE(r.in_flight() == 0);
+  r.resume(first.slot, first.generation);
+  REQUIRE(r.take_finished().size() == 1);
+}
+
+TEST_CASE("an exception becomes a failed answer naming it", "[task_runner]") {
+  recorded_waker w;
+  task_runner r(test_registry(), w, 1.0);
+  r.start_batch(test_job, {spec(3, 1, 1)});
+  w.deliver_all(r);
+  auto done = r.take_finished();
+  REQUIRE(done.at(0).results.at(0).outcome == task_outcome::failed);
+  REQUIRE(done[0].results[0].error == "task 3 failed");
+}
+
+TEST_CASE("an unknown kind fails every task of the batch", "[task_runner]") {
+  recorded_waker w;
+  task_runner r(test_registry(), w, 1.0);
+  r.start_batch(job_desc{1, "nope", {}}, {spec(0, 0)});
+  auto done = r.take_finished();
+  REQUIRE(done.at(0).results.at(0).outcome == task_outcome::failed);
+  REQUIRE(done[0].results[0].error.find("nope") != std::string::npos);
+}
+
+TEST_CASE("cancelling a job destroys its suspended frames and answers them cancelled", "[task_runner]") {
+  recorded_waker w;
+  task_runner r(test_registry(), w, 1.0);
+  r.start_batch(test_job, {spec(0, 1000), spec(1, 1000)});
+  r.start_batch(job_desc{8, "test", {}}, {spec(0, 1000)});
+  REQUIRE(frames_alive == 3);
+  r.cancel_job(7);
+  REQUIRE(frames_alive == 1);
+  auto done = r.take_finished();
+  REQUIRE(done.size() == 1);
+  REQUIRE(done[0].results.size() == 2);
+  REQUIRE(done[0].results[0].outcome == task_outcome::cancelled);
+  w.deliver_all(r);
+  REQUIRE(frames_alive == 0);
+  REQUIRE(r.take_finished().size() == 1);
+}
+
+TEST_CASE("destroying the runner frees every suspended frame", "[task_runner]") {
+  recorded_waker w;
+  {
+    task_runner r(test_registry(), w, 1.0);
+    r.start_batch(test_job, {spec(0, 1000), spec(1, 1000)});
+    REQUIRE(frames_alive == 2);
+  }
+  REQUIRE(frames_alive == 0);
+}
+
+TEST_CASE("slowdown holds a finished task back for (F-1) times its run time", "[task_runner]") {
+  recorded_waker w;
+  task_runner r(test_registry(), w, 4.0);
+  r.start_batch(test_job, {spec(0, 0)});
+  REQUIRE(r.take_finished().empty());
+  REQUIRE(w.wakes.size() == 1);
+  REQUIRE(w.wakes[0].delay >= std::chrono::nanoseconds::zero());
+  w.deliver_all(r);
+  REQUIRE(r.take_finished().size() == 1);
+}
