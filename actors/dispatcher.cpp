@@ -30,7 +30,7 @@ bool dispatcher::has_tags(worker_ref w, const std::vector<std::string>& required
 
 std::uint32_t dispatcher::free_credit(worker_ref w, task_bound b) const {
   const auto& e = workers_[w];
-  if (!e.alive) {
+  if (!e.alive || e.draining) {
     return 0;
   }
   if (b == task_bound::cpu) {

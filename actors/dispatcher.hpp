@@ -23,6 +23,8 @@ struct worker_entry {
   std::uint32_t cpu_used = 0;
   std::uint32_t latency_used = 0;
   bool alive = true;
+  /// Leaving: keeps what it holds, gets nothing new.
+  bool draining = false;
 };
 
 /// Credit is counted per worker actor and per bound: CPU tasks against `slots`, latency-bound tasks against
@@ -32,6 +34,7 @@ class dispatcher {
 public:
   worker_ref add(worker_entry w);
   void remove(worker_ref w);
+  void drain(worker_ref w) { workers_[w].draining = true; }
   const worker_entry& at(worker_ref w) const { return workers_[w]; }
   std::size_t size() const { return workers_.size(); }
   std::size_t alive_count() const;

@@ -94,6 +94,32 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
   });
   self->send(self, tick_atom::value);
   return {
+      [self](join_atom, caf::actor worker, worker_hello& hello) -> caf::result<join_atom> {
+        if (hello.protocol != protocol_version) {
+          spdlog::warn("refused worker {} from {}: protocol version {}, this master speaks {}",
+                       hello.id, hello.host, hello.protocol, protocol_version);
+          return caf::make_error(caf::sec::runtime_error,
+                                 "protocol version " + std::to_string(hello.protocol) +
+                                     " refused: the master speaks version " +
+                                     std::to_string(protocol_version));
+        }
+        worker_entry e;
+        e.id = std::move(hello.id);
+        e.host = std::move(hello.host);
+        e.tags = std::move(hello.tags);
+        e.slots = std::max(1u, hello.slots);
+        e.concurrency = std::max(1u, hello.concurrency);
+        add_worker(self, std::move(worker), std::move(e));
+        flush(self);
+        return join_atom::value;
+      },
+      [self](leave_atom, const caf::actor& worker) {
+        auto& st = self->state;
+        if (auto i = st.by_addr.find(worker.address()); i != st.by_addr.end()) {
+          spdlog::info("worker leaving: id={}", st.core->workers().at(i->second).id);
+          st.core->drain_worker(i->second);
+        }
+      },
       [self](submit_atom, job_request& req) {
         auto& st = self->state;
         auto rp = self->make_response_promise();

@@ -122,7 +122,8 @@ const job_desc& master_core::desc(std::uint64_t job) const {
 
 bool master_core::has_eligible_worker(const job_state& j) const {
   for (worker_ref w = 0; w < dispatcher_.size(); ++w) {
-    if (dispatcher_.at(w).alive && dispatcher_.has_tags(w, j.req.require)) {
+    const auto& e = dispatcher_.at(w);
+    if (e.alive && !e.draining && dispatcher_.has_tags(w, j.req.require)) {
       return true;
     }
   }
@@ -146,7 +147,8 @@ std::uint32_t master_core::room(const job_state& j, worker_ref w) const {
 std::optional<worker_ref> master_core::designated_owner(const job_state& j,
                                                         std::uint32_t stripe) const {
   auto eligible = [&](worker_ref w) {
-    return dispatcher_.at(w).alive && dispatcher_.has_tags(w, j.req.require);
+    const auto& e = dispatcher_.at(w);
+    return e.alive && !e.draining && dispatcher_.has_tags(w, j.req.require);
   };
   if (stripe < j.designated.size() && eligible(j.designated[stripe])) {
     return j.designated[stripe];

@@ -56,6 +56,8 @@ public:
   worker_ref add_worker(worker_entry w);
   /// A worker is gone: its attempts in flight go back to the front of pending.
   void remove_worker(worker_ref w);
+  /// A worker is leaving: it keeps its attempts in flight but gets no new tasks.
+  void drain_worker(worker_ref w) { dispatcher_.drain(w); }
   const dispatcher& workers() const { return dispatcher_; }
 
   /// Splits and starts a job. The request must have passed validation; a split that throws ends the job.

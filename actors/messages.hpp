@@ -15,6 +15,9 @@ using resume_atom = caf::atom_constant<caf::atom("resume")>;
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 using submit_atom = caf::atom_constant<caf::atom("submit")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using leave_atom = caf::atom_constant<caf::atom("leave")>;
+using drain_atom = caf::atom_constant<caf::atom("drain")>;
+using hello_atom = caf::atom_constant<caf::atom("hello")>;
 
 /// Registers every message type of the protocol; every node must call it before starting its system.
 void add_message_types(caf::actor_system_config& cfg);

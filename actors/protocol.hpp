@@ -39,6 +39,8 @@ struct worker_hello {
   std::vector<std::string> tags;
   std::uint32_t slots = 1;
   std::uint32_t concurrency = 10000;
+  /// How many worker actors this worker's process runs (a spawn node's --workers).
+  std::uint32_t node_workers = 1;
 };
 
 template <class Inspector>
@@ -63,7 +65,7 @@ typename Inspector::result_type inspect(Inspector& f, task_result& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_hello& x) {
-  return f(x.protocol, x.id, x.host, x.tags, x.slots, x.concurrency);
+  return f(x.protocol, x.id, x.host, x.tags, x.slots, x.concurrency, x.node_workers);
 }
 
 } // namespace cohort

@@ -155,9 +155,18 @@ void task_runner::resume(std::uint64_t slot, std::uint64_t generation) {
 }
 
 void task_runner::cancel_job(std::uint64_t job) {
+  cancel_if([job](const running_task& t) { return t.job->id == job; });
+}
+
+void task_runner::cancel_all() {
+  cancel_if([](const running_task&) { return true; });
+}
+
+template <class Predicate>
+void task_runner::cancel_if(Predicate matches) {
   for (auto i = running_.begin(); i != running_.end();) {
     auto& t = i->second;
-    if (t.job->id != job) {
+    if (!matches(t)) {
       ++i;
       continue;
     }

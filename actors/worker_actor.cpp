@@ -6,6 +6,7 @@
 
 #include <caf/all.hpp>
 
+#include <atomic>
 #include <unordered_map>
 
 namespace cohort {
@@ -33,7 +34,14 @@ struct worker_state : task_runner::waker {
         promises.erase(i);
       }
     }
+    if (drained.pending() && runner->in_flight() == 0) {
+      drained.deliver(drain_atom::value);
+    }
   }
+
+  // Answered once this worker holds no task: after a drain request, when the last one finished or the
+  // drain time ran out.
+  caf::response_promise drained;
 };
 
 caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self, worker_options opts) {
@@ -55,6 +63,17 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self, worker_op
         self->state.runner->cancel_job(job);
         self->state.answer_finished();
       },
+      [self](drain_atom, caf::timespan limit) {
+        self->state.drained = self->make_response_promise();
+        self->delayed_send(self, limit, drain_atom::value);
+        self->state.answer_finished();
+        return self->state.drained;
+      },
+      [hello = opts.hello](hello_atom) { return hello; },
+      [self](drain_atom) {
+        self->state.runner->cancel_all();
+        self->state.answer_finished();
+      },
   };
 }
 
@@ -62,6 +81,15 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self, worker_op
 
 caf::actor spawn_worker(caf::actor_system& sys, worker_options opts) {
   return sys.spawn(worker_behavior, std::move(opts));
+}
+
+void add_worker_actor_type(caf::actor_system_config& cfg, worker_options opts) {
+  auto next = std::make_shared<std::atomic<std::uint32_t>>(0);
+  cfg.add_actor_type("cohort-worker", [opts, next](caf::stateful_actor<worker_state>* self) {
+    auto mine = opts;
+    mine.hello.id += std::to_string(next->fetch_add(1));
+    return worker_behavior(self, std::move(mine));
+  });
 }
 
 } // namespace cohort

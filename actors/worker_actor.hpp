@@ -1,6 +1,7 @@
 // The worker actor: runs the tasks of the batches its master sends and answers each batch's request.
 #pragma once
 
+#include "actors/protocol.hpp"
 #include "cohort/registry.hpp"
 
 #include <caf/fwd.hpp>
@@ -12,8 +13,13 @@ namespace cohort {
 struct worker_options {
   std::shared_ptr<const registry> kinds;
   double slowdown = 1.0;
+  /// What the worker answers to a hello request (a master that spawned it remotely asks).
+  worker_hello hello;
 };
 
 caf::actor spawn_worker(caf::actor_system& sys, worker_options opts);
+
+/// Lets other nodes spawn worker actors here by the name "cohort-worker"; each gets the next number.
+void add_worker_actor_type(caf::actor_system_config& cfg, worker_options opts);
 
 } // namespace cohort

@@ -1,5 +1,4 @@
-// The INI reader: deliberately small and strict, because CAF's parser silently drops what it does
-// not know.
+// The INI reader: small and strict, because CAF's parser silently drops what it does not know.
 #include "app/ini.hpp"
 
 #include <cerrno>

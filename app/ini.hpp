@@ -1,5 +1,4 @@
-// Our INI reader for --config files: sections become key prefixes, and every entry keeps its line
-// number.
+// Our INI reader for --config files: sections become key prefixes, entries keep line numbers.
 #pragma once
 
 #include <istream>

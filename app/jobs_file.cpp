@@ -1,6 +1,5 @@
-// The jobs-file reader: strict per line (unknown fields, wrong types and duplicate keys are
-// errors), because a typo in a batch of jobs should stop the batch before it starts, not silently
-// run with defaults.
+// The jobs-file reader: strict per line (unknown fields, wrong types, duplicate keys are errors),
+// because a typo in a batch of jobs should stop the batch before it starts.
 #include "app/jobs_file.hpp"
 
 #include "cohort/units.hpp"

@@ -1,5 +1,4 @@
-// Reader of --jobs files: JSON Lines, one job_request per line, every line checked before any job
-// runs.
+// Reader of --jobs files: JSON Lines, one job_request per line, all checked before any job runs.
 #pragma once
 
 #include "cohort/runtime.hpp"

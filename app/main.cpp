@@ -1,6 +1,7 @@
 // cohort: parse the command line, then run as master (jobs on local and joined workers) or as worker.
 #include "app/options.hpp"
 #include "cohort/runtime.hpp"
+#include "cohort/worker_node.hpp"
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -46,7 +47,16 @@ int run_master(const cohort::app::app_config& cfg) {
   std::ostream& out = cfg.output_path.empty() ? std::cout : file;
   auto opts = cfg.runtime;
   opts.progress = opts.progress || isatty(STDERR_FILENO) == 1;
+  if (cfg.listen) {
+    opts.listen = cohort::endpoint{cfg.listen->host, cfg.listen->port};
+  }
+  for (const auto& at : cfg.spawn_on) {
+    opts.spawn_on.push_back({at.host, at.port});
+  }
   cohort::runtime rt(opts, kinds);
+  if (cfg.listen) {
+    std::fprintf(stderr, "listening on %s:%u\n", cfg.listen->host.c_str(), rt.port());
+  }
   int code = 0;
   rt.run(cfg.jobs, [&](const cohort::job_outcome& o) {
     out << o.json << '\n' << std::flush;
@@ -55,6 +65,26 @@ int run_master(const cohort::app::app_config& cfg) {
     }
   });
   return code;
+}
+
+int run_worker(const cohort::app::app_config& cfg) {
+  cohort::worker_node_options opts;
+  if (cfg.master) {
+    opts.master = cohort::endpoint{cfg.master->host, cfg.master->port};
+  }
+  if (cfg.listen) {
+    opts.listen = cohort::endpoint{cfg.listen->host, cfg.listen->port};
+  }
+  opts.workers = cfg.runtime.local_workers;
+  opts.slots = cfg.runtime.slots;
+  opts.concurrency = cfg.runtime.concurrency;
+  opts.tags = cfg.runtime.tags;
+  opts.slowdown = cfg.runtime.slowdown;
+  opts.connect_timeout = cfg.connect_timeout;
+  opts.exit_with_master = cfg.exit_with_master;
+  opts.drain_timeout = cfg.drain_timeout;
+  opts.caf_settings = cfg.runtime.caf_settings;
+  return cohort::run_worker_node(opts);
 }
 
 } // namespace
@@ -88,8 +118,7 @@ int main(int argc, char** argv) {
   set_up_logging(cfg.log_level);
   try {
     if (cfg.mode == cohort::app::app_mode::worker) {
-      std::fprintf(stderr, "cohort: worker mode needs the network runtime, which this build lacks\n");
-      return 2;
+      return run_worker(cfg);
     }
     return run_master(cfg);
   } catch (const std::exception& e) {

@@ -1,6 +1,5 @@
-// The command line: Boost.Program_options splits argv, our INI reader supplies the config file, and
-// every value is checked here, so what reaches the runtime is typed, in range and traceable to its
-// source.
+// The command line: Boost.Program_options splits argv, our INI reader supplies the config file,
+// and every value is checked here, so the runtime gets typed values traceable to their source.
 #include "app/options.hpp"
 
 #include "app/ini.hpp"
@@ -21,7 +20,6 @@
 #include <map>
 #include <sstream>
 #include <string_view>
-#include <thread>
 
 namespace cohort::app {
 
@@ -100,7 +98,7 @@ constexpr option_def option_defs[] = {
     {"log-level", "LEVEL", arity::single, for_both,
      "trace | debug | info | warn | error | off (warn)"},
     {"scheduler.max-threads", "N", arity::single, for_both,
-     "CAF scheduler threads (max(4, cores))"},
+     "CAF scheduler threads (worker actors + 1)"},
     {"scheduler.policy", "POLICY", arity::single, for_both, "stealing | sharing (stealing)"},
     {"scheduler.max-throughput", "N", arity::single, for_both,
      "messages per actor per turn (unlimited)"},
@@ -194,6 +192,9 @@ command_line_words split_argv(int argc, const char* const* argv) {
   command_line_words out;
   for (const auto& o : parsed.options) {
     if (o.string_key == "positional") {
+      if (o.position_key < 0) {
+        throw usage_error("unknown option '--positional'");
+      }
       out.positionals.insert(out.positionals.end(), o.value.begin(), o.value.end());
       continue;
     }
@@ -364,11 +365,13 @@ public:
     return *d;
   }
 
-  /// A per-job limit: a positive duration, or off.
-  std::optional<std::chrono::nanoseconds> limit(std::string_view key) const {
+  /// A duration that may be off; a per-job limit (`zero_ok` false) must also be more than 0s.
+  std::optional<std::chrono::nanoseconds>
+  switchable(std::string_view key, std::optional<std::chrono::nanoseconds> fallback,
+             bool zero_ok) const {
     const auto* v = get(key);
     if (v == nullptr) {
-      return std::nullopt;
+      return fallback;
     }
     std::optional<std::chrono::nanoseconds> d;
     try {
@@ -376,7 +379,7 @@ public:
     } catch (const std::invalid_argument& e) {
       bad_unit(key, *v, e);
     }
-    if (d && d->count() <= 0) {
+    if (d && d->count() <= 0 && !zero_ok) {
       bad(key, *v, "must be more than 0s (or off)");
     }
     return d;
@@ -529,8 +532,8 @@ job_request job_defaults(const reader& r) {
     }
     d.require.push_back(v.text);
   }
-  d.task_timeout = r.limit("task-timeout");
-  d.deadline = r.limit("deadline");
+  d.task_timeout = r.switchable("task-timeout", std::nullopt, false);
+  d.deadline = r.switchable("deadline", std::nullopt, false);
   d.max_attempts = r.u32("max-attempts", d.max_attempts, 1);
   d.speculate = r.choice("speculate", "on", {"on", "off"}) == "on";
   return d;
@@ -620,10 +623,12 @@ void read_caf_settings(const reader& r, std::map<std::string, std::string>& caf)
   if (r.get("scheduler.policy") != nullptr) {
     caf["scheduler.policy"] = r.choice("scheduler.policy", "", {"stealing", "sharing"});
   }
-  caf["middleman.heartbeat-interval"] =
-      format_duration(r.duration("middleman.heartbeat-interval", std::chrono::milliseconds(500)));
+  // Always set: cohort's defaults differ from CAF's (off). "off" and 0s both switch CAF's check
+  // off.
+  caf["middleman.heartbeat-interval"] = format_duration(
+      r.switchable("middleman.heartbeat-interval", std::chrono::milliseconds(500), true));
   caf["middleman.connection-timeout"] =
-      format_duration(r.duration("middleman.connection-timeout", std::chrono::seconds(2)));
+      format_duration(r.switchable("middleman.connection-timeout", std::chrono::seconds(2), true));
 }
 
 std::string format_dispatch(dispatch_policy p) {
@@ -715,13 +720,13 @@ shown_map shown_settings(const app_config& cfg, const reader& r, const job_reque
   one("tls-key", cfg.tls ? cfg.tls->key : "");
   one("tls-ca", cfg.tls ? cfg.tls->ca : "");
   one("log-level", cfg.log_level);
-  // Keys not given are left to CAF; these are CAF 0.17's own defaults.
+  // Scheduler keys not given are chosen by the runtime (threads: one per worker actor plus one, as
+  // src/runtime.cpp sets them) or left to CAF 0.17 (policy, throughput).
   auto caf_or = [&](std::string_view key, std::string fallback) {
     auto i = rt.caf_settings.find(std::string(key));
     one(key, i == rt.caf_settings.end() ? std::move(fallback) : i->second);
   };
-  caf_or("scheduler.max-threads",
-         std::to_string(std::max(std::thread::hardware_concurrency(), 4u)));
+  caf_or("scheduler.max-threads", std::to_string(std::uint64_t{rt.local_workers} + 1));
   caf_or("scheduler.policy", "stealing");
   caf_or("scheduler.max-throughput", std::to_string(u64_max));
   caf_or("middleman.heartbeat-interval", "");

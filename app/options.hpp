@@ -1,5 +1,4 @@
-// The cohort command line: options, --config file and --jobs file merged into one checked
-// app_config.
+// The cohort command line: options, --config and --jobs files merged into one checked config.
 #pragma once
 
 #include "cohort/runtime.hpp"

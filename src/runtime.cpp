@@ -8,6 +8,9 @@
 #include "src/host_identity.hpp"
 
 #include <caf/all.hpp>
+#include <caf/io/all.hpp>
+
+#include <stdexcept>
 
 namespace cohort {
 
@@ -15,6 +18,49 @@ namespace {
 
 // A job's request to the master is bounded too; its own deadline (when set) ends it much sooner.
 constexpr auto job_request_timeout = std::chrono::seconds(365 * 24 * 3600);
+constexpr auto spawn_timeout = std::chrono::seconds(10);
+
+std::string address(const endpoint& e) {
+  return e.host + ":" + std::to_string(e.port);
+}
+
+worker_entry entry_of(const worker_hello& h) {
+  worker_entry e;
+  e.id = h.id;
+  e.host = h.host;
+  e.tags = h.tags;
+  e.slots = std::max(1u, h.slots);
+  e.concurrency = std::max(1u, h.concurrency);
+  return e;
+}
+
+// Spawns the node's --workers count of worker actors on a `cohort worker --listen` node.
+void spawn_on(caf::actor_system& sys, const endpoint& at,
+              std::vector<std::pair<caf::actor, worker_entry>>& out) {
+  auto fail = [&](const caf::error& err) {
+    throw std::runtime_error("cannot spawn workers on " + address(at) + ": " + sys.render(err));
+  };
+  auto nid = sys.middleman().connect(at.host, at.port);
+  if (!nid) {
+    fail(nid.error());
+  }
+  caf::scoped_actor self{sys};
+  std::uint32_t wanted = 1;
+  for (std::uint32_t i = 0; i < wanted; ++i) {
+    auto w = sys.middleman().remote_spawn<caf::actor>(*nid, "cohort-worker", caf::make_message(),
+                                                      spawn_timeout);
+    if (!w) {
+      fail(w.error());
+    }
+    self->request(*w, spawn_timeout, hello_atom::value)
+        .receive(
+            [&](worker_hello& h) {
+              wanted = std::max(1u, h.node_workers);
+              out.emplace_back(*w, entry_of(h));
+            },
+            fail);
+  }
+}
 
 } // namespace
 
@@ -43,6 +89,7 @@ struct runtime::impl {
   std::unique_ptr<caf::actor_system> sys;
   caf::actor master;
   std::vector<caf::actor> workers;
+  std::uint16_t port = 0;
 };
 
 runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
@@ -51,6 +98,10 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
   m.opts = std::move(opts);
   m.kinds = std::move(kinds);
   add_message_types(m.cfg);
+  bool networked = m.opts.listen || !m.opts.spawn_on.empty();
+  if (networked) {
+    m.cfg.load<caf::io::middleman>();
+  }
   // The master gets a thread of its own beside one per local worker, so CPU-bound tasks never starve it.
   auto settings = m.opts.caf_settings;
   settings.emplace("scheduler.max-threads", std::to_string(m.opts.local_workers + 1));
@@ -66,17 +117,38 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
   mo.progress = m.opts.progress;
   auto host = host_name();
   for (std::uint32_t i = 0; i < m.opts.local_workers; ++i) {
-    auto w = spawn_worker(*m.sys, worker_options{m.kinds, m.opts.slowdown});
-    worker_entry e;
-    e.id = worker_id(host, i);
-    e.host = host;
-    e.tags = m.opts.tags;
-    e.slots = m.opts.slots;
-    e.concurrency = m.opts.concurrency;
-    mo.local_workers.emplace_back(w, std::move(e));
-    m.workers.push_back(w);
+    worker_options wo;
+    wo.kinds = m.kinds;
+    wo.slowdown = m.opts.slowdown;
+    wo.hello.id = worker_id(host, i);
+    wo.hello.host = host;
+    wo.hello.tags = m.opts.tags;
+    wo.hello.slots = m.opts.slots;
+    wo.hello.concurrency = m.opts.concurrency;
+    wo.hello.node_workers = m.opts.local_workers;
+    auto e = entry_of(wo.hello);
+    mo.local_workers.emplace_back(spawn_worker(*m.sys, std::move(wo)), std::move(e));
+  }
+  for (const auto& at : m.opts.spawn_on) {
+    spawn_on(*m.sys, at, mo.local_workers);
+  }
+  for (const auto& w : mo.local_workers) {
+    m.workers.push_back(w.first);
   }
   m.master = spawn_master(*m.sys, std::move(mo));
+  if (m.opts.listen) {
+    auto port = m.sys->middleman().publish(m.master, m.opts.listen->port,
+                                            m.opts.listen->host.c_str(), true);
+    if (!port) {
+      throw std::runtime_error("cannot listen on " + address(*m.opts.listen) + ": " +
+                               m.sys->render(port.error()));
+    }
+    m.port = *port;
+  }
+}
+
+std::uint16_t runtime::port() const {
+  return impl_->port;
 }
 
 runtime::~runtime() {

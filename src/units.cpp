@@ -1,5 +1,4 @@
-// DUR and SIZE parsing: exact integer arithmetic, and messages that name the text and what is wrong
-// with it.
+// DUR and SIZE parsing with exact integer arithmetic; errors name the text and what is wrong.
 #include "cohort/units.hpp"
 
 #include <cstdint>

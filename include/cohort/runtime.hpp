@@ -16,6 +16,12 @@
 
 namespace cohort {
 
+/// A host and TCP port, as given to --listen, --master or --spawn-on.
+struct endpoint {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+};
+
 /// How the master picks the worker for the next batch.
 enum class dispatch_policy { least_loaded, round_robin, designated };
 
@@ -48,6 +54,10 @@ struct runtime_options {
   bool progress = false;
   /// CAF settings by key ("scheduler.max-threads" -> "3"), checked with check_caf_setting().
   std::map<std::string, std::string> caf_settings;
+  /// Publish the master here, for `cohort worker --master` processes to join.
+  std::optional<endpoint> listen;
+  /// Spawn worker actors on these `cohort worker --listen` nodes (each node's --workers count).
+  std::vector<endpoint> spawn_on;
 };
 
 /// How a job ended; json is its output line.
@@ -75,6 +85,9 @@ public:
   /// Calls on_done for job i as soon as jobs 0..i are done, and returns all outcomes in input order.
   std::vector<job_outcome> run(const std::vector<job_request>& jobs,
                                const std::function<void(const job_outcome&)>& on_done = {});
+
+  /// The port the master listens on (options.listen with port 0 picks one); 0 when not listening.
+  std::uint16_t port() const;
 
 private:
   struct impl;

@@ -1,5 +1,4 @@
-// The INI reader: sections as key prefixes, comments, line numbers, and FILE:LINE on every
-// malformed line.
+// The INI reader: sections as key prefixes, comments, line numbers, FILE:LINE on bad lines.
 #include "app/ini.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,5 +1,4 @@
-// The jobs-file reader: fields, per-job defaults, parameter text, and FILE:LINE errors naming the
-// field.
+// The jobs-file reader: fields, per-job defaults, parameter text, FILE:LINE errors naming fields.
 #include "app/jobs_file.hpp"
 
 #include <catch2/catch.hpp>

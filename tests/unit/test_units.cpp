@@ -1,5 +1,4 @@
-// DUR, SIZE and plain-number parsing: accepted forms, exact values, and the message of every
-// rejection.
+// DUR, SIZE and plain-number parsing: accepted forms, exact values, every rejection's message.
 #include "cohort/units.hpp"
 
 #include <catch2/catch.hpp>

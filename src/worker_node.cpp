@@ -1,0 +1,199 @@
+// The worker process: connect (with backoff), join worker actors to the master, serve until the master
+// goes (reconnect or exit) or a signal asks for a drained stop.
+#include "cohort/worker_node.hpp"
+
+#include "actors/caf_settings.hpp"
+#include "actors/messages.hpp"
+#include "actors/worker_actor.hpp"
+#include "src/host_identity.hpp"
+#include "src/stop_signals.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <thread>
+#include <unistd.h>
+
+namespace cohort {
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+constexpr auto join_timeout = std::chrono::seconds(10);
+constexpr auto poll_interval = std::chrono::milliseconds(100);
+
+std::string address(const endpoint& e) {
+  return e.host + ":" + std::to_string(e.port);
+}
+
+worker_options make_worker_options(const worker_node_options& opts,
+                                   std::shared_ptr<const registry> kinds, const std::string& host) {
+  worker_options w;
+  w.kinds = std::move(kinds);
+  w.slowdown = opts.slowdown;
+  w.hello.host = host;
+  w.hello.tags = opts.tags;
+  w.hello.slots = opts.slots;
+  w.hello.concurrency = opts.concurrency;
+  w.hello.node_workers = opts.workers;
+  return w;
+}
+
+struct node {
+  const worker_node_options& opts;
+  std::shared_ptr<const registry> kinds;
+  caf::actor_system& sys;
+  std::string host = host_name();
+  std::uint32_t next_worker = 0;
+
+  // Tries until `deadline` with backoff 100 ms .. 1 s; nullopt when it ran out or a signal came.
+  std::optional<caf::actor> connect(steady::time_point deadline) {
+    auto backoff = std::chrono::milliseconds(100);
+    std::string last_error;
+    while (stop_signal() == 0) {
+      auto m = sys.middleman().remote_actor(opts.master->host, opts.master->port);
+      if (m) {
+        return *m;
+      }
+      last_error = sys.render(m.error());
+      if (steady::now() + backoff > deadline) {
+        std::fprintf(stderr, "cohort: cannot reach master %s within %.1fs: %s\n",
+                     address(*opts.master).c_str(),
+                     std::chrono::duration<double>(opts.connect_timeout).count(), last_error.c_str());
+        return std::nullopt;
+      }
+      std::this_thread::sleep_for(backoff);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
+    }
+    return std::nullopt;
+  }
+
+  // Spawns and joins this process's worker actors; an empty result means the master refused them.
+  std::vector<caf::actor> join(caf::scoped_actor& self, const caf::actor& master) {
+    std::vector<caf::actor> workers;
+    for (std::uint32_t i = 0; i < opts.workers; ++i) {
+      auto w = make_worker_options(opts, kinds, host);
+      w.hello.id = worker_id(host, next_worker++);
+      auto hello = w.hello;
+      auto actor = spawn_worker(sys, std::move(w));
+      bool joined = false;
+      self->request(master, join_timeout, join_atom::value, actor, hello)
+          .receive([&](join_atom) { joined = true; },
+                   [&](caf::error& err) {
+                     std::fprintf(stderr, "cohort: master %s refused worker %s: %s\n",
+                                  address(*opts.master).c_str(), hello.id.c_str(),
+                                  sys.render(err).c_str());
+                   });
+      workers.push_back(actor);
+      if (!joined) {
+        stop(self, workers);
+        return {};
+      }
+    }
+    spdlog::info("joined master {} with {} worker actors", address(*opts.master), workers.size());
+    return workers;
+  }
+
+  void stop(caf::scoped_actor& self, std::vector<caf::actor>& workers) {
+    for (auto& w : workers) {
+      self->send_exit(w, caf::exit_reason::user_shutdown);
+    }
+    workers.clear();
+  }
+
+  // Stops taking tasks, lets running ones finish up to the drain timeout, hands back the rest.
+  void drain(caf::scoped_actor& self, const caf::actor& master, std::vector<caf::actor>& workers) {
+    spdlog::info("draining {} worker actors (up to {:.1f}s)", workers.size(),
+                 std::chrono::duration<double>(opts.drain_timeout).count());
+    for (auto& w : workers) {
+      self->send(master, leave_atom::value, w);
+    }
+    auto limit = caf::timespan{opts.drain_timeout.count()};
+    for (auto& w : workers) {
+      self->request(w, opts.drain_timeout + join_timeout, drain_atom::value, limit)
+          .receive([](drain_atom) {}, [](caf::error&) {});
+    }
+    stop(self, workers);
+  }
+
+  int serve() {
+    auto deadline = steady::now() + opts.connect_timeout;
+    caf::scoped_actor self{sys};
+    while (true) {
+      auto master = connect(deadline);
+      if (!master) {
+        return stop_signal() != 0 ? 0 : 1;
+      }
+      auto workers = join(self, *master);
+      if (workers.empty()) {
+        return 1;
+      }
+      self->monitor(*master);
+      std::optional<caf::error> lost;
+      while (!lost && stop_signal() == 0) {
+        self->receive(
+            [&](caf::down_msg& dm) {
+              if (dm.source == master->address()) {
+                lost = dm.reason;
+              }
+            },
+            caf::after(poll_interval) >> [] {});
+      }
+      if (!lost) {
+        drain(self, *master, workers);
+        return 0;
+      }
+      stop(self, workers);
+      bool shut_down = *lost == caf::exit_reason::user_shutdown || *lost == caf::exit_reason::normal;
+      if (opts.exit_with_master) {
+        spdlog::info("master {} {}, exiting", address(*opts.master), shut_down ? "ended" : "lost");
+        return shut_down ? 0 : 1;
+      }
+      spdlog::warn("master {} {} ({}), reconnecting", address(*opts.master), shut_down ? "ended" : "lost",
+                   sys.render(*lost));
+      deadline = steady::time_point::max();
+    }
+  }
+
+  int serve_spawns() {
+    auto port = sys.middleman().open(opts.listen->port, opts.listen->host.c_str(), true);
+    if (!port) {
+      std::fprintf(stderr, "cohort: cannot listen on %s: %s\n", address(*opts.listen).c_str(),
+                   sys.render(port.error()).c_str());
+      return 1;
+    }
+    std::fprintf(stderr, "listening on %s:%u\n", opts.listen->host.c_str(), *port);
+    while (stop_signal() == 0) {
+      std::this_thread::sleep_for(poll_interval);
+    }
+    return 0;
+  }
+};
+
+} // namespace
+
+int run_worker_node(const worker_node_options& opts, std::shared_ptr<const registry> kinds) {
+  install_stop_signals();
+  caf::actor_system_config cfg;
+  add_message_types(cfg);
+  cfg.load<caf::io::middleman>();
+  auto settings = opts.caf_settings;
+  settings.emplace("scheduler.max-threads", std::to_string(opts.workers + 1));
+  apply_caf_settings(cfg, settings);
+  if (opts.listen) {
+    // Actor types are registered only on spawn nodes: nothing else can be spawned here remotely.
+    auto host = host_name();
+    auto w = make_worker_options(opts, kinds, host);
+    w.hello.id = host + "/" + std::to_string(getpid()) + "/";
+    add_worker_actor_type(cfg, std::move(w));
+  }
+  caf::actor_system sys{cfg};
+  verify_caf_settings(sys.config(), settings);
+  node running{opts, std::move(kinds), sys};
+  return opts.listen ? running.serve_spawns() : running.serve();
+}
+
+} // namespace cohort
