@@ -133,6 +133,10 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
         flush(self);
         return rp;
       },
+      [self](cancel_atom) {
+        self->state.core->cancel_all(master_core::clock::now());
+        flush(self);
+      },
       [self](tick_atom) {
         auto& st = self->state;
         auto now = master_core::clock::now();

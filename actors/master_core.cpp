@@ -339,6 +339,13 @@ void master_core::on_batch_error(std::uint64_t id, clock::time_point) {
   }
 }
 
+void master_core::cancel_all(clock::time_point now) {
+  while (!jobs_.empty()) {
+    end_job(*jobs_.begin()->second, job_status::cancelled, "cancelled", "cancelled before it finished",
+            now);
+  }
+}
+
 void master_core::tick(clock::time_point now) {
   std::vector<job_state*> snapshot;
   for (auto& [id, j] : jobs_) {

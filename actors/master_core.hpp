@@ -70,6 +70,8 @@ public:
   void on_results(std::uint64_t id, std::vector<task_result>&& results, clock::time_point now);
   /// Batch `id` got no answer (timeout, worker gone): its live attempts go back to pending.
   void on_batch_error(std::uint64_t id, clock::time_point now);
+  /// Ends every running job as cancelled and tells workers to drop their tasks.
+  void cancel_all(clock::time_point now);
   /// Deadlines and the wait for workers.
   void tick(clock::time_point now);
 

@@ -18,6 +18,7 @@ using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using leave_atom = caf::atom_constant<caf::atom("leave")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using hello_atom = caf::atom_constant<caf::atom("hello")>;
+using done_atom = caf::atom_constant<caf::atom("done")>;
 
 /// Registers every message type of the protocol; every node must call it before starting its system.
 void add_message_types(caf::actor_system_config& cfg);

@@ -2,6 +2,9 @@
 #include "app/options.hpp"
 #include "cohort/runtime.hpp"
 #include "cohort/worker_node.hpp"
+#include "src/stop_signals.hpp"
+
+#include <csignal>
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -53,6 +56,8 @@ int run_master(const cohort::app::app_config& cfg) {
   for (const auto& at : cfg.spawn_on) {
     opts.spawn_on.push_back({at.host, at.port});
   }
+  cohort::install_stop_signals();
+  opts.cancel_requested = [] { return cohort::stop_signal() != 0; };
   cohort::runtime rt(opts, kinds);
   if (cfg.listen) {
     std::fprintf(stderr, "listening on %s:%u\n", cfg.listen->host.c_str(), rt.port());
@@ -64,7 +69,14 @@ int run_master(const cohort::app::app_config& cfg) {
       code = 1;
     }
   });
-  return code;
+  switch (cohort::stop_signal()) {
+    case SIGINT:
+      return 130;
+    case SIGTERM:
+      return 143;
+    default:
+      return code;
+  }
 }
 
 int run_worker(const cohort::app::app_config& cfg) {

@@ -19,6 +19,7 @@ namespace {
 // A job's request to the master is bounded too; its own deadline (when set) ends it much sooner.
 constexpr auto job_request_timeout = std::chrono::seconds(365 * 24 * 3600);
 constexpr auto spawn_timeout = std::chrono::seconds(10);
+constexpr auto poll_interval = std::chrono::milliseconds(50);
 
 std::string address(const endpoint& e) {
   return e.host + ":" + std::to_string(e.port);
@@ -160,6 +161,39 @@ runtime::~runtime() {
   m.sys.reset();
 }
 
+namespace {
+
+std::string error_line(const std::string& kind, const std::string& what) {
+  nlohmann::ordered_json out;
+  out["job"] = kind;
+  out["status"] = "failed";
+  out["reason"] = "task";
+  out["error"] = what;
+  out["result"] = nullptr;
+  return out.dump();
+}
+
+// Asks the master for every job at once and forwards each answer, tagged with its position, to the
+// client: the client then waits on plain messages and can look at its cancel flag in between.
+caf::behavior caller(caf::event_based_actor* self, caf::actor master, caf::actor client,
+                     std::vector<job_request> jobs) {
+  for (std::uint64_t i = 0; i < jobs.size(); ++i) {
+    auto kind = jobs[i].kind;
+    self->request(master, job_request_timeout, submit_atom::value, std::move(jobs[i]))
+        .then(
+            [self, client, i](std::int32_t status, std::string& json) {
+              self->send(client, done_atom::value, i, status, std::move(json));
+            },
+            [self, client, i, kind](caf::error& err) {
+              self->send(client, done_atom::value, i, static_cast<std::int32_t>(job_status::failed),
+                         error_line(kind, self->system().render(err)));
+            });
+  }
+  return {[](done_atom) {}};
+}
+
+} // namespace
+
 std::vector<job_outcome> runtime::run(const std::vector<job_request>& jobs,
                                       const std::function<void(const job_outcome&)>& on_done) {
   auto& m = *impl_;
@@ -167,31 +201,30 @@ std::vector<job_outcome> runtime::run(const std::vector<job_request>& jobs,
     validate_job(*m.kinds, j);
   }
   caf::scoped_actor self{*m.sys};
-  std::vector<caf::message_id> pending;
-  for (const auto& j : jobs) {
-    auto handle = self->request(m.master, job_request_timeout, submit_atom::value, j);
-    pending.push_back(handle.id());
-  }
+  auto asker = m.sys->spawn(caller, m.master, caf::actor{self}, jobs);
+  std::vector<std::optional<job_outcome>> ended(jobs.size());
   std::vector<job_outcome> out;
-  for (std::size_t i = 0; i < jobs.size(); ++i) {
-    job_outcome outcome;
-    caf::response_handle<caf::blocking_actor, caf::message, true> handle{pending[i], self.ptr()};
-    handle.receive(
-        [&](std::int32_t status, std::string& json) {
-          outcome.status = static_cast<job_status>(status);
-          outcome.json = std::move(json);
+  bool cancel_sent = false;
+  while (out.size() < jobs.size()) {
+    self->receive(
+        [&](done_atom, std::uint64_t i, std::int32_t status, std::string& json) {
+          ended[i] = job_outcome{static_cast<job_status>(status), std::move(json)};
         },
-        [&](caf::error& err) {
-          outcome.status = job_status::failed;
-          outcome.json = "{\"job\":\"" + jobs[i].kind +
-                         "\",\"status\":\"failed\",\"reason\":\"task\",\"error\":\"" +
-                         caf::to_string(err) + "\",\"result\":null}";
+        caf::after(poll_interval) >> [&] {
+          if (!cancel_sent && m.opts.cancel_requested && m.opts.cancel_requested()) {
+            self->send(m.master, cancel_atom::value);
+            cancel_sent = true;
+          }
         });
-    if (on_done) {
-      on_done(outcome);
+    while (out.size() < jobs.size() && ended[out.size()]) {
+      auto& next = *ended[out.size()];
+      if (on_done) {
+        on_done(next);
+      }
+      out.push_back(std::move(next));
     }
-    out.push_back(std::move(outcome));
   }
+  self->send_exit(asker, caf::exit_reason::user_shutdown);
   return out;
 }
 

@@ -52,6 +52,8 @@ struct runtime_options {
   double slowdown = 1.0;
   /// Progress lines on stderr, once a second.
   bool progress = false;
+  /// Polled while run() waits: once it returns true, every running job is cancelled (status cancelled).
+  std::function<bool()> cancel_requested;
   /// CAF settings by key ("scheduler.max-threads" -> "3"), checked with check_caf_setting().
   std::map<std::string, std::string> caf_settings;
   /// Publish the master here, for `cohort worker --master` processes to join.
