@@ -154,16 +154,17 @@ void task_runner::resume(std::uint64_t slot, std::uint64_t generation) {
   }
 }
 
-void task_runner::cancel_job(std::uint64_t job) {
-  cancel_if([job](const running_task& t) { return t.job->id == job; });
+std::vector<std::uint64_t> task_runner::cancel_job(std::uint64_t job) {
+  return cancel_if([job](const running_task& t) { return t.job->id == job; });
 }
 
-void task_runner::cancel_all() {
-  cancel_if([](const running_task&) { return true; });
+std::vector<std::uint64_t> task_runner::cancel_all() {
+  return cancel_if([](const running_task&) { return true; });
 }
 
 template <class Predicate>
-void task_runner::cancel_if(Predicate matches) {
+std::vector<std::uint64_t> task_runner::cancel_if(Predicate matches) {
+  std::vector<std::uint64_t> cancelled;
   for (auto i = running_.begin(); i != running_.end();) {
     auto& t = i->second;
     if (!matches(t)) {
@@ -171,9 +172,11 @@ void task_runner::cancel_if(Predicate matches) {
       continue;
     }
     t.ctx->cancel();
+    cancelled.push_back(t.ctx->index());
     finish(t, {t.ctx->index(), t.ctx->attempt(), task_outcome::cancelled, {}, "cancelled"});
     i = running_.erase(i);
   }
+  return cancelled;
 }
 
 std::vector<task_runner::finished_batch> task_runner::take_finished() {

@@ -37,9 +37,10 @@ public:
   /// A wake-up arrived; stale ones (task gone, or woken since) are ignored.
   void resume(std::uint64_t slot, std::uint64_t generation);
   /// Destroys every task of `job` (their frames and locals); they are answered as cancelled.
-  void cancel_job(std::uint64_t job);
+  /// Returns the indices of the tasks it cancelled.
+  std::vector<std::uint64_t> cancel_job(std::uint64_t job);
   /// Destroys every task, answering each as cancelled (a drain that ran out of time).
-  void cancel_all();
+  std::vector<std::uint64_t> cancel_all();
   /// Batches whose every task is answered, ready to be sent back.
   std::vector<finished_batch> take_finished();
 
@@ -61,7 +62,7 @@ private:
   void step(std::uint64_t slot, running_task& t);
   void finish(running_task& t, task_result r);
   template <class Predicate>
-  void cancel_if(Predicate matches);
+  std::vector<std::uint64_t> cancel_if(Predicate matches);
 
   std::shared_ptr<const registry> kinds_;
   waker& waker_;

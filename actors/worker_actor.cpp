@@ -5,6 +5,7 @@
 #include "actors/task_runner.hpp"
 
 #include <caf/all.hpp>
+#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <unordered_map>
@@ -60,7 +61,9 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self, worker_op
         self->state.answer_finished();
       },
       [self](cancel_atom, std::uint64_t job) {
-        self->state.runner->cancel_job(job);
+        for (auto index : self->state.runner->cancel_job(job)) {
+          spdlog::info("cancelled job {} task {}", job, index);
+        }
         self->state.answer_finished();
       },
       [self](drain_atom, caf::timespan limit) {
@@ -71,7 +74,10 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self, worker_op
       },
       [hello = opts.hello](hello_atom) { return hello; },
       [self](drain_atom) {
-        self->state.runner->cancel_all();
+        auto handed_back = self->state.runner->cancel_all();
+        if (!handed_back.empty()) {
+          spdlog::info("drain time is up: handing back {} tasks", handed_back.size());
+        }
         self->state.answer_finished();
       },
   };
