@@ -1,4 +1,5 @@
-// Segmented mod-30 wheel sieve (8 bits per 30 numbers) with pre-sieving and a Miller-Rabin fallback.
+// Segmented mod-30 wheel sieve (8 bits per 30 numbers) with pre-sieving and a Miller-Rabin
+// fallback.
 #include "jobs/prime_sieve.hpp"
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <mutex>
+#include <utility>
 
 namespace cohort {
 
@@ -47,8 +49,9 @@ constexpr std::array<std::uint8_t, 30> make_coprime_gap() {
 }
 constexpr auto coprime_gap = make_coprime_gap();
 
-// Crossing off p * q for p = 30a + wheel[r], q = 30b + wheel[j]: the byte is 30ab + a*wheel[j] + b*wheel[r]
-// + wheel[r]*wheel[j]/30, so moving q to the next wheel residue moves a*gap + carry bytes.
+// Crossing off p * q for p = 30a + wheel[r], q = 30b + wheel[j]: the byte is
+// 30ab + a * wheel[j] + b * wheel[r] + wheel[r] * wheel[j] / 30, so moving q to the next wheel
+// residue moves a * gap + carry bytes.
 struct wheel_step {
   std::uint8_t clear_mask;
   std::uint8_t gap;
@@ -60,10 +63,9 @@ constexpr std::array<wheel_step, 64> make_wheel_steps() {
   for (std::uint32_t r = 0; r < 8; ++r) {
     for (std::uint32_t j = 0; j < 8; ++j) {
       const std::uint32_t product = wheel[r] * wheel[j];
-      steps[r * 8 + j] = {
-          static_cast<std::uint8_t>(~(1u << bit_of_residue[product % 30])),
-          static_cast<std::uint8_t>(wheel_next[j] - wheel[j]),
-          static_cast<std::uint8_t>(wheel[r] * wheel_next[j] / 30 - product / 30)};
+      steps[r * 8 + j] = {static_cast<std::uint8_t>(~(1u << bit_of_residue[product % 30])),
+                          static_cast<std::uint8_t>(wheel_next[j] - wheel[j]),
+                          static_cast<std::uint8_t>(wheel[r] * wheel_next[j] / 30 - product / 30)};
     }
   }
   return steps;
@@ -78,76 +80,78 @@ inline void cross_one(std::uint8_t* segment, std::uint32_t& index, std::uint32_t
   wheel_field = (wheel_field & ~7u) | ((wheel_field + 1) & 7u);
 }
 
-// Primes that hit every segment many times: once the multiplier is 1 mod 30, a whole turn of the
-// wheel is 8 stores at fixed offsets with compile-time masks, then p bytes further on.
-template <std::uint32_t R>
-void cross_small(std::uint8_t* segment, std::uint32_t bytes, std::uint32_t& index,
-                 std::uint32_t& wheel_field) {
-  while ((wheel_field & 7) != 0 && index < bytes) {
-    cross_one(segment, index, wheel_field);
+// One turn of the wheel from multiplier residue j, for p = 30a + wheel[r]: the k-th multiple after
+// the current one is a * span[k] + carry[k] bytes further on and clears mask[k].
+struct wheel_turn {
+  std::array<std::uint32_t, 8> span;
+  std::array<std::uint32_t, 8> carry;
+  std::array<std::uint8_t, 8> mask;
+};
+
+constexpr wheel_turn make_wheel_turn(std::uint32_t r, std::uint32_t j) {
+  wheel_turn turn{};
+  for (std::uint32_t k = 0; k < 8; ++k) {
+    const std::uint32_t w = wheel[(j + k) % 8] + 30 * ((j + k) / 8);
+    turn.span[k] = w - wheel[j];
+    turn.carry[k] = wheel[r] * w / 30 - wheel[r] * wheel[j] / 30;
+    turn.mask[k] = wheel_steps[r * 8 + (j + k) % 8].clear_mask;
   }
-  constexpr std::uint32_t r = wheel[R];
+  return turn;
+}
+
+// Primes below the segment size: whole turns of 8 stores at fixed offsets with compile-time masks,
+// one instantiation per (r, j) so no turn has to be realigned first.
+template <std::uint32_t RJ>
+void cross_turns(std::uint8_t* segment, std::uint32_t end, std::uint32_t& index,
+                 std::uint32_t& wheel_field) {
+  static constexpr wheel_turn turn = make_wheel_turn(RJ / 8, RJ % 8);
   const std::uint32_t a = wheel_field >> 6;
-  const std::uint32_t offset_7 = a * 28 + r * 29 / 30;
-  if (offset_7 < bytes) {
-    const std::uint32_t p = 30 * a + r;
-    const std::uint32_t offset_1 = a * 6 + r * 7 / 30;
-    const std::uint32_t offset_2 = a * 10 + r * 11 / 30;
-    const std::uint32_t offset_3 = a * 12 + r * 13 / 30;
-    const std::uint32_t offset_4 = a * 16 + r * 17 / 30;
-    const std::uint32_t offset_5 = a * 18 + r * 19 / 30;
-    const std::uint32_t offset_6 = a * 22 + r * 23 / 30;
-    const std::uint32_t end = bytes - offset_7;
-    for (; index < end; index += p) {
-      std::uint8_t* at = segment + index;
-      at[0] &= wheel_steps[R * 8 + 0].clear_mask;
-      at[offset_1] &= wheel_steps[R * 8 + 1].clear_mask;
-      at[offset_2] &= wheel_steps[R * 8 + 2].clear_mask;
-      at[offset_3] &= wheel_steps[R * 8 + 3].clear_mask;
-      at[offset_4] &= wheel_steps[R * 8 + 4].clear_mask;
-      at[offset_5] &= wheel_steps[R * 8 + 5].clear_mask;
-      at[offset_6] &= wheel_steps[R * 8 + 6].clear_mask;
-      at[offset_7] &= wheel_steps[R * 8 + 7].clear_mask;
+  std::array<std::uint32_t, 8> offset;
+  for (std::uint32_t k = 0; k < 8; ++k) {
+    offset[k] = a * turn.span[k] + turn.carry[k];
+  }
+  const std::uint32_t p = 30 * a + wheel[RJ / 8];
+  std::uint32_t i = index;
+  if (offset[7] < end) {
+    for (const std::uint32_t stop = end - offset[7]; i < stop; i += p) {
+      std::uint8_t* at = segment + i;
+      at[0] &= turn.mask[0];
+      at[offset[1]] &= turn.mask[1];
+      at[offset[2]] &= turn.mask[2];
+      at[offset[3]] &= turn.mask[3];
+      at[offset[4]] &= turn.mask[4];
+      at[offset[5]] &= turn.mask[5];
+      at[offset[6]] &= turn.mask[6];
+      at[offset[7]] &= turn.mask[7];
     }
   }
-  while (index < bytes) {
-    cross_one(segment, index, wheel_field);
+  // The loop leaves i + offset[7] >= end, so this part-turn stops by k = 7.
+  std::uint32_t k = 0;
+  while (i + offset[k] < end) {
+    segment[i + offset[k]] &= turn.mask[k];
+    ++k;
   }
+  index = i + offset[k];
+  wheel_field = (wheel_field & ~7u) | ((RJ + k) & 7u);
 }
 
-// Dispatches to the unrolled loop for the prime's residue, which fixes the masks at compile time.
-void cross_unrolled(std::uint8_t* segment, std::uint32_t end, std::uint32_t& index,
+using cross_turns_fn = void (*)(std::uint8_t*, std::uint32_t, std::uint32_t&, std::uint32_t&);
+
+template <std::size_t... RJ>
+constexpr std::array<cross_turns_fn, 64> make_cross_turns_table(std::index_sequence<RJ...>) {
+  return {&cross_turns<RJ>...};
+}
+constexpr auto cross_turns_table = make_cross_turns_table(std::make_index_sequence<64>{});
+
+// Crosses off multiples at index and beyond, up to end; leaves index at the first one past end.
+void cross_by_turns(std::uint8_t* segment, std::uint32_t end, std::uint32_t& index,
                     std::uint32_t& wheel_field) {
-  switch ((wheel_field >> 3) & 7) {
-  case 0:
-    cross_small<0>(segment, end, index, wheel_field);
-    break;
-  case 1:
-    cross_small<1>(segment, end, index, wheel_field);
-    break;
-  case 2:
-    cross_small<2>(segment, end, index, wheel_field);
-    break;
-  case 3:
-    cross_small<3>(segment, end, index, wheel_field);
-    break;
-  case 4:
-    cross_small<4>(segment, end, index, wheel_field);
-    break;
-  case 5:
-    cross_small<5>(segment, end, index, wheel_field);
-    break;
-  case 6:
-    cross_small<6>(segment, end, index, wheel_field);
-    break;
-  default:
-    cross_small<7>(segment, end, index, wheel_field);
-    break;
-  }
+  cross_turns_table[wheel_field & 63](segment, end, index, wheel_field);
 }
 
-// Multiples of these are removed by copying precomputed patterns instead of crossing off; the groups
-// keep each pattern's period (the product of its primes, in bytes) small enough to stay cached.
+// Multiples of these are removed by copying precomputed patterns instead of crossing off; the
+// groups keep each pattern's period (the product of its primes, in bytes) small enough to stay
+// cached.
 constexpr std::array<std::uint32_t, 8> presieved{7, 11, 13, 17, 19, 23, 29, 31};
 constexpr std::array<std::size_t, 4> presieve_groups{0, 4, 6, 8};
 
@@ -157,13 +161,12 @@ std::vector<std::uint8_t> make_pattern(std::size_t first, std::size_t last) {
     period *= presieved[i];
   }
   std::vector<std::uint8_t> pattern(period, 0xff);
-  for (std::uint32_t byte = 0; byte < period; ++byte) {
-    for (std::uint32_t k = 0; k < 8; ++k) {
-      const std::uint32_t n = 30 * byte + wheel[k];
-      for (std::size_t i = first; i < last; ++i) {
-        if (n % presieved[i] == 0) {
-          pattern[byte] &= static_cast<std::uint8_t>(~(1u << k));
-        }
+  for (std::size_t i = first; i < last; ++i) {
+    for (std::uint32_t multiple = presieved[i]; multiple < 30 * period;
+         multiple += 2 * presieved[i]) {
+      const std::uint8_t bit = bit_of_residue[multiple % 30];
+      if (bit < 8) {
+        pattern[multiple / 30] &= static_cast<std::uint8_t>(~(1u << bit));
       }
     }
   }
@@ -181,6 +184,22 @@ const std::vector<std::vector<std::uint8_t>>& presieve_patterns() {
   return patterns;
 }
 
+// Word at a time: byte loops over two char pointers do not get vectorized at -O2.
+void and_bytes(std::uint8_t* target, const std::uint8_t* source, std::size_t length) {
+  std::size_t i = 0;
+  for (; i + 8 <= length; i += 8) {
+    std::uint64_t t;
+    std::uint64_t s;
+    std::memcpy(&t, target + i, 8);
+    std::memcpy(&s, source + i, 8);
+    t &= s;
+    std::memcpy(target + i, &t, 8);
+  }
+  for (; i < length; ++i) {
+    target[i] &= source[i];
+  }
+}
+
 void presieve(std::uint8_t* segment, std::uint32_t bytes, std::uint64_t segment_start) {
   const auto& patterns = presieve_patterns();
   for (std::size_t g = 0; g < patterns.size(); ++g) {
@@ -192,9 +211,7 @@ void presieve(std::uint8_t* segment, std::uint32_t bytes, std::uint64_t segment_
       if (g == 0) {
         std::memcpy(segment + done, pattern + from, length);
       } else {
-        for (std::size_t i = 0; i < length; ++i) {
-          segment[done + i] &= pattern[from + i];
-        }
+        and_bytes(segment + done, pattern + from, length);
       }
       done += static_cast<std::uint32_t>(length);
       from = 0;
@@ -222,7 +239,8 @@ std::uint64_t isqrt(std::uint64_t n) {
   return r;
 }
 
-// Appends the primes in (from, to] to primes, which already holds every prime in (31, from], with
+// Appends the primes in (from, to] to primes, which already holds every prime in
+// (largest pre-sieved prime, from], with
 // from * from >= to; a plain odd-only segmented sieve, since this runs once per growth.
 void extend_primes(std::vector<std::uint32_t>& primes, std::uint64_t from, std::uint64_t to) {
   std::vector<std::uint64_t> divisors{3, 5};
@@ -262,6 +280,7 @@ void extend_primes(std::vector<std::uint32_t>& primes, std::uint64_t from, std::
 // Base primes stay below 2^26 (under 4 million of them, 16 MB shared plus 32 MB of sieving state
 // per sieve at most); ranges needing more use the Miller-Rabin fallback instead.
 constexpr std::uint64_t max_base_prime = std::uint64_t{1} << 26;
+static_assert(max_base_prime / 30 < (std::uint64_t{1} << 26), "p / 30 must fit the wheel field");
 constexpr std::uint64_t min_base_growth = std::uint64_t{1} << 16;
 
 // The process-wide table, grown by at least doubling; a sieve keeps the snapshot it was handed, so
@@ -286,14 +305,47 @@ std::shared_ptr<const base_prime_table> base_primes_up_to(std::uint64_t limit) {
   return current;
 }
 
-// Full sieving segments: 2^18 bytes cover ~7.9 million numbers and fit in L2.
+// Sizes measured on count_primes(0, 1e10): a 2^18-byte segment (~7.9 million numbers, ~1 ms) fits
+// in L2; primes below 2^12 hit each 2^15-byte L1 block many times and go block by block, while
+// larger ones hit a block too rarely to repay the per-block restart.
 constexpr std::uint32_t sieve_segment_bytes = std::uint32_t{1} << 18;
-// Primes below this are crossed off block by block, each block fitting in L1.
 constexpr std::uint32_t small_block_bytes = std::uint32_t{1} << 15;
-// Miller-Rabin segments: ~700 primes to prove near 2^64, about 1 ms.
+constexpr std::uint32_t small_prime_limit = std::uint32_t{1} << 12;
+// Miller-Rabin segments: ~700 primes to prove near 2^64, 1-3 ms.
 constexpr std::uint32_t test_segment_bytes = std::uint32_t{1} << 10;
 // Sieving before Miller-Rabin only has to thin out composites; beyond 2^16 it barely helps.
 constexpr std::uint64_t test_sieve_limit = std::uint64_t{1} << 16;
+
+// bytes is a multiple of 8.
+[[gnu::always_inline]] inline std::uint64_t count_bits_in(const std::uint8_t* segment,
+                                                          std::uint32_t bytes) {
+  std::uint64_t count = 0;
+  for (std::uint32_t i = 0; i < bytes; i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, segment + i, sizeof(word));
+    count += static_cast<std::uint64_t>(std::popcount(word));
+  }
+  return count;
+}
+
+#if defined(__x86_64__)
+// popcnt is not in the x86-64 baseline. Chosen at run time rather than by an ifunc, whose resolver
+// runs before sanitizer runtimes are up.
+[[gnu::target("popcnt")]] std::uint64_t count_bits_popcnt(const std::uint8_t* segment,
+                                                          std::uint32_t bytes) {
+  return count_bits_in(segment, bytes);
+}
+#endif
+
+std::uint64_t count_bits(const std::uint8_t* segment, std::uint32_t bytes) {
+#if defined(__x86_64__)
+  static const bool has_popcnt = __builtin_cpu_supports("popcnt");
+  if (has_popcnt) {
+    return count_bits_popcnt(segment, bytes);
+  }
+#endif
+  return count_bits_in(segment, bytes);
+}
 
 // Montgomery arithmetic modulo an odd n, with 128-bit products.
 class montgomery {
@@ -400,10 +452,10 @@ prime_sieve::prime_sieve(std::uint64_t lo, std::uint64_t hi) : lo_(lo), hi_(hi) 
       last_mask_ &= static_cast<std::uint8_t>(~(1u << k));
     }
   }
-  // Sieve all the way to sqrt(hi) when that many base primes cost little next to the range: setting
-  // one up is a division, against ~50 ns per number for Miller-Rabin, so up to sqrt(hi) <= 16 * width.
-  // Otherwise (a narrow range, or sqrt(hi) beyond max_base_prime) sieve with primes up to
-  // min(width, 2^16) only and prove each survivor with Miller-Rabin.
+  // Sieving needs every base prime up to sqrt(hi) set up (~20 ns each), Miller-Rabin costs ~30-70
+  // ns per number, so sieve fully while sqrt(hi) <= 16 * width and sqrt(hi) <= max_base_prime.
+  // Otherwise sieve with primes up to min(width, 2^16) only, and prove each survivor with
+  // Miller-Rabin: a tiny range anywhere costs microseconds.
   const std::uint64_t root = isqrt(hi - 1);
   const std::uint64_t width = hi - lo;
   if (root <= max_base_prime && root / 16 <= width) {
@@ -422,8 +474,17 @@ void prime_sieve::activate_base_primes(std::uint64_t segment_start, std::uint64_
     base_ = base_primes_up_to(limit);
   }
   const std::vector<std::uint32_t>& primes = base_->primes;
+  const auto end = static_cast<std::size_t>(
+      std::upper_bound(primes.begin() + static_cast<std::ptrdiff_t>(next_base_), primes.end(),
+                       limit) -
+      primes.begin());
+  // Only the first batch is large (a chunk far from 0 needs all its primes at once); later ones are
+  // a few primes per segment and are left to the vector's own growth.
+  if (active_.empty()) {
+    active_.reserve(end);
+  }
   const std::uint64_t start = 30 * segment_start;
-  for (; next_base_ < primes.size() && primes[next_base_] <= limit; ++next_base_) {
+  for (; next_base_ < end; ++next_base_) {
     const std::uint64_t p = primes[next_base_];
     // The first multiple p * q >= max(p^2, start) with q coprime to 30, as an offset from start.
     std::uint64_t offset = 0;
@@ -445,7 +506,7 @@ void prime_sieve::activate_base_primes(std::uint64_t segment_start, std::uint64_
                                       std::uint32_t{bit_of_residue[p % 30]} << 3 |
                                       bit_of_residue[q_residue];
     active_.push_back({static_cast<std::uint32_t>(offset / 30), wheel_field});
-    if (p < small_block_bytes) {
+    if (p < std::min(small_prime_limit, segment_bytes_)) {
       ++small_active_;
     }
     if (p < segment_bytes_) {
@@ -454,14 +515,17 @@ void prime_sieve::activate_base_primes(std::uint64_t segment_start, std::uint64_
   }
 }
 
-void prime_sieve::cross_off(std::uint8_t* segment, std::uint32_t bytes) {
-  // Small primes store many times per byte range, so they go through the segment one L1-sized block
-  // at a time; each call resumes at the index where the previous block stopped.
-  for (std::uint32_t block_end = 0; block_end < bytes;) {
-    block_end = std::min(bytes, block_end + small_block_bytes);
+void prime_sieve::sieve_segment(std::uint8_t* segment, std::uint32_t bytes,
+                                std::uint64_t segment_start) {
+  // Pre-sieving and small primes touch every byte often, so they go through the segment one
+  // L1-sized block at a time; each call resumes at the index where the previous block stopped.
+  for (std::uint32_t block_start = 0; block_start < bytes;) {
+    const std::uint32_t block_end = std::min(bytes, block_start + small_block_bytes);
+    presieve(segment + block_start, block_end - block_start, segment_start + block_start);
+    block_start = block_end;
     for (std::size_t i = 0; i < small_active_; ++i) {
       sieving_prime& sp = active_[i];
-      cross_unrolled(segment, block_end, sp.index, sp.wheel);
+      cross_by_turns(segment, block_end, sp.index, sp.wheel);
     }
   }
   for (std::size_t i = 0; i < small_active_; ++i) {
@@ -469,7 +533,7 @@ void prime_sieve::cross_off(std::uint8_t* segment, std::uint32_t bytes) {
   }
   for (std::size_t i = small_active_; i < medium_active_; ++i) {
     sieving_prime& sp = active_[i];
-    cross_unrolled(segment, bytes, sp.index, sp.wheel);
+    cross_by_turns(segment, bytes, sp.index, sp.wheel);
     sp.index -= bytes;
   }
   for (std::size_t i = medium_active_; i < active_.size(); ++i) {
@@ -488,19 +552,15 @@ void prime_sieve::cross_off(std::uint8_t* segment, std::uint32_t bytes) {
 
 std::uint64_t prime_sieve::count_survivors(const std::uint8_t* segment, std::uint32_t bytes,
                                            std::uint64_t segment_start) const {
-  std::uint64_t count = 0;
   if (!test_survivors_) {
-    for (std::uint32_t i = 0; i < bytes; i += 8) {
-      std::uint64_t word;
-      std::memcpy(&word, segment + i, sizeof(word));
-      count += static_cast<std::uint64_t>(std::popcount(word));
-    }
-    return count;
+    return count_bits(segment, (bytes + 7) / 8 * 8);
   }
+  std::uint64_t count = 0;
   for (std::uint32_t i = 0; i < bytes; ++i) {
     for (unsigned bits = segment[i]; bits != 0; bits &= bits - 1) {
       const std::uint64_t n = 30 * (segment_start + i) + wheel[std::countr_zero(bits)];
-      // Survivors have no factor up to 31, so below 37^2 they are prime.
+      // Survivors have no prime factor below 37: below 37^2 they are prime, above it Miller-Rabin
+      // has no base that is a multiple of n.
       count += (n < 37 * 37 ? n > 1 : miller_rabin(n)) ? 1 : 0;
     }
   }
@@ -519,8 +579,7 @@ std::uint64_t prime_sieve::step() {
   activate_base_primes(start, std::min(isqrt(top), sieve_limit_));
 
   std::uint8_t* segment = buffer_.data();
-  presieve(segment, bytes, start);
-  cross_off(segment, bytes);
+  sieve_segment(segment, bytes, start);
   if (start == lo_ / 30) {
     segment[0] &= first_mask_;
   }

@@ -1,6 +1,7 @@
 // The prime-counting kernel: a segmented mod-30 wheel sieve that can pause between segments.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -17,7 +18,8 @@ public:
 
   bool done() const { return done_; }
 
-  // Sieves the next segment (at most a few milliseconds) and returns the primes found in it.
+  // Sieves the next segment and returns the primes found in it: ~1-3 ms up to 10^12 and near 2^64;
+  // the first step of a range beyond ~10^14 also sets up its many base primes.
   std::uint64_t step();
 
 private:
@@ -29,7 +31,7 @@ private:
   };
 
   void activate_base_primes(std::uint64_t segment_start, std::uint64_t limit);
-  void cross_off(std::uint8_t* segment, std::uint32_t bytes);
+  void sieve_segment(std::uint8_t* segment, std::uint32_t bytes, std::uint64_t segment_start);
   std::uint64_t count_survivors(const std::uint8_t* segment, std::uint32_t bytes,
                                 std::uint64_t segment_start) const;
 
@@ -38,14 +40,18 @@ private:
   std::uint64_t next_byte_ = 0;
   std::uint64_t last_byte_ = 0;
   std::uint64_t sieve_limit_ = 0;
+  // 2, 3 and 5 are off the wheel: the first step adds those in range.
   std::uint64_t pending_ = 0;
   bool done_ = true;
+  // Sieved with base primes below sqrt(hi) only, so survivors still need Miller-Rabin.
   bool test_survivors_ = false;
   std::uint32_t segment_bytes_ = 0;
   std::uint8_t first_mask_ = 0xff;
   std::uint8_t last_mask_ = 0xff;
   std::shared_ptr<const base_prime_table> base_;
   std::size_t next_base_ = 0;
+  // Sorted by prime: [0, small_active_) go block by block, up to medium_active_ by whole turns over
+  // the segment, the rest one multiple at a time.
   std::vector<sieving_prime> active_;
   std::size_t small_active_ = 0;
   std::size_t medium_active_ = 0;

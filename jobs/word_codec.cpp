@@ -1,4 +1,4 @@
-// word_codec: the byte formats of wordcount: varint readers and writers, and a task's counts as a partial.
+// word_codec: wordcount's byte formats: varints, and a task's counts encoded as a partial.
 #include "jobs/word_codec.hpp"
 
 #include <stdexcept>
@@ -57,8 +57,8 @@ std::string_view byte_reader::bytes() {
 
 std::string encode_counts(const word_table& table) {
   std::string out;
-  // Natural text averages well under 8 bytes per distinct word and its count.
-  out.reserve(table.size() * 8 + 10);
+  // About what a word, its length and its count took in the text we measured.
+  out.reserve(table.size() * 12 + 10);
   put_varint(out, table.size());
   table.for_each([&out](std::string_view word, std::uint64_t count) {
     put_bytes(out, word);

@@ -1,4 +1,4 @@
-// word_codec: the byte formats of wordcount: varint readers and writers, and a task's counts as a partial.
+// word_codec: wordcount's byte formats: varints, and a task's counts encoded as a partial.
 #pragma once
 
 #include "jobs/word_table.hpp"
@@ -14,8 +14,8 @@ void put_varint(std::string& out, std::uint64_t v);
 /// Appends a varint length and then the bytes.
 void put_bytes(std::string& out, std::string_view bytes);
 
-/// Reads what put_varint and put_bytes wrote; throws std::invalid_argument on truncated or bad input, since
-/// the bytes crossed the network.
+/// Reads what put_varint and put_bytes wrote; throws std::invalid_argument on truncated or bad
+/// input, since the bytes crossed the network.
 class byte_reader {
 public:
   explicit byte_reader(std::string_view in) : in_(in) {}
@@ -30,10 +30,12 @@ private:
   std::size_t pos_ = 0;
 };
 
-/// A task's counts as partial data: varint(distinct), then per word varint(length) word varint(count).
+/// A task's counts as partial data: varint(distinct), then per word varint(length) word
+/// varint(count).
 std::string encode_counts(const word_table& table);
-/// Adds encoded counts to `table`. The whole input is checked first (lower-case words, counts summing to
-/// `total`) so that a bad partial throws std::invalid_argument without touching the table.
+/// Adds encoded counts to `table`. The whole input is checked first (lower-case words, counts
+/// summing to `total`) so that a bad partial throws std::invalid_argument without touching the
+/// table.
 void decode_counts(std::string_view data, std::uint64_t total, word_table& table);
 
 } // namespace cohort

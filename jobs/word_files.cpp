@@ -1,4 +1,4 @@
-// word_files: wordcount's input side: the file walk, the cut into chunks and the reading of one chunk.
+// word_files: wordcount's input: the file walk, the cut into chunks, the reading of a chunk.
 #include "jobs/word_files.hpp"
 
 #include "cohort/params.hpp"
@@ -19,10 +19,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string in_quotes(const std::string& path) { return "'" + path + "'"; }
+std::string in_quotes(const std::string& path) {
+  return "'" + path + "'";
+}
 
 [[noreturn]] void cannot_read(const fs::filesystem_error& e) {
-  throw param_error("wordcount: cannot read " + in_quotes(e.path1().string()) + ": " + e.code().message());
+  throw param_error("wordcount: cannot read " + in_quotes(e.path1().string()) + ": " +
+                    e.code().message());
 }
 
 } // namespace
@@ -49,8 +52,8 @@ std::vector<word_file> list_word_files(const std::string& root) {
       files.push_back(word_file{root, fs::file_size(root)});
       return files;
     }
-    // Without follow_directory_symlink the walk does not descend into symlinked directories; symlinked
-    // files are dropped by testing the entry itself rather than its target.
+    // Without follow_directory_symlink the walk does not descend into symlinked directories;
+    // symlinked files are dropped by testing the entry itself rather than its target.
     for (const auto& entry : fs::recursive_directory_iterator(root)) {
       if (fs::is_regular_file(entry.symlink_status())) {
         files.push_back(word_file{entry.path().string(), entry.file_size()});
@@ -73,6 +76,7 @@ word_layout::word_layout(std::vector<word_file> files, std::uint64_t chunk_bytes
     }
   }
   if (total_ > 0) {
+    chunk_bytes = std::max<std::uint64_t>(chunk_bytes, 1);
     chunks_ = (total_ + chunk_bytes - 1) / chunk_bytes;
     stride_ = (total_ + chunks_ - 1) / chunks_;
   }
@@ -86,15 +90,18 @@ std::pair<std::uint64_t, std::uint64_t> word_layout::range(std::uint64_t index) 
 std::vector<word_segment> word_layout::segments(std::uint64_t index) const {
   const auto [lo, hi] = range(index);
   std::vector<word_segment> out;
-  auto f = static_cast<std::size_t>(std::upper_bound(starts_.begin(), starts_.end(), lo) - starts_.begin() - 1);
+  auto f = static_cast<std::size_t>(std::upper_bound(starts_.begin(), starts_.end(), lo) -
+                                    starts_.begin() - 1);
   for (; f < files_.size() && starts_[f] < hi; ++f) {
     const std::uint64_t start = starts_[f];
-    out.push_back(word_segment{f, std::max(lo, start) - start, std::min(hi, start + files_[f].size) - start});
+    out.push_back(
+        word_segment{f, std::max(lo, start) - start, std::min(hi, start + files_[f].size) - start});
   }
   return out;
 }
 
-word_segment_reader::word_segment_reader(std::string path, std::uint64_t lo, std::uint64_t hi, bool at_eof)
+word_segment_reader::word_segment_reader(std::string path, std::uint64_t lo, std::uint64_t hi,
+                                         bool at_eof)
     : path_(std::move(path)), pos_(lo), hi_(hi), tail_done_(at_eof) {
   fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ < 0) {
@@ -110,7 +117,9 @@ word_segment_reader::word_segment_reader(std::string path, std::uint64_t lo, std
   }
 }
 
-word_segment_reader::~word_segment_reader() { ::close(fd_); }
+word_segment_reader::~word_segment_reader() {
+  ::close(fd_);
+}
 
 std::size_t word_segment_reader::read_body(std::string& out, std::size_t max) {
   if (pos_ >= hi_) {
@@ -138,8 +147,10 @@ std::size_t word_segment_reader::read_tail(std::string& out, std::size_t max) {
   out.resize(old + want);
   const std::size_t got = read_at(out.data() + old, want, pos_);
   const auto first = out.begin() + static_cast<std::ptrdiff_t>(old);
-  const auto letters = static_cast<std::size_t>(
-      std::find_if(first, first + static_cast<std::ptrdiff_t>(got), [](char c) { return !is_word_byte(c); }) - first);
+  const auto letters =
+      static_cast<std::size_t>(std::find_if(first, first + static_cast<std::ptrdiff_t>(got),
+                                            [](char c) { return !is_word_byte(c); }) -
+                               first);
   out.resize(old + letters);
   pos_ += letters;
   tail_done_ = letters < want;
@@ -166,8 +177,8 @@ std::size_t word_segment_reader::read_at(char* buf, std::size_t n, std::uint64_t
 }
 
 void word_segment_reader::shrunk(std::uint64_t wanted) const {
-  throw std::runtime_error("wordcount: " + in_quotes(path_) + " has fewer than " + std::to_string(wanted) +
-                           " bytes: it changed after the job was split");
+  throw std::runtime_error("wordcount: " + in_quotes(path_) + " has fewer than " +
+                           std::to_string(wanted) + " bytes: it changed after the job was split");
 }
 
 } // namespace cohort

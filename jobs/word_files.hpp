@@ -1,4 +1,4 @@
-// word_files: wordcount's input side: the file walk, the cut into chunks and the reading of one chunk.
+// word_files: wordcount's input: the file walk, the cut into chunks, the reading of a chunk.
 #pragma once
 
 #include <cstddef>
@@ -14,13 +14,14 @@ struct word_file {
   std::uint64_t size = 0;
 };
 
-/// Checks that `root` is a file or directory (a symlink given as root is followed); throws param_error
-/// naming it when it is missing, of another type or unreadable.
+/// Checks that `root` is a file or directory (a symlink given as root is followed); throws
+/// param_error naming it when it is missing, of another type or unreadable.
 void check_word_root(const std::string& root);
 
-/// The regular files at `root`: root itself when it is a file (a symlink given as root is followed), else
-/// every regular file below it, sorted by path; symlinks below root, to files or directories, are skipped.
-/// Throws param_error as check_word_root() does, or naming a file or directory the walk cannot read.
+/// The regular files at `root`: root itself when it is a file (a symlink given as root is
+/// followed), else every regular file below it, sorted by path; symlinks below root, to files or
+/// directories, are skipped. Throws param_error as check_word_root() does, or naming a file or
+/// directory the walk cannot read.
 std::vector<word_file> list_word_files(const std::string& root);
 
 /// The part of one file a chunk covers: bytes [lo, hi) of the layout's file `file`.
@@ -30,8 +31,8 @@ struct word_segment {
   std::uint64_t hi = 0;
 };
 
-/// The files laid end to end and cut into chunks of at most `chunk_bytes`, nearly equal in size, so that
-/// many small files share a task. A chunk counts the words that start inside it.
+/// The files laid end to end and cut into chunks of at most `chunk_bytes`, nearly equal in size, so
+/// that many small files share a task. A chunk counts the words that start inside it.
 class word_layout {
 public:
   word_layout(std::vector<word_file> files, std::uint64_t chunk_bytes);
@@ -43,16 +44,16 @@ public:
   const word_file& file(std::size_t i) const { return files_[i]; }
 
 private:
-  std::vector<word_file> files_;     // non-empty files only
+  std::vector<word_file> files_;      // non-empty files only
   std::vector<std::uint64_t> starts_; // where each file starts in the concatenation
   std::uint64_t total_ = 0;
   std::uint64_t chunks_ = 0;
   std::uint64_t stride_ = 0;
 };
 
-/// Reads one segment: the byte before it (does it start inside a word?), its bytes, then the tail: the rest
-/// of a word that straddles its end, which belongs to this chunk. Throws std::runtime_error naming the file
-/// when it cannot be read or has shrunk since the split.
+/// Reads one segment: the byte before it (does it start inside a word?), its bytes, then the tail:
+/// the rest of a word that straddles its end, which belongs to this chunk. Throws
+/// std::runtime_error naming the file when it cannot be read or has shrunk since the split.
 class word_segment_reader {
 public:
   /// `at_eof`: hi was the file's end at split time, so nothing past it is read.
@@ -64,7 +65,8 @@ public:
   bool starts_mid_word() const { return mid_word_; }
   /// Appends up to `max` bytes of [lo, hi) to `out`; returns how many, 0 once all are read.
   std::size_t read_body(std::string& out, std::size_t max);
-  /// After the body: appends up to `max` bytes of the tail to `out`; returns how many, 0 once it is read.
+  /// After the body: appends up to `max` bytes of the tail to `out`; returns how many, 0 once it is
+  /// read.
   std::size_t read_tail(std::string& out, std::size_t max);
 
 private:

@@ -1,11 +1,15 @@
 // word_tokenizer: splits bytes into wordcount's words (maximal runs of ASCII letters, lower-cased).
 #include "jobs/word_tokenizer.hpp"
 
-#include <array>
+#include <cstring>
 
 namespace cohort {
 
 namespace {
+
+// OR-ing 0x20 lower-cases an ASCII letter and leaves a lower-case one alone.
+constexpr char lower_bit = 0x20;
+constexpr std::uint64_t lower_bits = 0x2020202020202020ULL;
 
 const char* skip_letters(const char* p, const char* end) {
   while (p != end && is_word_byte(*p)) {
@@ -22,9 +26,16 @@ const char* skip_separators(const char* p, const char* end) {
 }
 
 void append_lower(std::string& out, const char* first, const char* last) {
-  for (; first != last; ++first) {
-    out.push_back(static_cast<char>(*first | 0x20));
+  const std::size_t old = out.size();
+  out.resize(old + static_cast<std::size_t>(last - first));
+  for (char* o = out.data() + old; first != last; ++first, ++o) {
+    *o = static_cast<char>(*first | lower_bit);
   }
+}
+
+// The bytes of a word of `length` <= 8 in the low bytes of a little-endian load.
+std::uint64_t low_bytes(std::size_t length) {
+  return length >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * length)) - 1;
 }
 
 } // namespace
@@ -45,8 +56,7 @@ void word_tokenizer::feed(std::string_view bytes) {
     if (q == end) {
       return;
     }
-    count(pending_.data(), pending_.data() + pending_.size());
-    pending_.clear();
+    count_pending();
     p = q;
   }
   for (;;) {
@@ -59,34 +69,52 @@ void word_tokenizer::feed(std::string_view bytes) {
       append_lower(pending_, p, q);
       return;
     }
-    count(p, q);
+    count(p, q, end);
     p = q;
   }
 }
 
 void word_tokenizer::end_segment() {
   if (!pending_.empty()) {
-    count(pending_.data(), pending_.data() + pending_.size());
-    pending_.clear();
+    count_pending();
   }
+  flush();
   skipping_ = false;
 }
 
-void word_tokenizer::count(const char* first, const char* last) {
-  // Most words fit the stack buffer; longer ones take a heap copy, which is rare enough not to matter.
-  std::array<char, 64> small;
-  std::string large;
-  const auto length = static_cast<std::size_t>(last - first);
-  char* out = small.data();
-  if (length > small.size()) {
-    large.resize(length);
-    out = large.data();
-  }
-  for (std::size_t i = 0; i < length; ++i) {
-    out[i] = static_cast<char>(first[i] | 0x20);
-  }
-  table_->add(std::string_view(out, length), 1);
+void word_tokenizer::count(const char* first, const char* last, const char* block_end) {
   ++total_;
+  const auto length = static_cast<std::size_t>(last - first);
+  const auto inline_bytes = word_table::inline_bytes;
+  if (length <= inline_bytes && block_end - first >= static_cast<std::ptrdiff_t>(inline_bytes)) {
+    // One 16-byte load, masked to the word, instead of a byte loop and a copy.
+    std::uint64_t head[2];
+    std::memcpy(head, first, sizeof head);
+    head[0] = (head[0] | lower_bits) & low_bytes(length);
+    head[1] = length <= 8 ? 0 : (head[1] | lower_bits) & low_bytes(length - 8);
+    batch_[batched_] = word_table::short_ref(head[0], head[1], length);
+    table_->prefetch(batch_[batched_]);
+    if (++batched_ == batch_size) {
+      flush();
+    }
+    return;
+  }
+  lower_.clear();
+  append_lower(lower_, first, last);
+  table_->add(lower_, 1);
+}
+
+void word_tokenizer::count_pending() {
+  table_->add(pending_, 1);
+  ++total_;
+  pending_.clear();
+}
+
+void word_tokenizer::flush() {
+  for (std::size_t i = 0; i < batched_; ++i) {
+    table_->add(batch_[i], 1);
+  }
+  batched_ = 0;
 }
 
 } // namespace cohort
