@@ -211,19 +211,30 @@ std::optional<outgoing_batch> master_core::next_batch(job_state& j, clock::time_
       tried.push_back(*w);
       continue;
     }
+    outgoing_batch out{0, *w, j.id, {}};
+    out.tasks.reserve(taken.size());
+    for (const auto& t : taken) {
+      task_spec spec;
+      try {
+        spec = j.plan->make_task(t.index);
+      } catch (const std::exception& e) {
+        // Making a task can read input on the master (wordcount ship=bytes); failing that ends the job.
+        end_job(j, job_status::failed, "task",
+                "task " + std::to_string(t.index) + " (" + j.plan->describe(t.index) +
+                    ") could not be made: " + e.what(),
+                now);
+        return std::nullopt;
+      }
+      spec.index = t.index;
+      spec.attempt = t.attempt;
+      out.tasks.push_back(std::move(spec));
+    }
     auto count = static_cast<std::uint32_t>(taken.size());
     dispatcher_.charge(*w, j.bound, count);
     auto& pw = j.by_worker[*w];
     pw.in_flight += count;
     pw.attempts += count;
-    outgoing_batch out{next_batch_++, *w, j.id, {}};
-    out.tasks.reserve(taken.size());
-    for (const auto& t : taken) {
-      auto spec = j.plan->make_task(t.index);
-      spec.index = t.index;
-      spec.attempt = t.attempt;
-      out.tasks.push_back(std::move(spec));
-    }
+    out.id = next_batch_++;
     batches_.emplace(out.id, batch_record{*w, j.id, j.bound, std::move(taken)});
     return out;
   }
@@ -250,9 +261,13 @@ std::vector<outgoing_batch> master_core::dispatch(clock::time_point now) {
       if (j.led->pending() == 0) {
         continue;
       }
-      if (auto b = next_batch(j, now)) {
+      auto jobs_before = jobs_.size();
+      auto b = next_batch(j, now);
+      if (b) {
         out.push_back(std::move(*b));
         rr_cursor_ = j.id;
+      }
+      if (b || jobs_.size() != jobs_before) {
         progressed = true;
         break;
       }
@@ -439,7 +454,8 @@ void master_core::end_job(job_state& j, job_status status, std::string reason, s
   }
   stats["workers"] = std::move(workers);
   out["stats"] = std::move(stats);
-  ended_.push_back({j.id, {status, out.dump()}});
+  ended_.push_back(
+      {j.id, {status, out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)}});
   jobs_.erase(j.id);
 }
 

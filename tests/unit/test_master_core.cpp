@@ -314,3 +314,54 @@ TEST_CASE("a job's concurrency caps its tasks per worker", "[dispatcher]") {
   }
   REQUIRE(n == 7);
 }
+
+namespace {
+
+class failing_plan final : public job_plan {
+public:
+  std::uint64_t task_count() const override { return 3; }
+  task_spec make_task(std::uint64_t index) const override {
+    if (index == 1) {
+      throw std::runtime_error("input vanished");
+    }
+    return {};
+  }
+  std::unique_ptr<reducer> make_reducer() const override {
+    return std::make_unique<count_reducer>("completed");
+  }
+};
+
+class failing_kind final : public job_kind {
+public:
+  std::string_view name() const override { return "failing"; }
+  task_bound bound(const params&) const override { return task_bound::cpu; }
+  void validate(const params&) const override {}
+  std::unique_ptr<job_plan> split(const params&) const override {
+    return std::make_unique<failing_plan>();
+  }
+  task<partial> run(task_spec, task_context&) const override { co_return partial{}; }
+};
+
+} // namespace
+
+TEST_CASE("a task that cannot be made fails its job and frees the worker's credit", "[master]") {
+  master_core m({});
+  auto w = m.add_worker(worker("a", 4));
+  failing_kind bad;
+  fake_kind good(task_bound::cpu);
+  auto now = clock_type::time_point{};
+  m.submit(job_of(0), bad, now);
+  m.submit(job_of(2), good, now);
+  auto sent = m.dispatch(now);
+  auto ended = m.take_ended();
+  REQUIRE(ended.size() == 1);
+  auto out = nlohmann::json::parse(ended[0].outcome.json);
+  REQUIRE(out["status"] == "failed");
+  REQUIRE(out["error"].get<std::string>().find("input vanished") != std::string::npos);
+  std::size_t good_tasks = 0;
+  for (auto& b : sent) {
+    good_tasks += b.tasks.size();
+  }
+  REQUIRE(good_tasks == 2);
+  REQUIRE(m.workers().free_credit(w, task_bound::cpu) == 2);
+}
