@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 #include <unistd.h>
 
@@ -29,9 +30,19 @@ std::string address(const endpoint& e) {
   return e.host + ":" + std::to_string(e.port);
 }
 
+// COHORT_TEST_PROTOCOL_VERSION makes this worker claim another protocol version: the only way to
+// rehearse a version mismatch with one build (tests/process/test_network.cpp does).
+std::uint32_t spoken_protocol() {
+  if (const char* v = std::getenv("COHORT_TEST_PROTOCOL_VERSION")) {
+    return static_cast<std::uint32_t>(std::strtoul(v, nullptr, 10));
+  }
+  return protocol_version;
+}
+
 worker_options make_worker_options(const worker_node_options& opts,
                                    std::shared_ptr<const registry> kinds, const std::string& host) {
   worker_options w;
+  w.hello.protocol = spoken_protocol();
   w.kinds = std::move(kinds);
   w.slowdown = opts.slowdown;
   w.hello.host = host;
@@ -40,6 +51,15 @@ worker_options make_worker_options(const worker_node_options& opts,
   w.hello.concurrency = opts.concurrency;
   w.hello.node_workers = opts.workers;
   return w;
+}
+
+// The master's own words when it refused us, else CAF's rendering of the error.
+std::string reason_of(const caf::error& err) {
+  const auto& ctx = err.context();
+  if (ctx.match_elements<std::string>()) {
+    return ctx.get_as<std::string>(0);
+  }
+  return caf::to_string(err);
 }
 
 struct node {
@@ -85,7 +105,7 @@ struct node {
                    [&](caf::error& err) {
                      std::fprintf(stderr, "cohort: master %s refused worker %s: %s\n",
                                   address(*opts.master).c_str(), hello.id.c_str(),
-                                  sys.render(err).c_str());
+                                  reason_of(err).c_str());
                    });
       workers.push_back(actor);
       if (!joined) {
