@@ -1,10 +1,11 @@
-// cohort_run: the binary under test, its output contract, and primesieve as the independent reference.
+// cohort_run: runs the binary under test, checks its job lines, asks primesieve for counts.
 #include "tests/process/cohort_run.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
 #include <iostream>
+#include <regex>
 #include <sstream>
 
 namespace cohort::test {
@@ -68,6 +69,7 @@ void check_job_line(const json& line) {
   }
   REQUIRE(stats.contains("workers"));
   REQUIRE(stats["workers"].is_array());
+  static const std::regex worker_id(R"(([^/]+)/[0-9]+/[0-9]+)"); // host/pid/n
   std::uint64_t worker_tasks = 0;
   for (const auto& w : stats["workers"]) {
     INFO("worker: " << w.dump());
@@ -76,13 +78,17 @@ void check_job_line(const json& line) {
     REQUIRE(w.contains("tasks"));
     REQUIRE(w.contains("attempts"));
     REQUIRE(w.contains("left"));
-    CHECK(w["id"].is_string());
-    CHECK(w["host"].is_string());
+    std::smatch m;
+    const auto id_text = w["id"].get<std::string>();
+    REQUIRE(std::regex_match(id_text, m, worker_id));
+    CHECK(m[1] == w["host"].get<std::string>());
     CHECK(w["left"].is_boolean());
     CHECK(w["tasks"].get<std::uint64_t>() <= w["attempts"].get<std::uint64_t>());
     worker_tasks += w["tasks"].get<std::uint64_t>();
   }
-  const auto n = [&stats](const char* key) { return stats[key].get<std::uint64_t>(); };
+  const auto n = [&stats](const char* key) {
+    return stats[key].get<std::uint64_t>();
+  };
   CHECK(worker_tasks == n("tasks"));
   const auto accounted = n("tasks") + n("retries") + n("reassigned") + n("speculative");
   if (status == "ok") {
@@ -95,10 +101,10 @@ void check_job_line(const json& line) {
 std::uint64_t test_seed() {
   static const std::uint64_t seed = [] {
     const char* env = std::getenv("COHORT_TEST_SEED");
-    const std::uint64_t s =
-        env != nullptr && *env != '\0'
-            ? std::stoull(env)
-            : static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
+    const std::uint64_t s = env != nullptr && *env != '\0'
+                                ? std::stoull(env)
+                                : static_cast<std::uint64_t>(
+                                      std::chrono::system_clock::now().time_since_epoch().count());
     std::cout << "COHORT_TEST_SEED=" << s << std::endl;
     return s;
   }();

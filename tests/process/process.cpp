@@ -94,11 +94,12 @@ std::string describe(const std::vector<std::string>& argv) {
 }
 
 process_result run_process(std::vector<std::string> argv, std::chrono::milliseconds timeout,
-                           std::string stdin_text) {
+                           std::string stdin_text, timed_signal send) {
   if (argv.empty()) {
     throw std::invalid_argument("run_process: empty argv");
   }
-  // A child that stops reading its stdin must not kill the test with SIGPIPE; write() reports EPIPE.
+  // A child that stops reading its stdin must not kill the test with SIGPIPE; write() reports
+  // EPIPE.
   static std::once_flag ignore_sigpipe;
   std::call_once(ignore_sigpipe, [] { std::signal(SIGPIPE, SIG_IGN); });
 
@@ -118,7 +119,8 @@ process_result run_process(std::vector<std::string> argv, std::chrono::milliseco
     fail_errno("fork");
   }
   if (pid == 0) {
-    // Only async-signal-safe calls until exec. Own process group, so a timeout kills its children too.
+    // Only async-signal-safe calls until exec. Own process group, so a timeout kills its children
+    // too.
     ::setpgid(0, 0);
     ::signal(SIGPIPE, SIG_DFL);
     ::dup2(in.read.get(), STDIN_FILENO);
@@ -161,10 +163,22 @@ process_result run_process(std::vector<std::string> argv, std::chrono::milliseco
                              " ms, killed: " + describe(argv) + "\n--- stdout:\n" + tail(r.out) +
                              "\n--- stderr:\n" + tail(r.err));
   };
-  const auto remaining_ms = [&] {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
+  const auto ms_until = [](std::chrono::steady_clock::time_point t) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(t - std::chrono::steady_clock::now());
     return static_cast<int>(std::max<std::chrono::milliseconds::rep>(left.count(), 0));
+  };
+  const auto remaining_ms = [&] {
+    return ms_until(deadline);
+  };
+  // Sends the timed signal once it is due; how long poll may wait for it (the deadline when none).
+  bool signal_pending = send.number != 0;
+  const auto signal_wait_ms = [&] {
+    if (signal_pending && ms_until(start + send.after) == 0) {
+      ::kill(pid, send.number);
+      signal_pending = false;
+    }
+    return signal_pending ? std::min(ms_until(start + send.after), remaining_ms()) : remaining_ms();
   };
 
   while (out.read.get() >= 0 || err.read.get() >= 0) {
@@ -172,8 +186,8 @@ process_result run_process(std::vector<std::string> argv, std::chrono::milliseco
     fds[0] = {out.read.get(), POLLIN, 0};
     fds[1] = {err.read.get(), POLLIN, 0};
     fds[2] = {in.write.get(), POLLOUT, 0};
-    const int wait = remaining_ms();
-    if (wait == 0) {
+    const int wait = signal_wait_ms();
+    if (remaining_ms() == 0) {
       kill_on_timeout();
     }
     if (::poll(fds.data(), fds.size(), wait) < 0 && errno != EINTR) {
@@ -207,6 +221,7 @@ process_result run_process(std::vector<std::string> argv, std::chrono::milliseco
     if (done < 0 && errno != EINTR) {
       fail_errno("waitpid");
     }
+    signal_wait_ms();
     if (remaining_ms() == 0) {
       kill_on_timeout();
     }

@@ -1,4 +1,4 @@
-// process: run a real program with a time limit and capture its output; a temporary directory that cleans up.
+// process: run a program with a time limit, capturing its output; a self-removing temp dir.
 #pragma once
 
 #include <chrono>
@@ -17,10 +17,17 @@ struct process_result {
   std::chrono::duration<double> wall{};
 };
 
-/// Runs argv (looked up in PATH like execvp) with stdin_text on its stdin, until it exits. On timeout
-/// the process group is killed with SIGKILL and std::runtime_error names the command and its output.
+/// A signal for the process (not its group) once it has run this long; number 0 sends none.
+struct timed_signal {
+  int number = 0;
+  std::chrono::milliseconds after{};
+};
+
+/// Runs argv (looked up in PATH like execvp) with stdin_text on its stdin, until it exits, sending
+/// `send` on time. On timeout the process group is killed with SIGKILL and std::runtime_error names
+/// the command and its output.
 process_result run_process(std::vector<std::string> argv, std::chrono::milliseconds timeout,
-                           std::string stdin_text = {});
+                           std::string stdin_text = {}, timed_signal send = {});
 
 /// "argv[0] argv[1] ...", for messages.
 std::string describe(const std::vector<std::string>& argv);

@@ -1,10 +1,10 @@
-// Process tests of the wordcount kind: a generated corpus counted by `cohort master`, checked against tr | sort | uniq -c.
-#include "jobs/wordcount.hpp"
+// Process tests of wordcount: a generated corpus, checked with tr | sort | uniq -c.
 #include "tests/process/cohort_run.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <random>
@@ -13,17 +13,17 @@
 namespace {
 
 using namespace cohort::test;
-using nlohmann::json;
 namespace fs = std::filesystem;
 
 constexpr auto run_timeout = std::chrono::seconds(120);
-constexpr std::uint64_t chunk_bytes = cohort::wordcount_chunk_bytes;
-// wordcount.cpp feeds a chunk's bytes to the tokenizer in blocks of this size: block edges cut words too.
+// jobs/wordcount.hpp's wordcount_chunk_bytes (its header needs include paths this target lacks);
+// the tests assert stats.tasks, so a change there shows up here.
+constexpr std::uint64_t chunk_bytes = std::uint64_t{8} << 20;
+// wordcount.cpp feeds a chunk's bytes to the tokenizer in blocks of this size: block edges cut
+// words too.
 constexpr std::uint64_t block_bytes = std::uint64_t{1} << 20;
 
 using word_counts = std::map<std::string, std::uint64_t>;
-
-bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 /// The regular files under root as wordcount sees them: symlinks skipped, sorted by path.
 std::vector<fs::path> regular_files(const fs::path& root) {
@@ -38,8 +38,8 @@ std::vector<fs::path> regular_files(const fs::path& root) {
   return files;
 }
 
-/// Per-word counts of files by the shell tools, each file tokenized on its own (a word never spans two
-/// files, which `cat FILES | tr ...` would glue together when a file ends inside a word).
+/// Per-word counts of files by the shell tools, each file tokenized on its own (a word never spans
+/// two files, which `cat FILES | tr ...` would glue together when a file ends inside a word).
 word_counts reference_counts(const std::vector<fs::path>& files) {
   std::vector<std::string> argv{"/bin/sh", "-c",
                                 "for f in \"$@\"; do LC_ALL=C tr -cs 'A-Za-z' '\\n' < \"$f\"; "
@@ -76,11 +76,11 @@ std::vector<std::pair<std::string, std::uint64_t>> ordered(const word_counts& co
   return out;
 }
 
-/// Runs `cohort master --job wordcount --param path=PATH` with extra params; the one job line, in the
-/// printed key order.
+/// Runs `cohort master --job wordcount --param path=PATH` with extra params; the one job line, in
+/// the printed key order.
 nlohmann::ordered_json run_wordcount(const fs::path& path, std::vector<std::string> params = {}) {
-  std::vector<std::string> args{"master", "--local-workers", "2", "--job",
-                                "wordcount", "--param", "path=" + path.string()};
+  std::vector<std::string> args{"master",  "--local-workers",      "2", "--job", "wordcount",
+                                "--param", "path=" + path.string()};
   for (auto& p : params) {
     args.insert(args.end(), {"--param", std::move(p)});
   }
@@ -117,9 +117,21 @@ void check_result(const nlohmann::ordered_json& result, const word_counts& expec
 
 /// Text from a fixed vocabulary with mixed separators and case, about `bytes` long.
 std::string random_text(std::mt19937_64& rng, std::size_t bytes) {
-  static const std::vector<std::string> separators{
-      " ", " ", " ", "\n", "\r\n", ", ", ". ", "'", "-", "\t", "42", "\xc3\xa9", "\xf0\x9f\x98\x80",
-      "\xff", std::string(1, '\0')};
+  static const std::vector<std::string> separators{" ",
+                                                   " ",
+                                                   " ",
+                                                   "\n",
+                                                   "\r\n",
+                                                   ", ",
+                                                   ". ",
+                                                   "'",
+                                                   "-",
+                                                   "\t",
+                                                   "42",
+                                                   "\xc3\xa9",
+                                                   "\xf0\x9f\x98\x80",
+                                                   "\xff",
+                                                   std::string(1, '\0')};
   std::vector<std::string> vocabulary;
   for (int i = 0; i < 3000; ++i) {
     std::string w;
@@ -167,8 +179,8 @@ std::string letters(std::mt19937_64& rng, std::size_t n) {
   return out;
 }
 
-/// The corpus: small files with every kind of separator, empty files, a nested directory, symlinks to
-/// a file and to a directory, and one big file (sorted last) holding every chunk boundary.
+/// The corpus: small files with every kind of separator, empty files, a nested directory, symlinks
+/// to a file and to a directory, and one big file (sorted last) holding every chunk boundary.
 struct corpus {
   temp_dir dir;
   std::vector<fs::path> small_files;
@@ -181,15 +193,20 @@ void make_corpus(corpus& c, std::mt19937_64& rng) {
   c.small_files = {
       d.write("a_mixed.txt", "Hello hello HELLO hElLo World world\nThe the THE tHe\n"),
       d.write("b_apostrophes.txt", "don't it's O'Brien rock'n'roll 'quoted' can't won't\n"),
-      d.write("c_utf8.txt",
-              "caf\xc3\xa9 na\xc3\xafve \xc3\xbc" "ber Stra\xc3\x9f" "e fa\xc3\xa7" "ade\n"
-              "\xf0\x9f\x98\x80" "emoji\xf0\x9f\x98\x80word\xf0\x9f\x8e\x89 end\n"),
+      d.write("c_utf8.txt", "caf\xc3\xa9 na\xc3\xafve \xc3\xbc"
+                            "ber Stra\xc3\x9f"
+                            "e fa\xc3\xa7"
+                            "ade\n"
+                            "\xf0\x9f\x98\x80"
+                            "emoji\xf0\x9f\x98\x80word\xf0\x9f\x8e\x89 end\n"),
       d.write("d_crlf.txt", "first line\r\nSecond Line\r\n\r\nthird\rline\r\n"),
       d.write("e_digits.txt", "abc123def 42 x1y2z3 2024 v2 route66 0xFF\n"),
       d.write("f_ends_in_word.txt", "no newline at the end tailword"),
       d.write("g_starts_in_word.txt", "headword begins this file\n"),
       d.write("h_empty.txt", ""),
-      d.write("i_binary.bin", std::string("nul\0byte\xff\xfe" "bytes\x80high", 20)),
+      d.write("i_binary.bin", std::string("nul\0byte\xff\xfe"
+                                          "bytes\x80high",
+                                          20)),
       d.write("sub/j_nested.txt", "Nested words in a Sub Directory\n"),
       d.write("sub/deeper/k_deep.txt", random_text(rng, 20000)),
       d.write("sub/deeper/l_empty.txt", ""),
@@ -198,7 +215,7 @@ void make_corpus(corpus& c, std::mt19937_64& rng) {
   fs::create_symlink(d.path() / "a_mixed.txt", d.path() / "n_link_to_file.txt");
   fs::create_symlink(d.path() / "sub", d.path() / "o_link_to_dir");
 
-  // The big file is sorted last; sized to 3.5 chunks of the whole corpus, so every boundary is in it.
+  // The whole corpus is 3.5 chunks and the big file sorts last: every chunk boundary falls in it.
   std::uint64_t small = 0;
   for (const auto& f : c.small_files) {
     small += fs::file_size(f);
@@ -253,25 +270,28 @@ TEST_CASE("wordcount: generated corpus equals tr | sort | uniq -c") {
   REQUIRE(files.size() == c.small_files.size() + 1);
   const auto expected = reference_counts(files);
   REQUIRE(expected.count("hello") == 1);
-  CHECK(expected.at("hello") == 4);
+  CHECK(expected.at("hello") >= 4);
 
-  SECTION("ship=bytes, the default") {
+  // One corpus for all runs (SECTIONs would build it again for each).
+  {
+    INFO("ship=bytes, the default");
     const auto line = run_wordcount(c.dir.path());
     CHECK(line["stats"]["tasks"].get<std::uint64_t>() == c.chunks);
     check_result(line["result"], expected, expected.size());
   }
-  SECTION("ship=path") {
+  {
+    INFO("ship=path");
     const auto line = run_wordcount(c.dir.path(), {"ship=path"});
     CHECK(line["stats"]["tasks"].get<std::uint64_t>() == c.chunks);
     check_result(line["result"], expected, expected.size());
   }
-  SECTION("top keeps total and distinct and shows the first words") {
-    const auto line = run_wordcount(c.dir.path(), {"top=7"});
-    check_result(line["result"], expected, 7);
+  {
+    INFO("top=7 keeps total and distinct and shows the first words");
+    check_result(run_wordcount(c.dir.path(), {"top=7"})["result"], expected, 7);
   }
-  SECTION("top=0 shows no words") {
-    const auto line = run_wordcount(c.dir.path(), {"top=0", "ship=path"});
-    check_result(line["result"], expected, 0);
+  {
+    INFO("top=0 shows no words");
+    check_result(run_wordcount(c.dir.path(), {"top=0", "ship=path"})["result"], expected, 0);
   }
 }
 
@@ -282,7 +302,9 @@ TEST_CASE("wordcount: each small file on its own equals tr | sort | uniq -c") {
   const std::vector<std::pair<std::string, std::string>> files{
       {"mixed.txt", "Hello hello HELLO hElLo World\n"},
       {"apostrophes.txt", "don't it's O'Brien rock'n'roll\n"},
-      {"utf8.txt", "caf\xc3\xa9 \xc3\xbc" "ber \xf0\x9f\x98\x80" "emoji\xf0\x9f\x98\x80word"},
+      {"utf8.txt", "caf\xc3\xa9 \xc3\xbc"
+                   "ber \xf0\x9f\x98\x80"
+                   "emoji\xf0\x9f\x98\x80word"},
       {"crlf.txt", "one\r\ntwo\r\nThree\r\n"},
       {"digits.txt", "abc123def 42 x1y2z3"},
       {"empty.txt", ""},
