@@ -99,6 +99,14 @@ std::uint64_t master_core::submit(job_request req, const job_kind& kind, clock::
     return id;
   }
   job.split_s = seconds(clock::now() - now);
+  if (job.plan->task_count() > settings_.max_tasks) {
+    job.led = std::make_unique<ledger>(0, 1, 1);
+    end_job(job, job_status::failed, "limit",
+            "the job has " + std::to_string(job.plan->task_count()) + " tasks, more than --max-tasks " +
+                std::to_string(settings_.max_tasks),
+            now);
+    return id;
+  }
   job.red = job.plan->make_reducer();
   std::uint32_t stripes = 1;
   if (settings_.policy == dispatch_policy::designated) {

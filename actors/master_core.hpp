@@ -24,6 +24,7 @@ struct master_settings {
   std::chrono::nanoseconds wait_for_workers = std::chrono::seconds(30);
   std::uint32_t batch = 1000;
   dispatch_policy policy = dispatch_policy::least_loaded;
+  std::uint64_t max_tasks = 100'000'000;
 };
 
 /// A batch the actor must send now.

@@ -170,7 +170,7 @@ job_request parse_job(const std::string& text, const job_request& defaults) {
 } // namespace
 
 std::vector<job_request> parse_jobs(std::istream& in, const std::string& file,
-                                    const job_request& defaults) {
+                                    const job_request& defaults, const job_check& check) {
   std::vector<job_request> jobs;
   std::string text;
   int line = 0;
@@ -181,8 +181,13 @@ std::vector<job_request> parse_jobs(std::istream& in, const std::string& file,
     }
     try {
       jobs.push_back(parse_job(text, defaults));
+      if (check) {
+        check(jobs.back());
+      }
     } catch (const line_error& e) {
       throw jobs_file_error(file + ":" + std::to_string(line) + ": " + e.what);
+    } catch (const param_error& e) {
+      throw jobs_file_error(file + ":" + std::to_string(line) + ": " + e.what());
     }
   }
   if (in.bad()) {
@@ -194,12 +199,13 @@ std::vector<job_request> parse_jobs(std::istream& in, const std::string& file,
   return jobs;
 }
 
-std::vector<job_request> read_jobs_file(const std::string& path, const job_request& defaults) {
+std::vector<job_request> read_jobs_file(const std::string& path, const job_request& defaults,
+                                        const job_check& check) {
   std::ifstream in(path);
   if (!in) {
     throw jobs_file_error("cannot read jobs file '" + path + "': " + std::strerror(errno));
   }
-  return parse_jobs(in, path, defaults);
+  return parse_jobs(in, path, defaults, check);
 }
 
 } // namespace cohort::app

@@ -3,6 +3,7 @@
 
 #include "cohort/runtime.hpp"
 
+#include <functional>
 #include <istream>
 #include <stdexcept>
 #include <string>
@@ -20,10 +21,14 @@ struct jobs_file_error : std::runtime_error {
 /// "speculate", "concurrency"}`; each job starts from `defaults` and its fields override them.
 /// Blank lines are skipped; a file without jobs is an error. Kinds and params are not checked here:
 /// the registry does.
+/// Checks one job (say, against the registry); throws param_error, reported with the job's FILE:LINE.
+using job_check = std::function<void(const job_request&)>;
+
 std::vector<job_request> parse_jobs(std::istream& in, const std::string& file,
-                                    const job_request& defaults);
+                                    const job_request& defaults, const job_check& check = {});
 
 /// Reads and parses the file at `path`; throws jobs_file_error naming it when it cannot be read.
-std::vector<job_request> read_jobs_file(const std::string& path, const job_request& defaults);
+std::vector<job_request> read_jobs_file(const std::string& path, const job_request& defaults,
+                                        const job_check& check = {});
 
 } // namespace cohort::app

@@ -25,8 +25,8 @@ void set_up_logging(const std::string& level) {
   spdlog::set_default_logger(logger);
 }
 
-int run_master(const cohort::app::app_config& cfg) {
-  auto kinds = cohort::builtin_registry();
+int run_master(const cohort::app::app_config& cfg,
+               const std::shared_ptr<cohort::registry>& kinds) {
   for (std::size_t i = 0; i < cfg.jobs.size(); ++i) {
     try {
       cohort::validate_job(*kinds, cfg.jobs[i]);
@@ -49,6 +49,7 @@ int run_master(const cohort::app::app_config& cfg) {
   }
   std::ostream& out = cfg.output_path.empty() ? std::cout : file;
   auto opts = cfg.runtime;
+  opts.max_tasks = cfg.limits.max_tasks;
   opts.progress = opts.progress || isatty(STDERR_FILENO) == 1;
   if (cfg.listen) {
     opts.listen = cohort::endpoint{cfg.listen->host, cfg.listen->port};
@@ -103,8 +104,10 @@ int run_worker(const cohort::app::app_config& cfg) {
 
 int main(int argc, char** argv) {
   cohort::app::app_config cfg;
+  auto kinds = cohort::builtin_registry();
   try {
-    cfg = cohort::app::parse_command_line(argc, argv);
+    cfg = cohort::app::parse_command_line(
+        argc, argv, [&](const cohort::job_request& j) { cohort::validate_job(*kinds, j); });
   } catch (const cohort::app::usage_error& e) {
     std::fprintf(stderr, "cohort: %s\n", e.what());
     return 2;
@@ -132,7 +135,7 @@ int main(int argc, char** argv) {
     if (cfg.mode == cohort::app::app_mode::worker) {
       return run_worker(cfg);
     }
-    return run_master(cfg);
+    return run_master(cfg, kinds);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cohort: %s\n", e.what());
     return 2;

@@ -539,16 +539,21 @@ job_request job_defaults(const reader& r) {
   return d;
 }
 
-std::vector<job_request> read_jobs(const reader& r, const job_request& defaults) {
+std::vector<job_request> read_jobs(const reader& r, const job_request& defaults,
+                                   const job_check& check) {
   const auto* jobs = r.get("jobs");
   const auto* kind = r.get("job");
   const auto& params = r.all("param");
   if (jobs != nullptr && kind != nullptr) {
     throw usage_error(label("job", *kind) + " cannot be combined with --jobs");
   }
+  if (jobs != nullptr && !params.empty()) {
+    throw usage_error(label("param", params.front()) + " '" + params.front().text +
+                      "' cannot be combined with --jobs (params go in the jobs file)");
+  }
   if (jobs != nullptr) {
     try {
-      return read_jobs_file(r.text("jobs"), defaults);
+      return read_jobs_file(r.text("jobs"), defaults, check);
     } catch (const jobs_file_error& e) {
       throw usage_error(e.what());
     }
@@ -736,7 +741,7 @@ shown_map shown_settings(const app_config& cfg, const reader& r, const job_reque
 
 } // namespace
 
-app_config parse_command_line(int argc, const char* const* argv) {
+app_config parse_command_line(int argc, const char* const* argv, const job_check& check) {
   app_config cfg;
   if (argc <= 1) {
     return cfg;
@@ -845,7 +850,7 @@ app_config parse_command_line(int argc, const char* const* argv) {
                                  : "worker mode needs --master HOST:PORT or --listen [HOST:]PORT");
   }
   if (mode == for_master) {
-    cfg.jobs = read_jobs(r, defaults);
+    cfg.jobs = read_jobs(r, defaults, check);
   }
   cfg.print_config = r.flag("print-config");
   cfg.print_config_text = render(shown_settings(cfg, r, defaults, mode));

@@ -1,6 +1,7 @@
 // The cohort command line: options, --config and --jobs files merged into one checked config.
 #pragma once
 
+#include "app/jobs_file.hpp"
 #include "cohort/runtime.hpp"
 
 #include <chrono>
@@ -74,7 +75,7 @@ struct usage_error : std::runtime_error {
 /// Parses argv (argv[0] is the program) and everything it names: the --config file, the --jobs
 /// file, the token and TLS files (read or checked here, so a bad one stops the process before
 /// anything starts).
-app_config parse_command_line(int argc, const char* const* argv);
+app_config parse_command_line(int argc, const char* const* argv, const job_check& check = {});
 
 /// The --help text: modes and every option with its default.
 std::string usage_text();

@@ -114,6 +114,7 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
   mo.settings.wait_for_workers = m.opts.wait_for_workers;
   mo.settings.batch = m.opts.batch;
   mo.settings.policy = m.opts.dispatch;
+  mo.settings.max_tasks = m.opts.max_tasks;
   mo.kinds = m.kinds;
   mo.progress = m.opts.progress;
   auto host = host_name();

@@ -48,6 +48,8 @@ struct runtime_options {
   std::uint32_t batch = 1000;
   std::vector<std::string> tags;
   dispatch_policy dispatch = dispatch_policy::least_loaded;
+  /// A job with more tasks fails with reason `limit` (--max-tasks).
+  std::uint64_t max_tasks = 100'000'000;
   /// Run every task this many times slower (test and benchmark aid).
   double slowdown = 1.0;
   /// Progress lines on stderr, once a second.
