@@ -1,5 +1,5 @@
-// CAF's own parsers ignore unknown keys and wrongly typed values, so cohort keeps the list of keys it
-// passes on, converts each value itself, and reads them back once the system runs.
+// CAF's own parsers ignore unknown keys and wrongly typed values, so cohort keeps the list of keys
+// it passes on, converts each value itself, and reads them back once the system runs.
 #include "actors/caf_settings.hpp"
 
 #include "cohort/runtime.hpp"
@@ -60,17 +60,17 @@ caf::timespan duration_of(const std::string& key, const std::string& value) {
 
 void check_caf_setting(const std::string& key, const std::string& value) {
   switch (kind_of(key)) {
-    case kind::count:
-      count_of(key, value);
-      break;
-    case kind::policy:
-      if (value != "stealing" && value != "sharing") {
-        bad(key, value, "expected stealing or sharing");
-      }
-      break;
-    case kind::duration:
-      duration_of(key, value);
-      break;
+  case kind::count:
+    count_of(key, value);
+    break;
+  case kind::policy:
+    if (value != "stealing" && value != "sharing") {
+      bad(key, value, "expected stealing or sharing");
+    }
+    break;
+  case kind::duration:
+    duration_of(key, value);
+    break;
   }
 }
 
@@ -78,16 +78,16 @@ void apply_caf_settings(caf::actor_system_config& cfg,
                         const std::map<std::string, std::string>& settings) {
   for (const auto& [key, value] : settings) {
     switch (kind_of(key)) {
-      case kind::count:
-        cfg.set(key, count_of(key, value));
-        break;
-      case kind::policy:
-        check_caf_setting(key, value);
-        cfg.set(key, caf::atom_from_string(value));
-        break;
-      case kind::duration:
-        cfg.set(key, duration_of(key, value));
-        break;
+    case kind::count:
+      cfg.set(key, count_of(key, value));
+      break;
+    case kind::policy:
+      check_caf_setting(key, value);
+      cfg.set(key, caf::atom_from_string(value));
+      break;
+    case kind::duration:
+      cfg.set(key, duration_of(key, value));
+      break;
     }
   }
 }
@@ -97,15 +97,15 @@ void verify_caf_settings(const caf::actor_system_config& cfg,
   for (const auto& [key, value] : settings) {
     bool held = false;
     switch (kind_of(key)) {
-      case kind::count:
-        held = caf::get_or(cfg, key, std::size_t{0}) == count_of(key, value);
-        break;
-      case kind::policy:
-        held = caf::get_or(cfg, key, caf::atom("")) == caf::atom_from_string(value);
-        break;
-      case kind::duration:
-        held = caf::get_or(cfg, key, caf::timespan{-1}) == duration_of(key, value);
-        break;
+    case kind::count:
+      held = caf::get_or(cfg, key, std::size_t{0}) == count_of(key, value);
+      break;
+    case kind::policy:
+      held = caf::get_or(cfg, key, caf::atom("")) == caf::atom_from_string(value);
+      break;
+    case kind::duration:
+      held = caf::get_or(cfg, key, caf::timespan{-1}) == duration_of(key, value);
+      break;
     }
     if (!held) {
       throw std::invalid_argument("CAF did not take " + key + " = " + value);

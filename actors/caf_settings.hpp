@@ -1,4 +1,5 @@
-// The CAF settings cohort accepts (scheduler.*, middleman.*), applied with typed sets and read back.
+// The CAF settings cohort accepts (scheduler.*, middleman.*), applied with typed sets and read
+// back.
 #pragma once
 
 #include <caf/fwd.hpp>
@@ -9,7 +10,8 @@
 namespace cohort {
 
 /// Applies every setting; throws std::invalid_argument naming a key or value CAF would not take.
-void apply_caf_settings(caf::actor_system_config& cfg, const std::map<std::string, std::string>& settings);
+void apply_caf_settings(caf::actor_system_config& cfg,
+                        const std::map<std::string, std::string>& settings);
 
 /// Throws std::invalid_argument when the started system does not hold a setting as given.
 void verify_caf_settings(const caf::actor_system_config& cfg,

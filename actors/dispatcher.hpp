@@ -1,4 +1,5 @@
-// The dispatcher: the worker table with each worker's credit, and the choice of worker for the next batch.
+// The dispatcher: the worker table with each worker's credit, and the choice of worker for the next
+// batch.
 #pragma once
 
 #include "actors/ledger.hpp"
@@ -27,9 +28,9 @@ struct worker_entry {
   bool draining = false;
 };
 
-/// Credit is counted per worker actor and per bound: CPU tasks against `slots`, latency-bound tasks against
-/// `concurrency`. The master never sends more than the free credit, so a worker's mailbox holds at most its
-/// credit and a fast worker, draining sooner, is offered more.
+/// Credit is counted per worker actor and per bound: CPU tasks against `slots`, latency-bound tasks
+/// against `concurrency`. The master never sends more than the free credit, so a worker's mailbox
+/// holds at most its credit and a fast worker, draining sooner, is offered more.
 class dispatcher {
 public:
   worker_ref add(worker_entry w);
@@ -45,7 +46,8 @@ public:
   void release(worker_ref w, task_bound b, std::uint32_t n);
 
   /// Picks among alive workers with room(w) > 0. least-loaded: the most room (ties rotate);
-  /// round-robin: the next one after the last pick. room(w) already folds in credit, tags and job caps.
+  /// round-robin: the next one after the last pick. room(w) already folds in credit, tags and job
+  /// caps.
   std::optional<worker_ref> pick(dispatch_policy policy,
                                  const std::function<std::uint32_t(worker_ref)>& room);
 

@@ -81,8 +81,8 @@ void ledger::put_back(std::uint64_t index) {
   ++pending_;
 }
 
-ledger::failure_verdict ledger::fail(std::uint64_t index, std::uint32_t attempt, worker_ref worker,
-                                     std::string cause) {
+ledger::failure_verdict ledger::fail(std::uint64_t index, std::uint32_t attempt,
+                                     worker_ref worker) {
   if (live(index, attempt, worker) == nullptr) {
     return failure_verdict::stale;
   }
@@ -91,7 +91,6 @@ ledger::failure_verdict ledger::fail(std::uint64_t index, std::uint32_t attempt,
   h.runs = std::max(h.runs, attempt);
   h.failures += 1;
   h.last_failed_on = worker;
-  h.last_cause = std::move(cause);
   if (h.failures >= max_attempts_) {
     return failure_verdict::exhausted;
   }
@@ -109,22 +108,6 @@ bool ledger::give_back(std::uint64_t index, std::uint32_t attempt, worker_ref wo
   history_[index].runs = std::max(history_[index].runs, attempt);
   put_back(index);
   return true;
-}
-
-std::vector<dispatched_task> ledger::attempts_on(worker_ref worker) const {
-  std::vector<dispatched_task> out;
-  for (const auto& [index, a] : in_flight_) {
-    if (a.worker == worker) {
-      out.push_back({index, a.attempt});
-    }
-  }
-  std::sort(out.begin(), out.end(), [](auto& x, auto& y) { return x.index < y.index; });
-  return out;
-}
-
-std::string ledger::last_cause(std::uint64_t index) const {
-  auto h = history_.find(index);
-  return h == history_.end() ? std::string() : h->second.last_cause;
 }
 
 std::uint32_t ledger::failures(std::uint64_t index) const {

@@ -1,11 +1,11 @@
-// The ledger of one job: which tasks are pending, which attempts are in flight where, and what was merged.
+// The ledger of one job: which tasks are pending, which attempts are in flight where, and what was
+// merged.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <optional>
-#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -19,8 +19,9 @@ struct dispatched_task {
   std::uint32_t attempt;
 };
 
-/// Pending tasks are striped (stripe = index mod stripes) so the designated policy can give each worker
-/// its own share; other policies use one stripe. Tasks that come back go to the front of their stripe.
+/// Pending tasks are striped (stripe = index mod stripes) so the designated policy can give each
+/// worker its own share; other policies use one stripe. Tasks that come back go to the front of
+/// their stripe.
 class ledger {
 public:
   using clock = std::chrono::steady_clock;
@@ -35,8 +36,9 @@ public:
   std::uint64_t merged() const { return merged_; }
   bool complete() const { return merged_ == task_count_; }
 
-  /// Takes up to `n` pending tasks of `stripe` for `worker`, returned tasks first, and records them in
-  /// flight. With `avoid_failed`, a task that last failed on `worker` is left for another worker.
+  /// Takes up to `n` pending tasks of `stripe` for `worker`, returned tasks first, and records them
+  /// in flight. With `avoid_failed`, a task that last failed on `worker` is left for another
+  /// worker.
   std::vector<dispatched_task> take(std::uint32_t stripe, std::uint64_t n, worker_ref worker,
                                     bool avoid_failed, clock::time_point now);
 
@@ -44,17 +46,15 @@ public:
   bool accept(std::uint64_t index, std::uint32_t attempt, worker_ref worker);
 
   enum class failure_verdict { stale, retry, exhausted };
-  /// A live attempt failed (the task threw, or was charged a lost worker). Retry puts it back in front.
-  failure_verdict fail(std::uint64_t index, std::uint32_t attempt, worker_ref worker, std::string cause);
+  /// A live attempt failed (the task threw, or was charged a lost worker). Retry puts it back in
+  /// front.
+  failure_verdict fail(std::uint64_t index, std::uint32_t attempt, worker_ref worker);
 
-  /// A live attempt came back unfinished, not charged (worker lost or handed it back): pending again.
+  /// A live attempt came back unfinished, not charged (worker lost or handed it back): pending
+  /// again.
   bool give_back(std::uint64_t index, std::uint32_t attempt, worker_ref worker);
 
-  /// Every live attempt on `worker`, for when it is lost.
-  std::vector<dispatched_task> attempts_on(worker_ref worker) const;
-
-  /// The cause of the last failure of `index` ("" if none).
-  std::string last_cause(std::uint64_t index) const;
+  /// How many attempts of `index` failed so far.
   std::uint32_t failures(std::uint64_t index) const;
 
   struct counters {
@@ -82,7 +82,6 @@ private:
     std::uint32_t runs = 0;
     std::uint32_t failures = 0;
     std::optional<worker_ref> last_failed_on;
-    std::string last_cause;
   };
 
   const live_attempt* live(std::uint64_t index, std::uint32_t attempt, worker_ref worker) const;

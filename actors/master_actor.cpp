@@ -1,4 +1,5 @@
-// A thin shell over master_core: routes requests, answers and down messages to it and sends what it decides.
+// A thin shell over master_core: routes requests, answers and down messages to it and sends what it
+// decides.
 #include "actors/master_actor.hpp"
 
 #include "actors/messages.hpp"
@@ -13,8 +14,8 @@ namespace cohort {
 
 namespace {
 
-// No batch answer is awaited forever; monitors (and heartbeats between nodes) find lost workers much
-// sooner, so this only bounds a request to a worker that is alive but never answers.
+// No batch answer is awaited forever; monitors (and heartbeats between nodes) find lost workers
+// much sooner, so this only bounds a request to a worker that is alive but never answers.
 constexpr auto batch_timeout = std::chrono::seconds(24 * 3600);
 constexpr auto tick_interval = std::chrono::milliseconds(100);
 constexpr auto progress_interval = std::chrono::seconds(1);

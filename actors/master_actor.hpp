@@ -1,5 +1,5 @@
-// The master actor: takes job requests, dispatches their tasks to workers, answers each request when
-// its job ends.
+// The master actor: takes job requests, dispatches their tasks to workers, answers each request
+// when its job ends.
 #pragma once
 
 #include "actors/dispatcher.hpp"

@@ -42,12 +42,12 @@ double rounded(double x) {
 
 const char* status_name(job_status s) {
   switch (s) {
-    case job_status::ok:
-      return "ok";
-    case job_status::failed:
-      return "failed";
-    case job_status::cancelled:
-      return "cancelled";
+  case job_status::ok:
+    return "ok";
+  case job_status::failed:
+    return "failed";
+  case job_status::cancelled:
+    return "cancelled";
   }
   return "failed";
 }
@@ -102,8 +102,8 @@ std::uint64_t master_core::submit(job_request req, const job_kind& kind, clock::
   if (job.plan->task_count() > settings_.max_tasks) {
     job.led = std::make_unique<ledger>(0, 1, 1);
     end_job(job, job_status::failed, "limit",
-            "the job has " + std::to_string(job.plan->task_count()) + " tasks, more than --max-tasks " +
-                std::to_string(settings_.max_tasks),
+            "the job has " + std::to_string(job.plan->task_count()) +
+                " tasks, more than --max-tasks " + std::to_string(settings_.max_tasks),
             now);
     return id;
   }
@@ -226,7 +226,8 @@ std::optional<outgoing_batch> master_core::next_batch(job_state& j, clock::time_
       try {
         spec = j.plan->make_task(t.index);
       } catch (const std::exception& e) {
-        // Making a task can read input on the master (wordcount ship=bytes); failing that ends the job.
+        // Making a task can read input on the master (wordcount ship=bytes); failing that ends the
+        // job.
         end_job(j, job_status::failed, "task",
                 "task " + std::to_string(t.index) + " (" + j.plan->describe(t.index) +
                     ") could not be made: " + e.what(),
@@ -309,31 +310,31 @@ void master_core::on_results(std::uint64_t id, std::vector<task_result>&& result
   auto& pw = j.by_worker[b.worker];
   for (auto& r : results) {
     switch (r.outcome) {
-      case task_outcome::ok:
-        if (j.led->accept(r.index, r.attempt, b.worker)) {
-          auto t0 = clock::now();
-          j.red->merge(std::move(r.value));
-          j.merge_s += seconds(clock::now() - t0);
-          ++pw.tasks;
-        }
-        break;
-      case task_outcome::failed: {
-        auto cause = "worker " + dispatcher_.at(b.worker).id + ": " + r.error;
-        auto verdict = j.led->fail(r.index, r.attempt, b.worker, cause);
-        if (verdict == ledger::failure_verdict::exhausted) {
-          auto failures = j.led->failures(r.index);
-          end_job(j, job_status::failed, "task",
-                  "task " + std::to_string(r.index) + " (" + j.plan->describe(r.index) + ") failed " +
-                      std::to_string(failures) + (failures == 1 ? " time" : " times") +
-                      ", last: " + cause,
-                  now);
-          return;
-        }
-        break;
+    case task_outcome::ok:
+      if (j.led->accept(r.index, r.attempt, b.worker)) {
+        auto t0 = clock::now();
+        j.red->merge(std::move(r.value));
+        j.merge_s += seconds(clock::now() - t0);
+        ++pw.tasks;
       }
-      case task_outcome::cancelled:
-        j.led->give_back(r.index, r.attempt, b.worker);
-        break;
+      break;
+    case task_outcome::failed: {
+      auto cause = "worker " + dispatcher_.at(b.worker).id + ": " + r.error;
+      auto verdict = j.led->fail(r.index, r.attempt, b.worker);
+      if (verdict == ledger::failure_verdict::exhausted) {
+        auto failures = j.led->failures(r.index);
+        end_job(j, job_status::failed, "task",
+                "task " + std::to_string(r.index) + " (" + j.plan->describe(r.index) + ") failed " +
+                    std::to_string(failures) + (failures == 1 ? " time" : " times") +
+                    ", last: " + cause,
+                now);
+        return;
+      }
+      break;
+    }
+    case task_outcome::cancelled:
+      j.led->give_back(r.index, r.attempt, b.worker);
+      break;
     }
   }
   if (results.size() < b.tasks.size()) {
@@ -364,8 +365,8 @@ void master_core::on_batch_error(std::uint64_t id, clock::time_point) {
 
 void master_core::cancel_all(clock::time_point now) {
   while (!jobs_.empty()) {
-    end_job(*jobs_.begin()->second, job_status::cancelled, "cancelled", "cancelled before it finished",
-            now);
+    end_job(*jobs_.begin()->second, job_status::cancelled, "cancelled",
+            "cancelled before it finished", now);
   }
 }
 
@@ -489,7 +490,8 @@ std::vector<std::string> master_core::progress_lines(clock::time_point now) cons
       std::snprintf(eta, sizeof eta, "?");
     }
     char line[256];
-    std::snprintf(line, sizeof line, "progress job=%llu done=%llu total=%llu inflight=%llu rate=%.0f/s eta=%ss",
+    std::snprintf(line, sizeof line,
+                  "progress job=%llu done=%llu total=%llu inflight=%llu rate=%.0f/s eta=%ss",
                   static_cast<unsigned long long>(id), static_cast<unsigned long long>(done),
                   static_cast<unsigned long long>(total),
                   static_cast<unsigned long long>(j->led->in_flight()), rate, eta);

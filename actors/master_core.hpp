@@ -61,7 +61,8 @@ public:
   void drain_worker(worker_ref w) { dispatcher_.drain(w); }
   const dispatcher& workers() const { return dispatcher_; }
 
-  /// Splits and starts a job. The request must have passed validation; a split that throws ends the job.
+  /// Splits and starts a job. The request must have passed validation; a split that throws ends the
+  /// job.
   std::uint64_t submit(job_request req, const job_kind& kind, clock::time_point now);
   const job_desc& desc(std::uint64_t job) const;
 

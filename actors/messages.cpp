@@ -1,4 +1,5 @@
-// Message-type registration: an unregistered type arrives as an empty message, so all are listed here.
+// Message-type registration: an unregistered type arrives as an empty message, so all are listed
+// here.
 #include "actors/messages.hpp"
 
 namespace cohort {

@@ -1,5 +1,5 @@
-// CAF atoms and message-type registration for the protocol in protocol.hpp. Include only from actor code:
-// it pulls in CAF.
+// CAF atoms and message-type registration for the protocol in protocol.hpp. Include only from actor
+// code: it pulls in CAF.
 #pragma once
 
 #include "actors/protocol.hpp"
@@ -20,7 +20,8 @@ using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using hello_atom = caf::atom_constant<caf::atom("hello")>;
 using done_atom = caf::atom_constant<caf::atom("done")>;
 
-/// Registers every message type of the protocol; every node must call it before starting its system.
+/// Registers every message type of the protocol; every node must call it before starting its
+/// system.
 void add_message_types(caf::actor_system_config& cfg);
 
 } // namespace cohort

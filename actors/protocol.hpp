@@ -1,4 +1,5 @@
-// The messages between master and workers, as plain structs with CAF inspect overloads (no CAF include).
+// The messages between master and workers, as plain structs with CAF inspect overloads (no CAF
+// include).
 #pragma once
 
 #include "cohort/job.hpp"
@@ -43,28 +44,23 @@ struct worker_hello {
   std::uint32_t node_workers = 1;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, task_spec& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, task_spec& x) {
   return f(x.index, x.attempt, x.lo, x.hi, x.data);
 }
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, partial& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, partial& x) {
   return f(x.count, x.data);
 }
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, job_desc& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, job_desc& x) {
   return f(x.job, x.kind, x.args);
 }
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, task_result& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, task_result& x) {
   return f(x.index, x.attempt, x.outcome, x.value, x.error);
 }
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, worker_hello& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, worker_hello& x) {
   return f(x.protocol, x.id, x.host, x.tags, x.slots, x.concurrency, x.node_workers);
 }
 

@@ -1,4 +1,5 @@
-// task_runner: coroutine bookkeeping of one worker actor. Everything runs on the actor's thread of control.
+// task_runner: coroutine bookkeeping of one worker actor. Everything runs on the actor's thread of
+// control.
 #include "actors/task_runner.hpp"
 
 #include <algorithm>
@@ -59,12 +60,16 @@ std::uint64_t task_runner::start_batch(const job_desc& d, std::vector<task_spec>
   auto job = job_for(d);
   auto batch_id = next_batch_++;
   auto& b = batches_[batch_id];
-  // One extra count guards the batch: tasks finishing inside this loop must not complete (and erase) it.
+  // One extra count guards the batch: tasks finishing inside this loop must not complete (and
+  // erase) it.
   b.remaining = tasks.size() + 1;
   b.results.reserve(tasks.size());
   for (auto& spec : tasks) {
     if (job->kind == nullptr) {
-      b.results.push_back({spec.index, spec.attempt, task_outcome::failed, {},
+      b.results.push_back({spec.index,
+                           spec.attempt,
+                           task_outcome::failed,
+                           {},
                            "this worker has no job kind '" + job->kind_name + "'"});
       --b.remaining;
       continue;
@@ -82,7 +87,6 @@ std::uint64_t task_runner::start_batch(const job_desc& d, std::vector<task_spec>
       running_.emplace(slot, std::move(t));
     }
   }
-  peak_in_flight_ = std::max(peak_in_flight_, running_.size());
   if (--b.remaining == 0) {
     finished_.push_back({batch_id, std::move(b.results)});
     batches_.erase(batch_id);
@@ -162,8 +166,7 @@ std::vector<std::uint64_t> task_runner::cancel_all() {
   return cancel_if([](const running_task&) { return true; });
 }
 
-template <class Predicate>
-std::vector<std::uint64_t> task_runner::cancel_if(Predicate matches) {
+template <class Predicate> std::vector<std::uint64_t> task_runner::cancel_if(Predicate matches) {
   std::vector<std::uint64_t> cancelled;
   for (auto i = running_.begin(); i != running_.end();) {
     auto& t = i->second;

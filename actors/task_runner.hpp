@@ -20,7 +20,8 @@ public:
   class waker {
   public:
     virtual ~waker() = default;
-    virtual void wake(std::uint64_t slot, std::uint64_t generation, std::chrono::nanoseconds delay) = 0;
+    virtual void wake(std::uint64_t slot, std::uint64_t generation,
+                      std::chrono::nanoseconds delay) = 0;
   };
 
   struct finished_batch {
@@ -32,7 +33,8 @@ public:
   task_runner(std::shared_ptr<const registry> kinds, waker& w, double slowdown);
   ~task_runner() override;
 
-  /// Starts every task of a batch (those that finish without suspending finish here) and returns its id.
+  /// Starts every task of a batch (those that finish without suspending finish here) and returns
+  /// its id.
   std::uint64_t start_batch(const job_desc& job, std::vector<task_spec> tasks);
   /// A wake-up arrived; stale ones (task gone, or woken since) are ignored.
   void resume(std::uint64_t slot, std::uint64_t generation);
@@ -45,9 +47,9 @@ public:
   std::vector<finished_batch> take_finished();
 
   std::size_t in_flight() const { return running_.size(); }
-  std::size_t peak_in_flight() const { return peak_in_flight_; }
 
-  void resume_after(task_context& ctx, std::coroutine_handle<> h, std::chrono::nanoseconds delay) override;
+  void resume_after(task_context& ctx, std::coroutine_handle<> h,
+                    std::chrono::nanoseconds delay) override;
 
 private:
   struct job_entry;
@@ -61,8 +63,7 @@ private:
   std::shared_ptr<job_entry> job_for(const job_desc& d);
   void step(std::uint64_t slot, running_task& t);
   void finish(running_task& t, task_result r);
-  template <class Predicate>
-  std::vector<std::uint64_t> cancel_if(Predicate matches);
+  template <class Predicate> std::vector<std::uint64_t> cancel_if(Predicate matches);
 
   std::shared_ptr<const registry> kinds_;
   waker& waker_;
@@ -73,7 +74,6 @@ private:
   std::unordered_map<std::uint64_t, running_task> running_;
   std::unordered_map<std::uint64_t, open_batch> batches_;
   std::vector<finished_batch> finished_;
-  std::size_t peak_in_flight_ = 0;
 };
 
 } // namespace cohort

@@ -1,4 +1,5 @@
-// A thin shell over task_runner: batches in, wake-ups as messages to itself, answers through promises.
+// A thin shell over task_runner: batches in, wake-ups as messages to itself, answers through
+// promises.
 #include "actors/worker_actor.hpp"
 
 #include "actors/messages.hpp"
@@ -40,8 +41,8 @@ struct worker_state : task_runner::waker {
     }
   }
 
-  // Answered once this worker holds no task: after a drain request, when the last one finished or the
-  // drain time ran out.
+  // Answered once this worker holds no task: after a drain request, when the last one finished or
+  // the drain time ran out.
   caf::response_promise drained;
 };
 

@@ -1,4 +1,5 @@
-// The worker actor: runs the tasks of the batches its master sends and answers each batch's request.
+// The worker actor: runs the tasks of the batches its master sends and answers each batch's
+// request.
 #pragma once
 
 #include "actors/protocol.hpp"
@@ -19,7 +20,8 @@ struct worker_options {
 
 caf::actor spawn_worker(caf::actor_system& sys, worker_options opts);
 
-/// Lets other nodes spawn worker actors here by the name "cohort-worker"; each gets the next number.
+/// Lets other nodes spawn worker actors here by the name "cohort-worker"; each gets the next
+/// number.
 void add_worker_actor_type(caf::actor_system_config& cfg, worker_options opts);
 
 } // namespace cohort

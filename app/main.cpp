@@ -1,4 +1,5 @@
-// cohort: parse the command line, then run as master (jobs on local and joined workers) or as worker.
+// cohort: parse the command line, then run as master (jobs on local and joined workers) or as
+// worker.
 #include "app/options.hpp"
 #include "cohort/runtime.hpp"
 #include "cohort/worker_node.hpp"
@@ -25,8 +26,7 @@ void set_up_logging(const std::string& level) {
   spdlog::set_default_logger(logger);
 }
 
-int run_master(const cohort::app::app_config& cfg,
-               const std::shared_ptr<cohort::registry>& kinds) {
+int run_master(const cohort::app::app_config& cfg, const std::shared_ptr<cohort::registry>& kinds) {
   for (std::size_t i = 0; i < cfg.jobs.size(); ++i) {
     try {
       cohort::validate_job(*kinds, cfg.jobs[i]);
@@ -58,7 +58,9 @@ int run_master(const cohort::app::app_config& cfg,
     opts.spawn_on.push_back({at.host, at.port});
   }
   cohort::install_stop_signals();
-  opts.cancel_requested = [] { return cohort::stop_signal() != 0; };
+  opts.cancel_requested = [] {
+    return cohort::stop_signal() != 0;
+  };
   cohort::runtime rt(opts, kinds);
   if (cfg.listen) {
     std::fprintf(stderr, "listening on %s:%u\n", cfg.listen->host.c_str(), rt.port());
@@ -71,12 +73,12 @@ int run_master(const cohort::app::app_config& cfg,
     }
   });
   switch (cohort::stop_signal()) {
-    case SIGINT:
-      return 130;
-    case SIGTERM:
-      return 143;
-    default:
-      return code;
+  case SIGINT:
+    return 130;
+  case SIGTERM:
+    return 143;
+  default:
+    return code;
   }
 }
 
@@ -113,18 +115,18 @@ int main(int argc, char** argv) {
     return 2;
   }
   switch (cfg.mode) {
-    case cohort::app::app_mode::usage:
-      std::fputs(cohort::app::usage_text().c_str(), stderr);
-      return 2;
-    case cohort::app::app_mode::help:
-      std::fputs(cohort::app::usage_text().c_str(), stdout);
-      return 0;
-    case cohort::app::app_mode::version:
-      std::puts(version);
-      return 0;
-    case cohort::app::app_mode::master:
-    case cohort::app::app_mode::worker:
-      break;
+  case cohort::app::app_mode::usage:
+    std::fputs(cohort::app::usage_text().c_str(), stderr);
+    return 2;
+  case cohort::app::app_mode::help:
+    std::fputs(cohort::app::usage_text().c_str(), stdout);
+    return 0;
+  case cohort::app::app_mode::version:
+    std::puts(version);
+    return 0;
+  case cohort::app::app_mode::master:
+  case cohort::app::app_mode::worker:
+    break;
   }
   if (cfg.print_config) {
     std::fputs(cfg.print_config_text.c_str(), stdout);

@@ -1,6 +1,6 @@
 // chaos: each task sleeps `ms` (jittered by `seed`), unless its index is listed under a fault:
-// throw= raises, abort= kills the worker process, hang= never finishes, spin= burns CPU until cancelled,
-// slow= takes ten times as long. mode=first applies a fault to the first attempt only.
+// throw= raises, abort= kills the worker process, hang= never finishes, spin= burns CPU until
+// cancelled, slow= takes ten times as long. mode=first applies a fault to the first attempt only.
 #include "jobs/chaos.hpp"
 
 #include "cohort/context.hpp"
@@ -32,7 +32,8 @@ struct chaos_params {
 };
 
 chaos_params read_params(const params& p) {
-  p.require_known("chaos", {"tasks", "ms", "seed", "throw", "abort", "hang", "spin", "slow", "mode"});
+  p.require_known("chaos",
+                  {"tasks", "ms", "seed", "throw", "abort", "hang", "spin", "slow", "mode"});
   chaos_params c;
   c.tasks = p.get_u64("tasks", 1);
   c.ms = p.get_u64("ms", 0);
@@ -48,8 +49,9 @@ chaos_params read_params(const params& p) {
     auto list = p.get_index_list(key);
     for (auto i : list) {
       if (i >= c.tasks) {
-        throw param_error("chaos: param '" + std::string(key) + "' names task " + std::to_string(i) +
-                          " but the job has " + std::to_string(c.tasks) + " tasks");
+        throw param_error("chaos: param '" + std::string(key) + "' names task " +
+                          std::to_string(i) + " but the job has " + std::to_string(c.tasks) +
+                          " tasks");
       }
     }
     std::sort(list.begin(), list.end());

@@ -1,4 +1,5 @@
-// The `chaos` job kind: sleeping tasks with faults injected at chosen indices, to rehearse failures.
+// The `chaos` job kind: sleeping tasks with faults injected at chosen indices, to rehearse
+// failures.
 #pragma once
 
 #include "cohort/job.hpp"

@@ -1,4 +1,5 @@
-// primes: equal chunks of [from, to), each sieved segment by segment with a checkpoint between segments.
+// primes: equal chunks of [from, to), each sieved segment by segment with a checkpoint between
+// segments.
 #include "jobs/primes.hpp"
 
 #include "cohort/context.hpp"
@@ -11,8 +12,8 @@ namespace cohort {
 
 namespace {
 
-// About 20-40 ms of sieving per chunk on one core: well above the >= 10 ms a task should cost, small
-// enough that 10^10 makes ~300 tasks to balance over the workers.
+// About 20-40 ms of sieving per chunk on one core: well above the >= 10 ms a task should cost,
+// small enough that 10^10 makes ~300 tasks to balance over the workers.
 constexpr std::uint64_t default_chunk = std::uint64_t{1} << 25;
 
 struct range_params {
@@ -28,8 +29,8 @@ range_params read_params(const params& p) {
   }
   range_params r{p.get_u64("from", 0), p.get_u64("to", 0), 0};
   if (r.from > r.to) {
-    throw param_error("primes: from=" + std::to_string(r.from) + " is greater than to=" +
-                      std::to_string(r.to));
+    throw param_error("primes: from=" + std::to_string(r.from) +
+                      " is greater than to=" + std::to_string(r.to));
   }
   std::uint64_t width = r.to - r.from;
   if (p.has("tasks")) {

@@ -1,4 +1,5 @@
-// sleep: latency-bound tasks; ms=0 completes without suspending, which makes it the dispatch benchmark.
+// sleep: latency-bound tasks; ms=0 completes without suspending, which makes it the dispatch
+// benchmark.
 #include "jobs/sleep.hpp"
 
 #include "cohort/context.hpp"

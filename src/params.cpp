@@ -8,8 +8,8 @@ namespace cohort {
 namespace {
 
 [[noreturn]] void bad(std::string_view key, const std::string& value, std::string_view expected) {
-  throw param_error("param '" + std::string(key) + "': expected " + std::string(expected) + ", got '" +
-                    value + "'");
+  throw param_error("param '" + std::string(key) + "': expected " + std::string(expected) +
+                    ", got '" + value + "'");
 }
 
 } // namespace

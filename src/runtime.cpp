@@ -103,7 +103,8 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
   if (networked) {
     m.cfg.load<caf::io::middleman>();
   }
-  // The master gets a thread of its own beside one per local worker, so CPU-bound tasks never starve it.
+  // The master gets a thread of its own beside one per local worker, so CPU-bound tasks never
+  // starve it.
   auto settings = m.opts.caf_settings;
   settings.emplace("scheduler.max-threads", std::to_string(m.opts.local_workers + 1));
   apply_caf_settings(m.cfg, settings);
@@ -140,7 +141,7 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
   m.master = spawn_master(*m.sys, std::move(mo));
   if (m.opts.listen) {
     auto port = m.sys->middleman().publish(m.master, m.opts.listen->port,
-                                            m.opts.listen->host.c_str(), true);
+                                           m.opts.listen->host.c_str(), true);
     if (!port) {
       throw std::runtime_error("cannot listen on " + address(*m.opts.listen) + ": " +
                                m.sys->render(port.error()));
@@ -190,7 +191,8 @@ caf::behavior caller(caf::event_based_actor* self, caf::actor master, caf::actor
                          error_line(kind, self->system().render(err)));
             });
   }
-  return {[](done_atom) {}};
+  return {[](done_atom) {
+  }};
 }
 
 } // namespace
@@ -211,12 +213,13 @@ std::vector<job_outcome> runtime::run(const std::vector<job_request>& jobs,
         [&](done_atom, std::uint64_t i, std::int32_t status, std::string& json) {
           ended[i] = job_outcome{static_cast<job_status>(status), std::move(json)};
         },
-        caf::after(poll_interval) >> [&] {
-          if (!cancel_sent && m.opts.cancel_requested && m.opts.cancel_requested()) {
-            self->send(m.master, cancel_atom::value);
-            cancel_sent = true;
-          }
-        });
+        caf::after(poll_interval) >>
+            [&] {
+              if (!cancel_sent && m.opts.cancel_requested && m.opts.cancel_requested()) {
+                self->send(m.master, cancel_atom::value);
+                cancel_sent = true;
+              }
+            });
     while (out.size() < jobs.size() && ended[out.size()]) {
       auto& next = *ended[out.size()];
       if (on_done) {

@@ -1,4 +1,5 @@
-// SIGINT/SIGTERM as a polled flag: the first asks for an orderly stop, a second SIGINT exits at once.
+// SIGINT/SIGTERM as a polled flag: the first asks for an orderly stop, a second SIGINT exits at
+// once.
 #pragma once
 
 namespace cohort {

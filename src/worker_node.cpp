@@ -1,5 +1,5 @@
-// The worker process: connect (with backoff), join worker actors to the master, serve until the master
-// goes (reconnect or exit) or a signal asks for a drained stop.
+// The worker process: connect (with backoff), join worker actors to the master, serve until the
+// master goes (reconnect or exit) or a signal asks for a drained stop.
 #include "cohort/worker_node.hpp"
 
 #include "actors/caf_settings.hpp"
@@ -82,7 +82,8 @@ struct node {
       if (steady::now() + backoff > deadline) {
         std::fprintf(stderr, "cohort: cannot reach master %s within %.1fs: %s\n",
                      address(*opts.master).c_str(),
-                     std::chrono::duration<double>(opts.connect_timeout).count(), last_error.c_str());
+                     std::chrono::duration<double>(opts.connect_timeout).count(),
+                     last_error.c_str());
         return std::nullopt;
       }
       std::this_thread::sleep_for(backoff);
@@ -167,13 +168,14 @@ struct node {
         return 0;
       }
       stop(self, workers);
-      bool shut_down = *lost == caf::exit_reason::user_shutdown || *lost == caf::exit_reason::normal;
+      bool shut_down =
+          *lost == caf::exit_reason::user_shutdown || *lost == caf::exit_reason::normal;
       if (opts.exit_with_master) {
         spdlog::info("master {} {}, exiting", address(*opts.master), shut_down ? "ended" : "lost");
         return shut_down ? 0 : 1;
       }
-      spdlog::warn("master {} {} ({}), reconnecting", address(*opts.master), shut_down ? "ended" : "lost",
-                   sys.render(*lost));
+      spdlog::warn("master {} {} ({}), reconnecting", address(*opts.master),
+                   shut_down ? "ended" : "lost", sys.render(*lost));
       deadline = steady::time_point::max();
     }
   }

@@ -1,6 +1,6 @@
-// An embedding example: a job kind of our own ("sumsq", the sum of i*i for 1 <= i <= n) defined outside
-// cohort's jobs/, registered beside the built-ins and run on an in-process master. Exits 0 when the merged
-// result equals the closed form n(n+1)(2n+1)/6.
+// An embedding example: a job kind of our own ("sumsq", the sum of i*i for 1 <= i <= n) defined
+// outside cohort's jobs/, registered beside the built-ins and run on an in-process master. Exits 0
+// when the merged result equals the closed form n(n+1)(2n+1)/6.
 #include <cohort/context.hpp>
 #include <cohort/job.hpp>
 #include <cohort/registry.hpp>
@@ -12,8 +12,8 @@ namespace {
 
 constexpr std::uint64_t per_task = 100000;
 
-// Partials carry their sum in `count`; the reducer also keeps how many partials it merged, to show that a
-// kind renders whatever it likes.
+// Partials carry their sum in `count`; the reducer also keeps how many partials it merged, to show
+// that a kind renders whatever it likes.
 class sumsq_reducer final : public cohort::reducer {
 public:
   void merge(cohort::partial&& p) override {
@@ -63,7 +63,8 @@ public:
   std::unique_ptr<cohort::job_plan> split(const cohort::params& p) const override {
     return std::make_unique<sumsq_plan>(p.get_u64("n", 0));
   }
-  cohort::task<cohort::partial> run(cohort::task_spec spec, cohort::task_context& ctx) const override {
+  cohort::task<cohort::partial> run(cohort::task_spec spec,
+                                    cohort::task_context& ctx) const override {
     cohort::partial out;
     for (std::uint64_t i = spec.lo; i < spec.hi; ++i) {
       out.count += i * i;

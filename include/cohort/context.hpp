@@ -1,4 +1,5 @@
-// task_context: what a running task sees of its worker: its parameters and the awaitables that suspend it.
+// task_context: what a running task sees of its worker: its parameters and the awaitables that
+// suspend it.
 #pragma once
 
 #include "cohort/params.hpp"
@@ -11,22 +12,26 @@ namespace cohort {
 
 class task_context;
 
-/// Whoever drives task coroutines (the worker actor, or a test). It resumes a suspended coroutine later,
-/// from its own thread of control, never from a foreign thread.
+/// Whoever drives task coroutines (the worker actor, or a test). It resumes a suspended coroutine
+/// later, from its own thread of control, never from a foreign thread.
 class executor {
 public:
   virtual ~executor() = default;
-  /// Resume `h` after `delay` (zero: after the messages already waiting), unless the task is cancelled first.
-  virtual void resume_after(task_context& ctx, std::coroutine_handle<> h, std::chrono::nanoseconds delay) = 0;
+  /// Resume `h` after `delay` (zero: after the messages already waiting), unless the task is
+  /// cancelled first.
+  virtual void resume_after(task_context& ctx, std::coroutine_handle<> h,
+                            std::chrono::nanoseconds delay) = 0;
 };
 
-/// The context of one task attempt. Owned by the executor; valid for the whole life of the task body.
+/// The context of one task attempt. Owned by the executor; valid for the whole life of the task
+/// body.
 class task_context {
 public:
   using clock = std::chrono::steady_clock;
 
   task_context(executor& exec, const params& job_params, std::uint64_t index, std::uint32_t attempt)
-      : exec_(&exec), params_(&job_params), index_(index), attempt_(attempt), last_yield_(clock::now()) {}
+      : exec_(&exec), params_(&job_params), index_(index), attempt_(attempt),
+        last_yield_(clock::now()) {}
 
   const params& job_params() const { return *params_; }
   std::uint64_t index() const { return index_; }
@@ -48,15 +53,20 @@ public:
 
   struct checkpoint_awaiter {
     task_context& ctx;
-    bool await_ready() const { return !ctx.cancelled_ && clock::now() - ctx.last_yield_ < yield_interval; }
-    void await_suspend(std::coroutine_handle<> h) { ctx.suspend(h, std::chrono::nanoseconds::zero()); }
+    bool await_ready() const {
+      return !ctx.cancelled_ && clock::now() - ctx.last_yield_ < yield_interval;
+    }
+    void await_suspend(std::coroutine_handle<> h) {
+      ctx.suspend(h, std::chrono::nanoseconds::zero());
+    }
     /// True when the task was cancelled: the body should return at once.
     bool await_resume() const noexcept { return ctx.cancelled_; }
   };
 
   /// Suspends the task for `d` without holding a thread (a delayed message to the worker).
   sleep_awaiter sleep(std::chrono::nanoseconds d) { return {*this, d}; }
-  /// Lets the worker handle its messages when the task has run for a while; yields whether it was cancelled.
+  /// Lets the worker handle its messages when the task has run for a while; yields whether it was
+  /// cancelled.
   checkpoint_awaiter checkpoint() { return {*this}; }
 
 private:

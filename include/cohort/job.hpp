@@ -1,4 +1,5 @@
-// The job-kind interface: how a job is split into lazily made tasks, how a task runs and how partials merge.
+// The job-kind interface: how a job is split into lazily made tasks, how a task runs and how
+// partials merge.
 #pragma once
 
 #include "cohort/params.hpp"
@@ -18,8 +19,8 @@ class task_context;
 /// Whether a kind's tasks burn CPU (credit: --slots) or mostly wait (credit: --concurrency).
 enum class task_bound { cpu, latency };
 
-/// What one task carries to its worker. The meaning of lo, hi and data is the kind's own (a number range,
-/// shipped bytes, a path); index and attempt are set by the runtime.
+/// What one task carries to its worker. The meaning of lo, hi and data is the kind's own (a number
+/// range, shipped bytes, a path); index and attempt are set by the runtime.
 struct task_spec {
   std::uint64_t index = 0;
   std::uint32_t attempt = 0;
@@ -42,7 +43,8 @@ public:
   virtual nlohmann::ordered_json render() const = 0;
 };
 
-/// A job split into tasks, held by the master while the job runs. Tasks are made on demand at dispatch.
+/// A job split into tasks, held by the master while the job runs. Tasks are made on demand at
+/// dispatch.
 class job_plan {
 public:
   virtual ~job_plan() = default;
@@ -56,8 +58,8 @@ public:
   virtual std::unique_ptr<reducer> make_reducer() const = 0;
 };
 
-/// A named recipe for jobs. One instance serves every job of its kind, on the master and on workers, from
-/// any thread: keep it immutable.
+/// A named recipe for jobs. One instance serves every job of its kind, on the master and on
+/// workers, from any thread: keep it immutable.
 class job_kind {
 public:
   virtual ~job_kind() = default;

@@ -1,4 +1,5 @@
-// Job parameters: the k=v pairs of --param or a jobs-file line, with typed getters that name bad values.
+// Job parameters: the k=v pairs of --param or a jobs-file line, with typed getters that name bad
+// values.
 #pragma once
 
 #include <chrono>
@@ -35,8 +36,8 @@ public:
   std::uint64_t get_u64(std::string_view key, std::uint64_t fallback) const;
   bool get_bool(std::string_view key, bool fallback) const;
   /// A DUR ("500ms", "1.5s", "2min"); nullopt for "off" or when absent without fallback.
-  std::optional<std::chrono::nanoseconds> get_duration(std::string_view key,
-                                                       std::optional<std::chrono::nanoseconds> fallback) const;
+  std::optional<std::chrono::nanoseconds>
+  get_duration(std::string_view key, std::optional<std::chrono::nanoseconds> fallback) const;
   /// A comma-separated list of task indices ("3,17,40"), empty when absent.
   std::vector<std::uint64_t> get_index_list(std::string_view key) const;
 

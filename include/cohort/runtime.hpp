@@ -1,4 +1,5 @@
-// The embedding API: run jobs on a master with worker actors in this process, get one JSON line per job.
+// The embedding API: run jobs on a master with worker actors in this process, get one JSON line per
+// job.
 #pragma once
 
 #include "cohort/params.hpp"
@@ -38,7 +39,8 @@ struct job_request {
   std::optional<std::uint32_t> concurrency;
 };
 
-/// Settings of one master process and its local worker actors (DESIGN.md, "Contract: command line").
+/// Settings of one master process and its local worker actors (DESIGN.md, "Contract: command
+/// line").
 struct runtime_options {
   std::uint32_t local_workers = std::max(1u, std::thread::hardware_concurrency());
   std::uint32_t min_workers = 1;
@@ -54,7 +56,8 @@ struct runtime_options {
   double slowdown = 1.0;
   /// Progress lines on stderr, once a second.
   bool progress = false;
-  /// Polled while run() waits: once it returns true, every running job is cancelled (status cancelled).
+  /// Polled while run() waits: once it returns true, every running job is cancelled (status
+  /// cancelled).
   std::function<bool()> cancel_requested;
   /// CAF settings by key ("scheduler.max-threads" -> "3"), checked with check_caf_setting().
   std::map<std::string, std::string> caf_settings;
@@ -80,13 +83,15 @@ void check_caf_setting(const std::string& key, const std::string& value);
 /// A master with local workers in this process; jobs run on it until it is destroyed.
 class runtime {
 public:
-  explicit runtime(runtime_options opts, std::shared_ptr<const registry> kinds = builtin_registry());
+  explicit runtime(runtime_options opts,
+                   std::shared_ptr<const registry> kinds = builtin_registry());
   ~runtime();
   runtime(const runtime&) = delete;
   runtime& operator=(const runtime&) = delete;
 
-  /// Runs all jobs at once (validated first: throws param_error naming a bad one before anything runs).
-  /// Calls on_done for job i as soon as jobs 0..i are done, and returns all outcomes in input order.
+  /// Runs all jobs at once (validated first: throws param_error naming a bad one before anything
+  /// runs). Calls on_done for job i as soon as jobs 0..i are done, and returns all outcomes in
+  /// input order.
   std::vector<job_outcome> run(const std::vector<job_request>& jobs,
                                const std::function<void(const job_outcome&)>& on_done = {});
 

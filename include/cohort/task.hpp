@@ -1,4 +1,5 @@
-// cohort::task<T>: the lazy C++20 coroutine type every task body returns; awaitable from another task.
+// cohort::task<T>: the lazy C++20 coroutine type every task body returns; awaitable from another
+// task.
 #pragma once
 
 #include <coroutine>
@@ -8,8 +9,7 @@
 
 namespace cohort {
 
-template <class T>
-class task;
+template <class T> class task;
 
 namespace detail {
 
@@ -36,13 +36,9 @@ struct promise_base {
   void unhandled_exception() noexcept { error = std::current_exception(); }
 };
 
-template <class T>
-struct value_promise : promise_base {
+template <class T> struct value_promise : promise_base {
   std::optional<T> value;
-  template <class U>
-  void return_value(U&& x) {
-    value.emplace(std::forward<U>(x));
-  }
+  template <class U> void return_value(U&& x) { value.emplace(std::forward<U>(x)); }
   T take() {
     if (error) {
       std::rethrow_exception(error);
@@ -51,8 +47,7 @@ struct value_promise : promise_base {
   }
 };
 
-template <>
-struct value_promise<void> : promise_base {
+template <> struct value_promise<void> : promise_base {
   void return_void() noexcept {}
   void take() {
     if (error) {
@@ -63,14 +58,15 @@ struct value_promise<void> : promise_base {
 
 } // namespace detail
 
-/// A lazily started coroutine producing a T. Its owner starts it with start() and, once done(), takes the
-/// value (or the exception) with result(); another task awaits it with co_await. Destroying a task destroys
-/// its frame, and with it every task it is awaiting.
-template <class T>
-class task {
+/// A lazily started coroutine producing a T. Its owner starts it with start() and, once done(),
+/// takes the value (or the exception) with result(); another task awaits it with co_await.
+/// Destroying a task destroys its frame, and with it every task it is awaiting.
+template <class T> class task {
 public:
   struct promise_type : detail::value_promise<T> {
-    task get_return_object() { return task{std::coroutine_handle<promise_type>::from_promise(*this)}; }
+    task get_return_object() {
+      return task{std::coroutine_handle<promise_type>::from_promise(*this)};
+    }
   };
   using handle_type = std::coroutine_handle<promise_type>;
 

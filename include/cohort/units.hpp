@@ -1,4 +1,5 @@
-// Parsing of the DUR ("500ms", "1.5s", "2min", "off") and SIZE ("64MiB") values used by options and params.
+// Parsing of the DUR ("500ms", "1.5s", "2min", "off") and SIZE ("64MiB") values used by options and
+// params.
 #pragma once
 
 #include <chrono>
@@ -9,11 +10,12 @@
 
 namespace cohort {
 
-/// Parses a DUR; nullopt means "off". Throws std::invalid_argument (message names the text) on a bare
-/// number, an unknown unit, a negative value or garbage.
+/// Parses a DUR; nullopt means "off". Throws std::invalid_argument (message names the text) on a
+/// bare number, an unknown unit, a negative value or garbage.
 std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text);
 
-/// Parses a SIZE with an optional unit B, KiB, MiB or GiB. Throws std::invalid_argument on anything else.
+/// Parses a SIZE with an optional unit B, KiB, MiB or GiB. Throws std::invalid_argument on anything
+/// else.
 std::uint64_t parse_size(std::string_view text);
 
 /// Parses a plain unsigned decimal integer (no sign, no spaces). Throws std::invalid_argument.

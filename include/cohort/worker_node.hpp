@@ -1,4 +1,5 @@
-// A worker process: worker actors that join a master over the network, or a spawn node a master fills.
+// A worker process: worker actors that join a master over the network, or a spawn node a master
+// fills.
 #pragma once
 
 #include "cohort/registry.hpp"
@@ -34,8 +35,8 @@ struct worker_node_options {
   std::map<std::string, std::string> caf_settings;
 };
 
-/// Runs a worker process until it is stopped; returns its exit code (0 after a drained stop, 1 when the
-/// master could not be reached or was lost with exit_with_master).
+/// Runs a worker process until it is stopped; returns its exit code (0 after a drained stop, 1 when
+/// the master could not be reached or was lost with exit_with_master).
 int run_worker_node(const worker_node_options& opts,
                     std::shared_ptr<const registry> kinds = builtin_registry());
 

@@ -1,4 +1,5 @@
-// Unit tests of the master's logic (master_core + dispatcher + ledger) in simulated time, no actors.
+// Unit tests of the master's logic (master_core + dispatcher + ledger) in simulated time, no
+// actors.
 #include "actors/master_core.hpp"
 #include "cohort/count_reducer.hpp"
 
@@ -83,7 +84,9 @@ std::map<worker_ref, std::uint64_t> simulate(master_core& m, const std::vector<i
   std::map<worker_ref, std::uint32_t> held;
   std::map<worker_ref, std::uint64_t> done;
   long now = 0;
-  auto t = [&](long units) { return clock_type::time_point(std::chrono::milliseconds(units)); };
+  auto t = [&](long units) {
+    return clock_type::time_point(std::chrono::milliseconds(units));
+  };
   auto send_all = [&] {
     for (auto& b : m.dispatch(t(now))) {
       held[b.worker] += static_cast<std::uint32_t>(b.tasks.size());

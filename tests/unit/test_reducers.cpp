@@ -18,9 +18,9 @@ TEST_CASE("primes chunks cover [from, to) without gaps or overlaps", "[reducer]"
   auto kinds = builtin_registry();
   const auto* primes = kinds->find("primes");
   REQUIRE(primes != nullptr);
-  for (auto [from, to, tasks] : {std::tuple{0ULL, 100ULL, 7ULL}, std::tuple{5ULL, 6ULL, 3ULL},
-                                 std::tuple{0ULL, 18446744073709551615ULL, 2ULL},
-                                 std::tuple{1000ULL, 1000ULL, 1ULL}}) {
+  for (auto [from, to, tasks] :
+       {std::tuple{0ULL, 100ULL, 7ULL}, std::tuple{5ULL, 6ULL, 3ULL},
+        std::tuple{0ULL, 18446744073709551615ULL, 2ULL}, std::tuple{1000ULL, 1000ULL, 1ULL}}) {
     params p;
     p.set("from", std::to_string(from));
     p.set("to", std::to_string(to));

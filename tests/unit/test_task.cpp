@@ -1,4 +1,5 @@
-// Unit tests of cohort::task<T> without actors: laziness, nesting, exceptions, destruction of frames.
+// Unit tests of cohort::task<T> without actors: laziness, nesting, exceptions, destruction of
+// frames.
 #include "cohort/task.hpp"
 
 #include <catch2/catch.hpp>
