@@ -57,7 +57,7 @@ TEST_CASE("ini: top-level keys, sections, comments and line numbers", "[ini]") {
   CHECK(entries[3].line == 9);
 }
 
-TEST_CASE("ini: values keep '=', '#' and inner blanks; empty values and repeats are kept",
+TEST_CASE("ini: values keep '=', '#' and inner blanks, empty values and repeats are kept",
           "[ini]") {
   auto entries = parse("param = msg=a b # not a comment\n"
                        "tags =\n"

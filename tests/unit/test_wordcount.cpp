@@ -247,7 +247,7 @@ TEST_CASE("wordcount table: grows and keeps counts of short and long words", "[w
   CHECK(as_map(table) == expected);
 }
 
-TEST_CASE("wordcount codec: counts round-trip; bad data throws and leaves the table alone",
+TEST_CASE("wordcount codec: counts round-trip, bad data throws and leaves the table alone",
           "[wordcount]") {
   word_table source;
   source.add("apple", 3);

@@ -1,0 +1,65 @@
+// Process tests across network namespaces: a master in one namespace, worker processes in two
+// others joined by veth pairs, as if on three hosts.
+#include "tests/process/cohort_run.hpp"
+#include "tests/process/network_helpers.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <set>
+
+namespace {
+
+using namespace cohort::test;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+TEST_CASE("network: master and workers in three network namespaces give the exact result",
+          "[network][netns]") {
+  std::string why;
+  if (!netns_lab::permitted(why)) {
+    WARN("skipped: network namespaces are not permitted here: " << why);
+    return;
+  }
+  constexpr std::uint64_t to = 2'000'000'000;
+  const netns_lab lab(2);
+  background_process master(netns_lab::in(
+      lab.master_ns(),
+      cohort_argv({"master", "--listen", "0.0.0.0:0", "--local-workers", "0", "--min-workers", "2",
+                   "--job", "primes", "--param", "to=" + std::to_string(to)})));
+  const auto port = listening_port(master, 10s);
+  background_process w1(netns_lab::in(
+      lab.worker_ns(0),
+      cohort_argv({"worker", "--master", netns_lab::master_address(0) + ":" + std::to_string(port),
+                   "--workers", "1", "--exit-with-master", "--connect-timeout", "10s",
+                   "--log-level", "info"})));
+  background_process w2(netns_lab::in(
+      lab.worker_ns(1),
+      cohort_argv({"worker", "--master", netns_lab::master_address(1) + ":" + std::to_string(port),
+                   "--workers", "1", "--exit-with-master", "--connect-timeout", "10s",
+                   "--log-level", "info"})));
+
+  const auto r = master.wait_exit(90s);
+  INFO(master.report() << "\nworker 1: " << w1.report() << "\nworker 2: " << w2.report());
+  REQUIRE(r);
+  REQUIRE(r->exit_code == 0);
+  const auto lines = job_lines(r->out);
+  REQUIRE(lines.size() == 1);
+  const auto& line = lines.front();
+  INFO(line.dump());
+  REQUIRE(line["status"] == "ok");
+  CHECK(line["result"]["count"] == primesieve_count(0, to));
+  std::set<pid_t> pids;
+  for (const auto& w : line["stats"]["workers"]) {
+    pids.insert(pid_of_worker_id(w["id"].get<std::string>()));
+    CHECK(w["tasks"].get<std::uint64_t>() > 0);
+  }
+  CHECK(pids == std::set<pid_t>{w1.pid(), w2.pid()});
+  for (auto* w : {&w1, &w2}) {
+    const auto ended = w->wait_exit(10s);
+    INFO(w->report());
+    REQUIRE(ended);
+    CHECK(ended->exit_code == 0);
+  }
+}
+
+} // namespace
