@@ -14,7 +14,7 @@ TEST_CASE("count_reducer sums partial counts under its key", "[reducer]") {
   REQUIRE(r.render().dump() == R"({"count":42})");
 }
 
-TEST_CASE("primes chunks cover [from, to) without gaps or overlaps", "[reducer]") {
+TEST_CASE("primes chunks cover from..to without gaps or overlaps", "[reducer]") {
   auto kinds = builtin_registry();
   const auto* primes = kinds->find("primes");
   REQUIRE(primes != nullptr);
