@@ -18,6 +18,7 @@ namespace {
 // much sooner, so this only bounds a request to a worker that is alive but never answers.
 constexpr auto batch_timeout = std::chrono::seconds(24 * 3600);
 constexpr auto tick_interval = std::chrono::milliseconds(100);
+constexpr auto bye_timeout = std::chrono::seconds(1);
 constexpr auto progress_interval = std::chrono::seconds(1);
 
 struct master_state {
@@ -31,6 +32,12 @@ struct master_state {
 };
 
 using master_actor = caf::stateful_actor<master_state>;
+
+void settle(caf::response_promise& rp, const std::shared_ptr<std::size_t>& remaining) {
+  if (--*remaining == 0) {
+    rp.deliver(bye_atom::value);
+  }
+}
 
 void flush(master_actor* self) {
   auto& st = self->state;
@@ -132,6 +139,25 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
         auto id = st.core->submit(std::move(req), *kind, master_core::clock::now());
         st.promises.emplace(id, rp);
         flush(self);
+        return rp;
+      },
+      [self](bye_atom) {
+        // Before a normal shutdown: workers in other processes learn the master ended, not lost.
+        auto rp = self->make_response_promise();
+        auto remote = std::make_shared<std::size_t>(0);
+        for (const auto& [addr, ref] : self->state.by_addr) {
+          const auto& h = self->state.handles[ref];
+          if (h.node() == self->node()) {
+            continue;
+          }
+          ++*remote;
+          self->request(h, bye_timeout, bye_atom::value)
+              .then([rp, remote](bye_atom) mutable { settle(rp, remote); },
+                    [rp, remote](caf::error&) mutable { settle(rp, remote); });
+        }
+        if (*remote == 0) {
+          rp.deliver(bye_atom::value);
+        }
         return rp;
       },
       [self](cancel_atom) {

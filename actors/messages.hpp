@@ -19,6 +19,7 @@ using leave_atom = caf::atom_constant<caf::atom("leave")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using hello_atom = caf::atom_constant<caf::atom("hello")>;
 using done_atom = caf::atom_constant<caf::atom("done")>;
+using bye_atom = caf::atom_constant<caf::atom("bye")>;
 
 /// Registers every message type of the protocol; every node must call it before starting its
 /// system.

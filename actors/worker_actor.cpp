@@ -74,6 +74,12 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self, worker_op
         return self->state.drained;
       },
       [hello = opts.hello](hello_atom) { return hello; },
+      [self, owner = opts.owner](bye_atom) {
+        if (owner) {
+          self->send(owner, bye_atom::value);
+        }
+        return bye_atom::value;
+      },
       [self](drain_atom) {
         auto handed_back = self->state.runner->cancel_all();
         if (!handed_back.empty()) {

@@ -5,6 +5,7 @@
 #include "actors/protocol.hpp"
 #include "cohort/registry.hpp"
 
+#include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
 #include <memory>
@@ -16,6 +17,8 @@ struct worker_options {
   double slowdown = 1.0;
   /// What the worker answers to a hello request (a master that spawned it remotely asks).
   worker_hello hello;
+  /// Told when the master says goodbye before it shuts down (the worker process's node loop).
+  caf::actor owner;
 };
 
 caf::actor spawn_worker(caf::actor_system& sys, worker_options opts);

@@ -20,6 +20,7 @@ namespace {
 constexpr auto job_request_timeout = std::chrono::seconds(365 * 24 * 3600);
 constexpr auto spawn_timeout = std::chrono::seconds(10);
 constexpr auto poll_interval = std::chrono::milliseconds(50);
+constexpr auto bye_wait = std::chrono::seconds(3);
 
 std::string address(const endpoint& e) {
   return e.host + ":" + std::to_string(e.port);
@@ -156,6 +157,10 @@ std::uint16_t runtime::port() const {
 
 runtime::~runtime() {
   auto& m = *impl_;
+  if (m.opts.listen || !m.opts.spawn_on.empty()) {
+    caf::scoped_actor self{*m.sys};
+    self->request(m.master, bye_wait, bye_atom::value).receive([](bye_atom) {}, [](caf::error&) {});
+  }
   caf::anon_send_exit(m.master, caf::exit_reason::user_shutdown);
   for (auto& w : m.workers) {
     caf::anon_send_exit(w, caf::exit_reason::user_shutdown);

@@ -25,6 +25,7 @@ using steady = std::chrono::steady_clock;
 
 constexpr auto join_timeout = std::chrono::seconds(10);
 constexpr auto poll_interval = std::chrono::milliseconds(100);
+constexpr auto rejoin_pause = std::chrono::milliseconds(500);
 
 std::string address(const endpoint& e) {
   return e.host + ":" + std::to_string(e.port);
@@ -79,43 +80,54 @@ struct node {
         return *m;
       }
       last_error = sys.render(m.error());
-      if (steady::now() + backoff > deadline) {
+      auto now = steady::now();
+      if (now >= deadline) {
         std::fprintf(stderr, "cohort: cannot reach master %s within %.1fs: %s\n",
                      address(*opts.master).c_str(),
                      std::chrono::duration<double>(opts.connect_timeout).count(),
                      last_error.c_str());
         return std::nullopt;
       }
-      std::this_thread::sleep_for(backoff);
+      std::this_thread::sleep_for(std::min<steady::duration>(backoff, deadline - now));
       backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
     }
     return std::nullopt;
   }
 
-  // Spawns and joins this process's worker actors; an empty result means the master refused them.
-  std::vector<caf::actor> join(caf::scoped_actor& self, const caf::actor& master) {
-    std::vector<caf::actor> workers;
+  enum class join_result { joined, refused, unreachable };
+
+  // Spawns and joins this process's worker actors. The master refusing one (it says why) ends the
+  // process; no answer means the master is gone again, and the caller reconnects.
+  join_result join(caf::scoped_actor& self, const caf::actor& master,
+                   std::vector<caf::actor>& workers) {
     for (std::uint32_t i = 0; i < opts.workers; ++i) {
       auto w = make_worker_options(opts, kinds, host);
       w.hello.id = worker_id(host, next_worker++);
+      w.owner = caf::actor{self};
       auto hello = w.hello;
-      auto actor = spawn_worker(sys, std::move(w));
-      bool joined = false;
-      self->request(master, join_timeout, join_atom::value, actor, hello)
-          .receive([&](join_atom) { joined = true; },
+      workers.push_back(spawn_worker(sys, std::move(w)));
+      auto result = join_result::joined;
+      self->request(master, join_timeout, join_atom::value, workers.back(), hello)
+          .receive([](join_atom) {},
                    [&](caf::error& err) {
-                     std::fprintf(stderr, "cohort: master %s refused worker %s: %s\n",
-                                  address(*opts.master).c_str(), hello.id.c_str(),
-                                  reason_of(err).c_str());
+                     if (err.context().match_elements<std::string>()) {
+                       std::fprintf(stderr, "cohort: master %s refused worker %s: %s\n",
+                                    address(*opts.master).c_str(), hello.id.c_str(),
+                                    reason_of(err).c_str());
+                       result = join_result::refused;
+                     } else {
+                       spdlog::warn("master {} did not take worker {}: {}", address(*opts.master),
+                                    hello.id, caf::to_string(err));
+                       result = join_result::unreachable;
+                     }
                    });
-      workers.push_back(actor);
-      if (!joined) {
+      if (result != join_result::joined) {
         stop(self, workers);
-        return {};
+        return result;
       }
     }
     spdlog::info("joined master {} with {} worker actors", address(*opts.master), workers.size());
-    return workers;
+    return join_result::joined;
   }
 
   void stop(caf::scoped_actor& self, std::vector<caf::actor>& workers) {
@@ -148,12 +160,22 @@ struct node {
       if (!master) {
         return stop_signal() != 0 ? 0 : 1;
       }
-      auto workers = join(self, *master);
-      if (workers.empty()) {
+      std::vector<caf::actor> workers;
+      auto joined = join(self, *master, workers);
+      if (joined == join_result::refused) {
         return 1;
+      }
+      if (joined == join_result::unreachable) {
+        if (stop_signal() != 0) {
+          return 0;
+        }
+        // Give the middleman time to drop its cached handle of the dead master before asking again.
+        std::this_thread::sleep_for(rejoin_pause);
+        continue;
       }
       self->monitor(*master);
       std::optional<caf::error> lost;
+      bool said_bye = false;
       while (!lost && stop_signal() == 0) {
         self->receive(
             [&](caf::down_msg& dm) {
@@ -161,7 +183,7 @@ struct node {
                 lost = dm.reason;
               }
             },
-            caf::after(poll_interval) >> [] {});
+            [&](bye_atom) { said_bye = true; }, caf::after(poll_interval) >> [] {});
       }
       if (!lost) {
         drain(self, *master, workers);
@@ -169,7 +191,7 @@ struct node {
       }
       stop(self, workers);
       bool shut_down =
-          *lost == caf::exit_reason::user_shutdown || *lost == caf::exit_reason::normal;
+          said_bye || *lost == caf::exit_reason::user_shutdown || *lost == caf::exit_reason::normal;
       if (opts.exit_with_master) {
         spdlog::info("master {} {}, exiting", address(*opts.master), shut_down ? "ended" : "lost");
         return shut_down ? 0 : 1;
@@ -177,6 +199,7 @@ struct node {
       spdlog::warn("master {} {} ({}), reconnecting", address(*opts.master),
                    shut_down ? "ended" : "lost", sys.render(*lost));
       deadline = steady::time_point::max();
+      std::this_thread::sleep_for(rejoin_pause);
     }
   }
 
