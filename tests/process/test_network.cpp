@@ -363,8 +363,7 @@ TEST_CASE("network: a master spawns its workers on a spawn node (cohort worker -
 
 TEST_CASE("network: a peer that does not speak cohort is dropped and the master serves on",
           "[network]") {
-  // A worker speaking another protocol version cannot be made without a hook in the product
-  // (protocol_version is a constant), so this covers the other half: a non-cohort peer.
+  // Peers that are not cohort at all; a cohort worker of another protocol version has its own test.
   constexpr std::uint64_t to = 100'000'000;
   auto master = start_master(primes_job(to));
   const auto port = listening_port(master, start_timeout);
@@ -430,3 +429,24 @@ TEST_CASE("network: a worker with --exit-with-master exits 1 when its master is 
 }
 
 } // namespace
+
+TEST_CASE("network: a worker speaking another protocol version is refused, both sides say why, "
+          "and the master serves on",
+          "[network]") {
+  constexpr std::uint64_t to = 100'000'000;
+  auto master = start_master(primes_job(to));
+  const auto port = listening_port(master, start_timeout);
+  auto stranger = background_process({"env", "COHORT_TEST_PROTOCOL_VERSION=999", COHORT_BINARY,
+                                      "worker", "--master", loopback(port), "--workers", "1"});
+  const auto refused = ended(stranger, exit_timeout);
+  INFO(stranger.report());
+  CHECK(refused.exit_code == 1);
+  CHECK(std::count(refused.err.begin(), refused.err.end(), '\n') == 1);
+  CHECK(refused.err.find("protocol version 999") != std::string::npos);
+  master.wait_for_err(std::regex("refused worker .* protocol version 999"), start_timeout);
+  auto worker = start_worker(port, {"--exit-with-master"});
+  const auto line = finished_ok(master);
+  INFO(line.dump());
+  CHECK(line["result"]["count"] == primesieve_count(0, to));
+  CHECK(tasks_of(line, worker.pid()) == line["stats"]["tasks"].get<std::uint64_t>());
+}
