@@ -33,8 +33,9 @@ struct task_runner::running_task {
   std::optional<task_result> held;
 };
 
-task_runner::task_runner(std::shared_ptr<const registry> kinds, waker& w, double slowdown)
-    : kinds_(std::move(kinds)), waker_(w), slowdown_(slowdown) {}
+task_runner::task_runner(std::shared_ptr<const registry> kinds, waker& w, double slowdown,
+                         request_channel* channel)
+    : kinds_(std::move(kinds)), waker_(w), slowdown_(slowdown), channel_(channel) {}
 
 task_runner::~task_runner() = default;
 
@@ -80,6 +81,7 @@ std::uint64_t task_runner::start_batch(const job_desc& d, std::vector<task_spec>
     t.batch = batch_id;
     t.start = std::chrono::steady_clock::now();
     t.ctx = std::make_unique<slot_context>(*this, job->args, spec.index, spec.attempt, slot);
+    t.ctx->set_channel(channel_);
     t.body = job->kind->run(std::move(spec), *t.ctx);
     t.body.start();
     step(slot, t);
@@ -138,6 +140,18 @@ void task_runner::finish(running_task& t, task_result r) {
     finished_.push_back({t.batch, std::move(i->second.results)});
     batches_.erase(i);
   }
+}
+
+std::pair<std::uint64_t, std::uint64_t> task_runner::park(task_context& ctx,
+                                                          std::coroutine_handle<> h) {
+  auto& sc = static_cast<slot_context&>(ctx);
+  sc.parked = h;
+  return {sc.slot, ++sc.generation};
+}
+
+bool task_runner::waiting(std::uint64_t slot, std::uint64_t generation) const {
+  auto i = running_.find(slot);
+  return i != running_.end() && i->second.ctx->generation == generation && i->second.ctx->parked;
 }
 
 void task_runner::resume(std::uint64_t slot, std::uint64_t generation) {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace cohort {
@@ -30,7 +31,9 @@ public:
   };
 
   /// slowdown F > 1 stretches every task to F times its own duration (a test and benchmark aid).
-  task_runner(std::shared_ptr<const registry> kinds, waker& w, double slowdown);
+  /// `channel` is handed to every task context, for ctx.request (null: tasks cannot request).
+  task_runner(std::shared_ptr<const registry> kinds, waker& w, double slowdown,
+              request_channel* channel = nullptr);
   ~task_runner() override;
 
   /// Starts every task of a batch (those that finish without suspending finish here) and returns
@@ -38,6 +41,11 @@ public:
   std::uint64_t start_batch(const job_desc& job, std::vector<task_spec> tasks);
   /// A wake-up arrived; stale ones (task gone, or woken since) are ignored.
   void resume(std::uint64_t slot, std::uint64_t generation);
+  /// Parks a task that waits for something other than a wake-up (an answer); returns (slot,
+  /// generation).
+  std::pair<std::uint64_t, std::uint64_t> park(task_context& ctx, std::coroutine_handle<> h);
+  /// Whether (slot, generation) still names a parked task.
+  bool waiting(std::uint64_t slot, std::uint64_t generation) const;
   /// Destroys every task of `job` (their frames and locals); they are answered as cancelled.
   /// Returns the indices of the tasks it cancelled.
   std::vector<std::uint64_t> cancel_job(std::uint64_t job);
@@ -68,6 +76,7 @@ private:
   std::shared_ptr<const registry> kinds_;
   waker& waker_;
   double slowdown_;
+  request_channel* channel_;
   std::uint64_t next_slot_ = 1;
   std::uint64_t next_batch_ = 1;
   std::unordered_map<std::uint64_t, std::weak_ptr<job_entry>> jobs_;

@@ -4,6 +4,7 @@
 
 #include "actors/messages.hpp"
 #include "actors/task_runner.hpp"
+#include "cohort/request.hpp"
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
@@ -15,7 +16,7 @@ namespace cohort {
 
 namespace {
 
-struct worker_state : task_runner::waker {
+struct worker_state : task_runner::waker, request_channel {
   caf::event_based_actor* self = nullptr;
   std::unique_ptr<task_runner> runner;
   std::unordered_map<std::uint64_t, caf::response_promise> promises;
@@ -26,6 +27,20 @@ struct worker_state : task_runner::waker {
     } else {
       self->delayed_send(self, delay, resume_atom::value, slot, generation);
     }
+  }
+
+  caf::event_based_actor* sender() override { return self; }
+
+  parking park(task_context& ctx, std::coroutine_handle<> h) override {
+    auto [slot, generation] = runner->park(ctx, h);
+    return {slot, generation};
+  }
+
+  bool waiting(parking p) const override { return runner->waiting(p.slot, p.generation); }
+
+  void wake(parking p) override {
+    runner->resume(p.slot, p.generation);
+    answer_finished();
   }
 
   void answer_finished() {
@@ -48,7 +63,8 @@ struct worker_state : task_runner::waker {
 
 caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self, worker_options opts) {
   self->state.self = self;
-  self->state.runner = std::make_unique<task_runner>(opts.kinds, self->state, opts.slowdown);
+  self->state.runner =
+      std::make_unique<task_runner>(opts.kinds, self->state, opts.slowdown, &self->state);
   return {
       [self](run_atom, const job_desc& job, std::vector<task_spec>& tasks) {
         auto rp = self->make_response_promise();

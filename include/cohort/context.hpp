@@ -11,6 +11,7 @@
 namespace cohort {
 
 class task_context;
+class request_channel;
 
 /// Whoever drives task coroutines (the worker actor, or a test). It resumes a suspended coroutine
 /// later, from its own thread of control, never from a foreign thread.
@@ -69,6 +70,16 @@ public:
   /// cancelled.
   checkpoint_awaiter checkpoint() { return {*this}; }
 
+  /// `co_await ctx.request<R>(actor, args..., timeout)`: asks `actor` and yields caf::expected<R>,
+  /// the answer or the error (a timeout included). Defined in cohort/request.hpp, which brings in
+  /// CAF.
+  template <class R, class Dest, class... Ts>
+  auto request(const Dest& dest, Ts&&... args_then_timeout);
+
+  /// Where request() sends from; set by the worker, null where nothing can send (plain unit tests).
+  void set_channel(request_channel* channel) { channel_ = channel; }
+  request_channel* channel() const { return channel_; }
+
 private:
   void suspend(std::coroutine_handle<> h, std::chrono::nanoseconds d) {
     last_yield_ = clock::now() + d;
@@ -76,6 +87,7 @@ private:
   }
 
   executor* exec_;
+  request_channel* channel_ = nullptr;
   const params* params_;
   std::uint64_t index_;
   std::uint32_t attempt_;

@@ -1,0 +1,166 @@
+// Actor tests: a real actor system with worker actors; requests from task bodies, thousands of
+// sleeping tasks, cancellation.
+#include "actors/messages.hpp"
+#include "actors/worker_actor.hpp"
+#include "cohort/request.hpp"
+
+#include <caf/all.hpp>
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <stdexcept>
+#include <string>
+
+using namespace cohort;
+using namespace std::chrono_literals;
+
+namespace {
+
+// lo: the number to send, hi: the timeout in ms. The answer plus one is the partial.
+class asking_kind final : public job_kind {
+public:
+  explicit asking_kind(caf::actor target) : target_(std::move(target)) {}
+  std::string_view name() const override { return "asking"; }
+  task_bound bound(const params&) const override { return task_bound::latency; }
+  void validate(const params&) const override {}
+  std::unique_ptr<job_plan> split(const params&) const override { return nullptr; }
+  task<partial> run(task_spec spec, task_context& ctx) const override {
+    auto answer = co_await ctx.request<int>(target_, static_cast<int>(spec.lo),
+                                            std::chrono::milliseconds(spec.hi));
+    if (!answer) {
+      throw std::runtime_error("request failed: " + caf::to_string(answer.error()));
+    }
+    co_return partial{static_cast<std::uint64_t>(*answer) + 1, {}};
+  }
+
+private:
+  caf::actor target_;
+};
+
+struct silent_state {
+  std::vector<caf::response_promise> unanswered;
+};
+
+caf::behavior silent(caf::stateful_actor<silent_state>* self) {
+  return {[self](int) {
+    auto rp = self->make_response_promise();
+    self->state.unanswered.push_back(rp);
+    return rp;
+  }};
+}
+
+int thread_count() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("Threads:", 0) == 0) {
+      return std::stoi(line.substr(8));
+    }
+  }
+  return -1;
+}
+
+task_spec spec(std::uint64_t index, std::uint64_t lo, std::uint64_t hi) {
+  task_spec t;
+  t.index = index;
+  t.attempt = 1;
+  t.lo = lo;
+  t.hi = hi;
+  return t;
+}
+
+std::vector<task_result> run_batch(caf::scoped_actor& self, const caf::actor& worker,
+                                   const std::string& kind, std::vector<task_spec> tasks) {
+  std::vector<task_result> out;
+  self->request(worker, caf::infinite, run_atom::value, job_desc{1, kind, {}}, std::move(tasks))
+      .receive([&](std::vector<task_result>& r) { out = std::move(r); },
+               [&](caf::error& err) { FAIL("batch failed: " << caf::to_string(err)); });
+  return out;
+}
+
+struct system_fixture {
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  system_fixture() {
+    add_message_types(cfg);
+    cfg.set("scheduler.max-threads", std::size_t{3});
+    sys = std::make_unique<caf::actor_system>(cfg);
+  }
+};
+
+} // namespace
+
+TEST_CASE("a task's request is answered on its worker actor", "[actor]") {
+  system_fixture f;
+  auto echo = f.sys->spawn([]() -> caf::behavior {
+    return {[](int x) {
+      return x * 2;
+    }};
+  });
+  auto kinds = std::make_shared<registry>();
+  kinds->add(std::make_shared<asking_kind>(echo));
+  auto worker = spawn_worker(*f.sys, worker_options{kinds, 1.0, {}, {}});
+  caf::scoped_actor self{*f.sys};
+  auto results = run_batch(self, worker, "asking", {spec(0, 20, 1000), spec(1, 1, 1000)});
+  REQUIRE(results.size() == 2);
+  for (const auto& r : results) {
+    REQUIRE(r.outcome == task_outcome::ok);
+    REQUIRE(r.value.count == (r.index == 0 ? 41u : 3u));
+  }
+  self->send_exit(worker, caf::exit_reason::user_shutdown);
+  self->send_exit(echo, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("a request that times out raises a timeout error in the task", "[actor]") {
+  system_fixture f;
+  auto mute = f.sys->spawn(silent);
+  auto kinds = std::make_shared<registry>();
+  kinds->add(std::make_shared<asking_kind>(mute));
+  auto worker = spawn_worker(*f.sys, worker_options{kinds, 1.0, {}, {}});
+  caf::scoped_actor self{*f.sys};
+  auto results = run_batch(self, worker, "asking", {spec(0, 5, 100)});
+  REQUIRE(results.size() == 1);
+  REQUIRE(results[0].outcome == task_outcome::failed);
+  REQUIRE_THAT(results[0].error, Catch::Contains("request_timeout"));
+  self->send_exit(worker, caf::exit_reason::user_shutdown);
+  self->send_exit(mute, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("ten thousand one-second sleeps on 2 worker actors end together and add no thread",
+          "[actor]") {
+  system_fixture f;
+  auto kinds = builtin_registry();
+  std::vector<caf::actor> workers{spawn_worker(*f.sys, worker_options{kinds, 1.0, {}, {}}),
+                                  spawn_worker(*f.sys, worker_options{kinds, 1.0, {}, {}})};
+  caf::scoped_actor self{*f.sys};
+  auto threads_before = thread_count();
+  auto start = std::chrono::steady_clock::now();
+  std::vector<task_spec> tasks;
+  for (std::uint64_t i = 0; i < 5000; ++i) {
+    tasks.push_back(spec(i, 1000, 0));
+  }
+  auto first =
+      self->request(workers[0], caf::infinite, run_atom::value, job_desc{1, "sleep", {}}, tasks);
+  auto second =
+      self->request(workers[1], caf::infinite, run_atom::value, job_desc{1, "sleep", {}}, tasks);
+  int threads_during = thread_count();
+  std::size_t answered = 0;
+  auto count = [&](std::vector<task_result>& r) {
+    answered += r.size();
+  };
+  auto fail = [&](caf::error& err) {
+    FAIL(caf::to_string(err));
+  };
+  first.receive(count, fail);
+  second.receive(count, fail);
+  auto wall = std::chrono::steady_clock::now() - start;
+  REQUIRE(answered == 10000);
+  REQUIRE(wall >= 1s);
+  // A liveness bound, with room for sanitizers: the sleeps overlap instead of queueing.
+  REQUIRE(wall < 5s);
+  REQUIRE(threads_during == threads_before);
+  REQUIRE(thread_count() == threads_before);
+  for (const auto& w : workers) {
+    self->send_exit(w, caf::exit_reason::user_shutdown);
+  }
+}
