@@ -1,9 +1,14 @@
-// Ledger bookkeeping: every task is pending, in flight with exactly one live attempt, or merged.
+// Ledger bookkeeping: every task is pending, in flight with one or more live attempts, or merged.
 #include "actors/ledger.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace cohort {
+
+namespace {
+constexpr std::size_t max_run_samples = 1023;
+} // namespace
 
 ledger::ledger(std::uint64_t task_count, std::uint32_t stripes, std::uint32_t max_attempts)
     : task_count_(task_count), max_attempts_(std::max(max_attempts, 1u)), pending_(task_count) {
@@ -19,95 +24,389 @@ bool ledger::stripe_has_pending(std::uint32_t s) const {
   return !st.returned.empty() || st.next_fresh < task_count_;
 }
 
+ledger::history& ledger::hist(std::uint64_t index) {
+  auto [it, inserted] = history_.try_emplace(index);
+  if (inserted) {
+    // Every task with a history has been dispatched at least once.
+    it->second.runs = 1;
+  }
+  return it->second;
+}
+
+bool ledger::runs_on(std::uint64_t index, worker_ref worker) const {
+  auto i = in_flight_.find(index);
+  if (i == in_flight_.end()) {
+    return false;
+  }
+  if (i->second.first.worker == worker) {
+    return true;
+  }
+  return std::any_of(i->second.more.begin(), i->second.more.end(),
+                     [&](const live_attempt& a) { return a.worker == worker; });
+}
+
+std::vector<worker_ref> ledger::live_workers(std::uint64_t index) const {
+  std::vector<worker_ref> out;
+  if (auto i = in_flight_.find(index); i != in_flight_.end()) {
+    out.push_back(i->second.first.worker);
+    for (const auto& a : i->second.more) {
+      out.push_back(a.worker);
+    }
+  }
+  return out;
+}
+
+ledger::live_attempt* ledger::find_live(std::uint64_t index, std::uint32_t attempt,
+                                        worker_ref worker) {
+  return const_cast<live_attempt*>(std::as_const(*this).find_live(index, attempt, worker));
+}
+
+const ledger::live_attempt* ledger::find_live(std::uint64_t index, std::uint32_t attempt,
+                                              worker_ref worker) const {
+  auto i = in_flight_.find(index);
+  if (i == in_flight_.end()) {
+    return nullptr;
+  }
+  auto matches = [&](const live_attempt& a) {
+    return a.attempt == attempt && a.worker == worker;
+  };
+  if (matches(i->second.first)) {
+    return &i->second.first;
+  }
+  auto m = std::find_if(i->second.more.begin(), i->second.more.end(), matches);
+  return m == i->second.more.end() ? nullptr : &*m;
+}
+
+bool ledger::is_live(std::uint64_t index, std::uint32_t attempt, worker_ref worker) const {
+  return find_live(index, attempt, worker) != nullptr;
+}
+
+void ledger::add_live(std::uint64_t index, live_attempt a) {
+  auto [it, inserted] = in_flight_.try_emplace(index, live_set{a, {}});
+  if (!inserted) {
+    it->second.more.push_back(a);
+  }
+  ++live_count_;
+  if (auto h = history_.find(index); h != history_.end() && h->second.group != 0) {
+    ++groups_[h->second.group].live;
+  }
+  counts_.peak_in_flight = std::max(counts_.peak_in_flight, live_count_);
+}
+
+bool ledger::remove_live(std::uint64_t index, std::uint32_t attempt, worker_ref worker) {
+  auto i = in_flight_.find(index);
+  auto& set = i->second;
+  auto matches = [&](const live_attempt& a) {
+    return a.attempt == attempt && a.worker == worker;
+  };
+  bool others = !set.more.empty();
+  if (matches(set.first)) {
+    if (others) {
+      set.first = set.more.back();
+      set.more.pop_back();
+    } else {
+      in_flight_.erase(i);
+    }
+  } else {
+    set.more.erase(std::find_if(set.more.begin(), set.more.end(), matches));
+  }
+  --live_count_;
+  if (auto h = history_.find(index); h != history_.end() && h->second.group != 0) {
+    auto g = groups_.find(h->second.group);
+    --g->second.live;
+    if (g->second.live == 0 && g->second.queued.empty()) {
+      groups_.erase(g);
+    }
+  }
+  return others;
+}
+
+dispatched_task ledger::record(std::uint64_t index, worker_ref worker, clock::time_point now) {
+  std::uint32_t attempt = 1;
+  if (auto h = history_.find(index); h != history_.end()) {
+    attempt = ++h->second.runs;
+    switch (std::exchange(h->second.reason, requeue_reason::none)) {
+    case requeue_reason::retry:
+      ++counts_.retries;
+      break;
+    case requeue_reason::reassign:
+      ++counts_.reassigned;
+      break;
+    case requeue_reason::none:
+      break;
+    }
+  }
+  add_live(index, live_attempt{worker, attempt, now});
+  ++counts_.attempts;
+  return {index, attempt};
+}
+
 std::vector<dispatched_task> ledger::take(std::uint32_t s, std::uint64_t n, worker_ref worker,
                                           bool avoid_failed, clock::time_point now) {
   std::vector<dispatched_task> out;
   auto& st = stripes_[s];
   out.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(n, pending_)));
-  auto record = [&](std::uint64_t index) {
-    std::uint32_t attempt = 1;
-    if (auto h = history_.find(index); h != history_.end()) {
-      attempt = ++h->second.runs;
-    }
-    in_flight_.emplace(index, live_attempt{worker, attempt, now});
-    out.push_back({index, attempt});
-    --pending_;
-    ++counts_.attempts;
-  };
   for (auto i = st.returned.begin(); i != st.returned.end() && out.size() < n;) {
-    auto h = history_.find(*i);
-    bool failed_here = h != history_.end() && h->second.last_failed_on == worker;
-    if (avoid_failed && failed_here) {
+    auto& h = history_.at(*i);
+    if (runs_on(*i, worker) || (avoid_failed && h.last_failed_on == worker)) {
       ++i;
       continue;
     }
-    record(*i);
+    auto index = *i;
     i = st.returned.erase(i);
+    h.queued = false;
+    --pending_;
+    out.push_back(record(index, worker, now));
   }
   auto stride = stripes_.size();
   while (out.size() < n && st.next_fresh < task_count_) {
-    record(st.next_fresh);
+    out.push_back(record(st.next_fresh, worker, now));
+    --pending_;
     st.next_fresh += stride;
   }
-  counts_.peak_in_flight = std::max<std::uint64_t>(counts_.peak_in_flight, in_flight_.size());
   return out;
 }
 
-const ledger::live_attempt* ledger::live(std::uint64_t index, std::uint32_t attempt,
-                                         worker_ref worker) const {
-  auto i = in_flight_.find(index);
-  if (i == in_flight_.end() || i->second.attempt != attempt || i->second.worker != worker) {
-    return nullptr;
+std::vector<std::uint32_t> ledger::waiting_groups() const {
+  std::vector<std::uint32_t> out;
+  for (const auto& [g, state] : groups_) {
+    if (!state.queued.empty()) {
+      out.push_back(g);
+    }
   }
-  return &i->second;
+  return out;
 }
 
-bool ledger::accept(std::uint64_t index, std::uint32_t attempt, worker_ref worker) {
-  if (live(index, attempt, worker) == nullptr) {
+std::vector<dispatched_task> ledger::take_group(std::uint32_t group, std::uint64_t n,
+                                                worker_ref worker, clock::time_point now) {
+  std::vector<dispatched_task> out;
+  auto g = groups_.find(group);
+  if (g == groups_.end()) {
+    return out;
+  }
+  auto& queued = g->second.queued;
+  for (auto i = queued.begin(); i != queued.end() && out.size() < n;) {
+    if (runs_on(*i, worker)) {
+      ++i;
+      continue;
+    }
+    auto index = *i;
+    i = queued.erase(i);
+    history_.at(index).queued = false;
+    --pending_;
+    --isolated_pending_;
+    // record() adds the attempt to the group's live count, so the group cannot vanish here.
+    out.push_back(record(index, worker, now));
+  }
+  return out;
+}
+
+void ledger::requeue(std::uint64_t index, requeue_reason why) {
+  auto& h = hist(index);
+  h.reason = why;
+  h.queued = true;
+  ++pending_;
+  if (h.group != 0) {
+    groups_[h.group].queued.push_back(index);
+    ++isolated_pending_;
+  } else {
+    stripes_[index % stripes_.size()].returned.push_front(index);
+  }
+}
+
+void ledger::unqueue(std::uint64_t index) {
+  auto& h = history_.at(index);
+  h.queued = false;
+  --pending_;
+  if (h.group != 0) {
+    auto g = groups_.find(h.group);
+    auto& q = g->second.queued;
+    q.erase(std::find(q.begin(), q.end(), index));
+    --isolated_pending_;
+    if (q.empty() && g->second.live == 0) {
+      groups_.erase(g);
+    }
+  } else {
+    auto& q = stripes_[index % stripes_.size()].returned;
+    q.erase(std::find(q.begin(), q.end(), index));
+  }
+}
+
+bool ledger::accept(std::uint64_t index, std::uint32_t attempt, worker_ref worker,
+                    clock::time_point now, std::vector<losing_attempt>& losers) {
+  auto i = in_flight_.find(index);
+  auto* won = i == in_flight_.end() ? nullptr : find_live(index, attempt, worker);
+  if (won == nullptr) {
     ++counts_.duplicates;
     return false;
   }
-  in_flight_.erase(index);
+  auto ran = now - won->start;
+  if (run_samples_.size() < max_run_samples) {
+    run_samples_.push_back(ran);
+  } else {
+    run_samples_[next_sample_] = ran;
+    next_sample_ = (next_sample_ + 1) % max_run_samples;
+  }
+  auto& set = i->second;
+  auto lose = [&](const live_attempt& a) {
+    if (&a != won) {
+      losers.push_back({index, a.attempt, a.worker});
+    }
+  };
+  lose(set.first);
+  std::for_each(set.more.begin(), set.more.end(), lose);
+  auto live = 1 + set.more.size();
+  live_count_ -= live;
+  in_flight_.erase(i);
+  if (auto h = history_.find(index); h != history_.end()) {
+    if (h->second.queued) {
+      unqueue(index);
+    }
+    if (h->second.group != 0) {
+      auto g = groups_.find(h->second.group);
+      g->second.live -= live;
+      if (g->second.live == 0 && g->second.queued.empty()) {
+        groups_.erase(g);
+      }
+    }
+  }
   ++merged_;
   return true;
 }
 
-void ledger::put_back(std::uint64_t index) {
-  auto& h = history_[index];
-  if (h.runs == 0) {
-    h.runs = 1;
+ledger::verdict ledger::settle(std::uint64_t index, bool others_live, requeue_reason why) {
+  if (others_live) {
+    return verdict::absorbed;
   }
-  stripes_[index % stripes_.size()].returned.push_front(index);
-  ++pending_;
+  if (!hist(index).queued) {
+    requeue(index, why);
+  }
+  return verdict::requeued;
 }
 
-ledger::failure_verdict ledger::fail(std::uint64_t index, std::uint32_t attempt,
-                                     worker_ref worker) {
-  if (live(index, attempt, worker) == nullptr) {
-    return failure_verdict::stale;
+ledger::verdict ledger::fail(std::uint64_t index, std::uint32_t attempt, worker_ref worker) {
+  if (find_live(index, attempt, worker) == nullptr) {
+    return verdict::stale;
   }
-  in_flight_.erase(index);
-  auto& h = history_[index];
-  h.runs = std::max(h.runs, attempt);
+  bool others = remove_live(index, attempt, worker);
+  auto& h = hist(index);
   h.failures += 1;
   h.last_failed_on = worker;
   if (h.failures >= max_attempts_) {
-    return failure_verdict::exhausted;
+    return verdict::exhausted;
   }
-  ++counts_.retries;
-  put_back(index);
-  return failure_verdict::retry;
+  if (!others && !h.queued) {
+    // A throw is not a loss: the task leaves its isolation group unless it was charged a loss.
+    h.group = h.solo ? new_group() : 0;
+  }
+  return settle(index, others, requeue_reason::retry);
 }
 
-bool ledger::give_back(std::uint64_t index, std::uint32_t attempt, worker_ref worker) {
-  if (live(index, attempt, worker) == nullptr) {
-    return false;
+ledger::verdict ledger::lose(std::uint64_t index, std::uint32_t attempt, worker_ref worker,
+                             std::optional<std::uint32_t> group) {
+  if (find_live(index, attempt, worker) == nullptr) {
+    return verdict::stale;
   }
-  in_flight_.erase(index);
-  ++counts_.reassigned;
-  history_[index].runs = std::max(history_[index].runs, attempt);
-  put_back(index);
-  return true;
+  bool others = remove_live(index, attempt, worker);
+  auto& h = hist(index);
+  if (!group) {
+    h.failures += 1;
+    h.last_failed_on = worker;
+    h.solo = true;
+    if (h.failures >= max_attempts_) {
+      return verdict::exhausted;
+    }
+  }
+  if (!others && !h.queued) {
+    h.group = group ? *group : new_group();
+  }
+  return settle(index, others, requeue_reason::reassign);
+}
+
+ledger::verdict ledger::give_back(std::uint64_t index, std::uint32_t attempt, worker_ref worker) {
+  if (find_live(index, attempt, worker) == nullptr) {
+    return verdict::stale;
+  }
+  bool others = remove_live(index, attempt, worker);
+  return settle(index, others, requeue_reason::reassign);
+}
+
+std::vector<std::uint64_t> ledger::expire(clock::time_point now, clock::duration timeout) {
+  std::vector<std::uint64_t> exhausted;
+  for (auto& [index, set] : in_flight_) {
+    bool young = false;
+    bool charged = false;
+    std::optional<worker_ref> on;
+    auto check = [&](live_attempt& a) {
+      if (a.expired) {
+        return;
+      }
+      if (now - a.start < timeout) {
+        young = true;
+        return;
+      }
+      a.expired = true;
+      charged = true;
+      on = a.worker;
+    };
+    check(set.first);
+    std::for_each(set.more.begin(), set.more.end(), check);
+    if (!charged) {
+      continue;
+    }
+    auto& h = hist(index);
+    h.failures += 1;
+    h.last_failed_on = on;
+    if (h.failures >= max_attempts_) {
+      exhausted.push_back(index);
+    } else if (!young && !h.queued) {
+      requeue(index, requeue_reason::retry);
+    }
+  }
+  return exhausted;
+}
+
+std::optional<ledger::clock::duration> ledger::median_run(std::size_t min_samples) const {
+  if (run_samples_.size() < std::max<std::size_t>(min_samples, 1)) {
+    return std::nullopt;
+  }
+  auto copy = run_samples_;
+  auto mid = copy.begin() + static_cast<std::ptrdiff_t>(copy.size() / 2);
+  std::nth_element(copy.begin(), mid, copy.end());
+  return *mid;
+}
+
+std::vector<std::uint64_t> ledger::overdue(clock::time_point now, clock::duration threshold) const {
+  std::vector<std::uint64_t> out;
+  for (const auto& [index, set] : in_flight_) {
+    if (!set.more.empty() || now - set.first.start <= threshold) {
+      continue;
+    }
+    auto h = history_.find(index);
+    if (h != history_.end() && (h->second.speculated || h->second.queued)) {
+      continue;
+    }
+    out.push_back(index);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::optional<dispatched_task> ledger::speculate(std::uint64_t index, worker_ref worker,
+                                                 clock::time_point now) {
+  if (!in_flight_.contains(index) || runs_on(index, worker)) {
+    return std::nullopt;
+  }
+  auto& h = hist(index);
+  if (h.speculated) {
+    return std::nullopt;
+  }
+  h.speculated = true;
+  auto attempt = ++h.runs;
+  add_live(index, live_attempt{worker, attempt, now});
+  ++counts_.attempts;
+  ++counts_.speculative;
+  return dispatched_task{index, attempt};
 }
 
 std::uint32_t ledger::failures(std::uint64_t index) const {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -19,9 +20,18 @@ struct dispatched_task {
   std::uint32_t attempt;
 };
 
+/// A live attempt that lost: another attempt of its task was merged first.
+struct losing_attempt {
+  std::uint64_t index;
+  std::uint32_t attempt;
+  worker_ref worker;
+};
+
 /// Pending tasks are striped (stripe = index mod stripes) so the designated policy can give each
 /// worker its own share; other policies use one stripe. Tasks that come back go to the front of
-/// their stripe.
+/// their stripe. A task may have several live attempts (timed out, speculated); the first answer
+/// wins. Counters are kept so that attempts = merged + retries + reassigned + speculative whenever
+/// the job completes: every attempt after a task's first is counted once, by why it was made.
 class ledger {
 public:
   using clock = std::chrono::steady_clock;
@@ -30,31 +40,78 @@ public:
 
   std::uint64_t task_count() const { return task_count_; }
   std::uint32_t stripes() const { return static_cast<std::uint32_t>(stripes_.size()); }
+  /// Pending tasks, isolated ones included.
   std::uint64_t pending() const { return pending_; }
+  /// Pending tasks that belong to an isolation group.
+  std::uint64_t isolated_pending() const { return isolated_pending_; }
   bool stripe_has_pending(std::uint32_t stripe) const;
-  std::uint64_t in_flight() const { return in_flight_.size(); }
+  /// Live attempts.
+  std::uint64_t in_flight() const { return live_count_; }
   std::uint64_t merged() const { return merged_; }
   bool complete() const { return merged_ == task_count_; }
 
   /// Takes up to `n` pending tasks of `stripe` for `worker`, returned tasks first, and records them
-  /// in flight. With `avoid_failed`, a task that last failed on `worker` is left for another
-  /// worker.
+  /// in flight. Isolated tasks and tasks `worker` already runs are skipped; with `avoid_failed`, so
+  /// is a task that last failed on `worker`.
   std::vector<dispatched_task> take(std::uint32_t stripe, std::uint64_t n, worker_ref worker,
                                     bool avoid_failed, clock::time_point now);
 
-  /// An answer is accepted only from the worker holding that live attempt; true means merge it.
-  bool accept(std::uint64_t index, std::uint32_t attempt, worker_ref worker);
+  /// Isolation groups: tasks lost beside others run again with nothing else on their process, a
+  /// group at a time, before any of them is charged; a task charged a loss forms a group of its
+  /// own. The caller reserves a process for a group and dispatches only that group's tasks to it.
+  std::uint32_t new_group() { return next_group_++; }
+  /// Groups with pending tasks, oldest first.
+  std::vector<std::uint32_t> waiting_groups() const;
+  /// Takes up to `n` pending tasks of `group` for `worker`.
+  std::vector<dispatched_task> take_group(std::uint32_t group, std::uint64_t n, worker_ref worker,
+                                          clock::time_point now);
+  /// Whether `group` has nothing pending and nothing in flight.
+  bool group_done(std::uint32_t group) const { return !groups_.contains(group); }
 
-  enum class failure_verdict { stale, retry, exhausted };
-  /// A live attempt failed (the task threw, or was charged a lost worker). Retry puts it back in
-  /// front.
-  failure_verdict fail(std::uint64_t index, std::uint32_t attempt, worker_ref worker);
+  /// An answer is merged only from a worker holding a live attempt of that task; the task's other
+  /// live attempts lose and are appended to `losers`. An answer that is not merged is counted as a
+  /// duplicate.
+  bool accept(std::uint64_t index, std::uint32_t attempt, worker_ref worker, clock::time_point now,
+              std::vector<losing_attempt>& losers);
+  /// An answer (of any outcome) from an attempt no longer live: dropped and counted.
+  void count_duplicate() { ++counts_.duplicates; }
+  /// Whether `worker` holds live attempt `attempt` of `index`.
+  bool is_live(std::uint64_t index, std::uint32_t attempt, worker_ref worker) const;
+  /// The workers holding live attempts of `index`.
+  std::vector<worker_ref> live_workers(std::uint64_t index) const;
 
-  /// A live attempt came back unfinished, not charged (worker lost or handed it back): pending
-  /// again.
-  bool give_back(std::uint64_t index, std::uint32_t attempt, worker_ref worker);
+  enum class verdict {
+    stale,     ///< no such live attempt: nothing changed
+    requeued,  ///< pending again (front of its stripe)
+    absorbed,  ///< another live attempt of the task carries on
+    exhausted, ///< failed max-attempts times: the job fails
+  };
+  /// A live attempt failed (the task threw). Charged.
+  verdict fail(std::uint64_t index, std::uint32_t attempt, worker_ref worker);
+  /// A live attempt was lost with its worker. Without `group` it is charged (it was alone in flight
+  /// on its process) and from then on runs in a group of its own; with one, it joins that isolation
+  /// group uncharged, so a poison task cannot blame its neighbours.
+  verdict lose(std::uint64_t index, std::uint32_t attempt, worker_ref worker,
+               std::optional<std::uint32_t> group);
+  /// A live attempt came back unfinished and is not to blame (handed back, cancelled, no answer).
+  verdict give_back(std::uint64_t index, std::uint32_t attempt, worker_ref worker);
 
-  /// How many attempts of `index` failed so far.
+  /// Charges every live attempt running `timeout` or longer (once per attempt) and queues its task
+  /// again unless another of its attempts is younger. Returns the tasks that have now failed
+  /// max-attempts times.
+  std::vector<std::uint64_t> expire(clock::time_point now, clock::duration timeout);
+
+  /// Median run time of merged attempts (from a sample of the latest), once there are
+  /// `min_samples`.
+  std::optional<clock::duration> median_run(std::size_t min_samples) const;
+  /// Tasks with exactly one live attempt, running longer than `threshold`, never speculated.
+  std::vector<std::uint64_t> overdue(clock::time_point now, clock::duration threshold) const;
+  /// Adds a speculative live attempt of `index` on `worker`; none when the task has no live
+  /// attempt, was already speculated, or `worker` runs it.
+  std::optional<dispatched_task> speculate(std::uint64_t index, worker_ref worker,
+                                           clock::time_point now);
+
+  /// How many attempts of `index` were charged a failure so far.
   std::uint32_t failures(std::uint64_t index) const;
 
   struct counters {
@@ -66,9 +123,9 @@ public:
     std::uint64_t peak_in_flight = 0;
   };
   const counters& counts() const { return counts_; }
-  void count_duplicate() { ++counts_.duplicates; }
 
 private:
+  enum class requeue_reason : std::uint8_t { none, retry, reassign };
   struct stripe {
     std::deque<std::uint64_t> returned;
     std::uint64_t next_fresh;
@@ -77,23 +134,55 @@ private:
     worker_ref worker;
     std::uint32_t attempt;
     clock::time_point start;
+    bool expired = false;
+  };
+  struct live_set {
+    live_attempt first;
+    std::vector<live_attempt> more;
   };
   struct history {
     std::uint32_t runs = 0;
     std::uint32_t failures = 0;
     std::optional<worker_ref> last_failed_on;
+    requeue_reason reason = requeue_reason::none;
+    /// Isolation group (0: none); `solo` once charged a loss.
+    std::uint32_t group = 0;
+    bool solo = false;
+    bool queued = false;
+    bool speculated = false;
+  };
+  struct group_state {
+    std::deque<std::uint64_t> queued;
+    std::uint64_t live = 0;
   };
 
-  const live_attempt* live(std::uint64_t index, std::uint32_t attempt, worker_ref worker) const;
-  void put_back(std::uint64_t index);
+  history& hist(std::uint64_t index);
+  const live_attempt* find_live(std::uint64_t index, std::uint32_t attempt,
+                                worker_ref worker) const;
+  live_attempt* find_live(std::uint64_t index, std::uint32_t attempt, worker_ref worker);
+  bool runs_on(std::uint64_t index, worker_ref worker) const;
+  void add_live(std::uint64_t index, live_attempt a);
+  /// Removes one live attempt; true when the task still has others.
+  bool remove_live(std::uint64_t index, std::uint32_t attempt, worker_ref worker);
+  dispatched_task record(std::uint64_t index, worker_ref worker, clock::time_point now);
+  void requeue(std::uint64_t index, requeue_reason why);
+  void unqueue(std::uint64_t index);
+  void leave_group(std::uint64_t index);
+  verdict settle(std::uint64_t index, bool others_live, requeue_reason why);
 
   std::uint64_t task_count_;
   std::uint32_t max_attempts_;
   std::vector<stripe> stripes_;
   std::uint64_t pending_;
+  std::uint64_t isolated_pending_ = 0;
   std::uint64_t merged_ = 0;
-  std::unordered_map<std::uint64_t, live_attempt> in_flight_;
+  std::uint64_t live_count_ = 0;
+  std::unordered_map<std::uint64_t, live_set> in_flight_;
   std::unordered_map<std::uint64_t, history> history_;
+  std::map<std::uint32_t, group_state> groups_;
+  std::uint32_t next_group_ = 1;
+  std::vector<clock::duration> run_samples_;
+  std::size_t next_sample_ = 0;
   counters counts_;
 };
 

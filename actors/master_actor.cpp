@@ -44,11 +44,14 @@ void flush(master_actor* self) {
   auto now = master_core::clock::now();
   for (auto& b : st.core->dispatch(now)) {
     auto id = b.id;
-    self->request(st.handles[b.worker], batch_timeout, run_atom::value, st.core->desc(b.job),
+    auto worker = b.worker;
+    auto timeout = b.timeout ? caf::timespan{*b.timeout} : caf::timespan{batch_timeout};
+    self->request(st.handles[b.worker], timeout, run_atom::value, st.core->desc(b.job), id,
                   std::move(b.tasks))
         .then(
-            [self, id](std::vector<task_result>& results) {
-              self->state.core->on_results(id, std::move(results), master_core::clock::now());
+            [self, id, worker](std::vector<task_result>& results) {
+              self->state.core->on_results(id, worker, std::move(results), true,
+                                           master_core::clock::now());
               flush(self);
             },
             [self, id](caf::error& err) {
@@ -58,7 +61,11 @@ void flush(master_actor* self) {
             });
   }
   for (const auto& c : st.core->take_cancels()) {
-    self->send(st.handles[c.worker], cancel_atom::value, c.job);
+    if (c.task) {
+      self->send(st.handles[c.worker], cancel_atom::value, c.job, c.task->index, c.task->attempt);
+    } else {
+      self->send(st.handles[c.worker], cancel_atom::value, c.job);
+    }
   }
   for (auto& e : st.core->take_ended()) {
     auto i = st.promises.find(e.job);
@@ -72,6 +79,7 @@ void flush(master_actor* self) {
 worker_ref add_worker(master_actor* self, caf::actor handle, worker_entry entry) {
   auto& st = self->state;
   spdlog::info("worker joined: id={} host={}", entry.id, entry.host);
+  entry.node = caf::to_string(handle.node());
   auto ref = st.core->add_worker(std::move(entry));
   self->monitor(handle);
   st.by_addr.emplace(handle.address(), ref);
@@ -96,10 +104,17 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
     }
     const auto& w = st.core->workers().at(i->second);
     spdlog::info("worker left: id={} host={} reason={}", w.id, w.host, caf::to_string(dm.reason));
-    st.core->remove_worker(i->second);
+    st.core->remove_worker(i->second, master_core::clock::now());
     st.by_addr.erase(i);
     flush(self);
   });
+  self->set_default_handler(
+      [](caf::scheduled_actor* a, caf::message_view&) -> caf::result<caf::message> {
+        auto from = a->current_sender();
+        spdlog::warn("dropped an unexpected message from {}",
+                     from ? caf::to_string(from->address()) : std::string("an anonymous sender"));
+        return caf::sec::unexpected_message;
+      });
   self->send(self, tick_atom::value);
   return {
       [self](join_atom, caf::actor worker, worker_hello& hello) -> caf::result<join_atom> {
@@ -120,6 +135,19 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
         add_worker(self, std::move(worker), std::move(e));
         flush(self);
         return join_atom::value;
+      },
+      [self](part_atom, std::uint64_t batch, std::vector<task_result>& results) {
+        // Answers to part of a batch, sent by the worker while the rest still runs.
+        auto& st = self->state;
+        auto sender = self->current_sender();
+        auto i = sender ? st.by_addr.find(sender->address()) : st.by_addr.end();
+        if (i == st.by_addr.end()) {
+          spdlog::warn("dropped {} answers for batch {} from an actor that is not a worker",
+                       results.size(), batch);
+          return;
+        }
+        st.core->on_results(batch, i->second, std::move(results), false, master_core::clock::now());
+        flush(self);
       },
       [self](leave_atom, const caf::actor& worker) {
         auto& st = self->state;

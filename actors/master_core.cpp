@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <limits>
 
+#include <spdlog/spdlog.h>
+
 namespace cohort {
 
 struct master_core::job_state {
@@ -18,6 +20,7 @@ struct master_core::job_state {
   std::uint64_t id = 0;
   job_request req;
   task_bound bound = task_bound::cpu;
+  bool idempotent = true;
   job_desc desc;
   std::unique_ptr<job_plan> plan;
   std::unique_ptr<reducer> red;
@@ -31,6 +34,12 @@ struct master_core::job_state {
 };
 
 namespace {
+
+/// Tasks lost beside others are split into at most this many isolation groups: a poison task is
+/// found after few losses, and a large loss still re-runs in a few groups, not one task at a time.
+constexpr std::size_t isolation_fanout = 8;
+/// Speculation waits for this many finished tasks to know the job's median.
+constexpr std::size_t speculation_samples = 3;
 
 double seconds(std::chrono::nanoseconds d) {
   return std::chrono::duration<double>(d).count();
@@ -62,21 +71,56 @@ worker_ref master_core::add_worker(worker_entry w) {
   return dispatcher_.add(std::move(w));
 }
 
-void master_core::remove_worker(worker_ref w) {
-  dispatcher_.remove(w);
+void master_core::remove_worker(worker_ref w, clock::time_point now) {
+  auto beside = dispatcher_.remove(w);
+  std::map<std::uint64_t, std::vector<dispatched_task>> lost;
   for (auto i = batches_.begin(); i != batches_.end();) {
     if (i->second.worker != w) {
       ++i;
       continue;
     }
-    if (auto j = jobs_.find(i->second.job); j != jobs_.end()) {
-      for (auto& t : i->second.tasks) {
-        j->second->led->give_back(t.index, t.attempt, w);
+    auto& b = i->second;
+    if (auto j = jobs_.find(b.job); j != jobs_.end()) {
+      auto& pw = j->second->by_worker[w];
+      pw.in_flight -= std::min<std::uint32_t>(pw.in_flight, static_cast<std::uint32_t>(b.open));
+      for (const auto& t : b.tasks) {
+        if (t.attempt != 0) {
+          lost[b.job].push_back(t);
+        }
       }
-      j->second->by_worker[w].in_flight = 0;
     }
     i = batches_.erase(i);
   }
+  auto cause = "worker " + dispatcher_.at(w).id + " lost";
+  for (auto& [job, tasks] : lost) {
+    auto& j = *jobs_.at(job);
+    std::vector<std::uint32_t> groups;
+    if (beside > 1) {
+      auto n = std::min(isolation_fanout, tasks.size());
+      for (std::size_t g = 0; g < n; ++g) {
+        groups.push_back(j.led->new_group());
+      }
+    }
+    for (std::size_t k = 0; k < tasks.size(); ++k) {
+      std::optional<std::uint32_t> group;
+      if (!groups.empty()) {
+        group = groups[k * groups.size() / tasks.size()];
+      }
+      if (j.led->lose(tasks[k].index, tasks[k].attempt, w, group) == ledger::verdict::exhausted) {
+        fail_task(j, tasks[k].index, cause, now);
+        break;
+      }
+    }
+  }
+}
+
+void master_core::fail_task(job_state& j, std::uint64_t index, const std::string& cause,
+                            clock::time_point now) {
+  auto failures = j.led->failures(index);
+  end_job(j, job_status::failed, "task",
+          "task " + std::to_string(index) + " (" + j.plan->describe(index) + ") failed " +
+              std::to_string(failures) + (failures == 1 ? " time" : " times") + ", last: " + cause,
+          now);
 }
 
 std::uint64_t master_core::submit(job_request req, const job_kind& kind, clock::time_point now) {
@@ -85,6 +129,7 @@ std::uint64_t master_core::submit(job_request req, const job_kind& kind, clock::
   auto& job = *j;
   job.id = id;
   job.bound = kind.bound(req.args);
+  job.idempotent = kind.idempotent(req.args);
   job.desc.job = id;
   job.desc.kind = std::string(kind.name());
   job.desc.args.insert(req.args.all().begin(), req.args.all().end());
@@ -128,27 +173,33 @@ const job_desc& master_core::desc(std::uint64_t job) const {
   return jobs_.at(job)->desc;
 }
 
+bool master_core::eligible(const job_state& j, worker_ref w) const {
+  const auto& e = dispatcher_.at(w);
+  return e.alive && !e.draining && dispatcher_.has_tags(w, j.req.require);
+}
+
 bool master_core::has_eligible_worker(const job_state& j) const {
   for (worker_ref w = 0; w < dispatcher_.size(); ++w) {
-    const auto& e = dispatcher_.at(w);
-    if (e.alive && !e.draining && dispatcher_.has_tags(w, j.req.require)) {
+    if (eligible(j, w)) {
       return true;
     }
   }
   return false;
 }
 
-std::uint32_t master_core::room(const job_state& j, worker_ref w) const {
+std::uint32_t master_core::room(const job_state& j, worker_ref w, bool for_reservation) const {
   if (!dispatcher_.at(w).alive || !dispatcher_.has_tags(w, j.req.require)) {
     return 0;
   }
-  std::uint64_t r = dispatcher_.free_credit(w, j.bound);
+  std::uint64_t r = dispatcher_.free_credit(w, j.bound, for_reservation);
   if (j.req.concurrency) {
     auto i = j.by_worker.find(w);
     std::uint32_t used = i == j.by_worker.end() ? 0 : i->second.in_flight;
     r = std::min<std::uint64_t>(r, *j.req.concurrency > used ? *j.req.concurrency - used : 0);
   }
-  r = std::min<std::uint64_t>({r, settings_.batch, j.led->pending()});
+  auto pending =
+      for_reservation ? j.led->isolated_pending() : j.led->pending() - j.led->isolated_pending();
+  r = std::min<std::uint64_t>({r, settings_.batch, pending});
   return static_cast<std::uint32_t>(r);
 }
 
@@ -219,44 +270,179 @@ std::optional<outgoing_batch> master_core::next_batch(job_state& j, clock::time_
       tried.push_back(*w);
       continue;
     }
-    outgoing_batch out{0, *w, j.id, {}};
-    out.tasks.reserve(taken.size());
-    for (const auto& t : taken) {
-      task_spec spec;
-      try {
-        spec = j.plan->make_task(t.index);
-      } catch (const std::exception& e) {
-        // Making a task can read input on the master (wordcount ship=bytes); failing that ends the
-        // job.
-        end_job(j, job_status::failed, "task",
-                "task " + std::to_string(t.index) + " (" + j.plan->describe(t.index) +
-                    ") could not be made: " + e.what(),
-                now);
-        return std::nullopt;
-      }
-      spec.index = t.index;
-      spec.attempt = t.attempt;
-      out.tasks.push_back(std::move(spec));
+    return make_batch(j, *w, std::move(taken), now);
+  }
+}
+
+std::optional<outgoing_batch> master_core::make_batch(job_state& j, worker_ref w,
+                                                      std::vector<dispatched_task> taken,
+                                                      clock::time_point now) {
+  outgoing_batch out{0, w, j.id, {}, std::nullopt};
+  if (j.req.task_timeout) {
+    // A batch's tasks run side by side; each attempt is timed on its own (tick), so the request
+    // only needs to outlive the slowest attempt that could still win.
+    out.timeout = *j.req.task_timeout * 2 + std::chrono::seconds(1);
+  }
+  out.tasks.reserve(taken.size());
+  for (const auto& t : taken) {
+    task_spec spec;
+    try {
+      spec = j.plan->make_task(t.index);
+    } catch (const std::exception& e) {
+      // Making a task can read input on the master (wordcount ship=bytes); failing that ends the
+      // job.
+      end_job(j, job_status::failed, "task",
+              "task " + std::to_string(t.index) + " (" + j.plan->describe(t.index) +
+                  ") could not be made: " + e.what(),
+              now);
+      return std::nullopt;
     }
-    auto count = static_cast<std::uint32_t>(taken.size());
-    dispatcher_.charge(*w, j.bound, count);
-    auto& pw = j.by_worker[*w];
-    pw.in_flight += count;
-    pw.attempts += count;
-    out.id = next_batch_++;
-    batches_.emplace(out.id, batch_record{*w, j.id, j.bound, std::move(taken)});
-    return out;
+    spec.index = t.index;
+    spec.attempt = t.attempt;
+    out.tasks.push_back(std::move(spec));
+  }
+  auto count = static_cast<std::uint32_t>(taken.size());
+  dispatcher_.charge(w, j.bound, count);
+  auto& pw = j.by_worker[w];
+  pw.in_flight += count;
+  pw.attempts += count;
+  out.id = next_batch_++;
+  if (!std::is_sorted(taken.begin(), taken.end(),
+                      [](const auto& a, const auto& b) { return a.index < b.index; })) {
+    std::sort(taken.begin(), taken.end(),
+              [](const auto& a, const auto& b) { return a.index < b.index; });
+  }
+  batches_.emplace(out.id, batch_record{w, j.id, j.bound, std::move(taken), count});
+  return out;
+}
+
+void master_core::isolate(std::vector<outgoing_batch>& out, clock::time_point now) {
+  // Release reservations whose group is done, whose job ended or whose process is gone.
+  for (auto i = reservations_.begin(); i != reservations_.end();) {
+    auto j = jobs_.find(i->second.job);
+    if (j == jobs_.end() || j->second->led->group_done(i->second.group) ||
+        dispatcher_.process(i->first).alive_workers == 0) {
+      dispatcher_.reserve(i->first, false);
+      i = reservations_.erase(i);
+    } else {
+      ++i;
+    }
+  }
+  // Reserve a process for every waiting group that has none: an idle one if there is one, else the
+  // least loaded, which then gets no new work until it is empty.
+  for (auto& [id, jp] : jobs_) {
+    auto& j = *jp;
+    if (j.led->isolated_pending() == 0) {
+      continue;
+    }
+    for (auto g : j.led->waiting_groups()) {
+      bool reserved = std::any_of(reservations_.begin(), reservations_.end(), [&](const auto& r) {
+        return r.second.job == j.id && r.second.group == g;
+      });
+      if (reserved) {
+        continue;
+      }
+      std::optional<std::uint32_t> best;
+      for (worker_ref w = 0; w < dispatcher_.size(); ++w) {
+        auto p = dispatcher_.at(w).process;
+        if (!eligible(j, w) || dispatcher_.process(p).reserved) {
+          continue;
+        }
+        if (!best || dispatcher_.process(p).load < dispatcher_.process(*best).load) {
+          best = p;
+        }
+      }
+      if (!best) {
+        break;
+      }
+      dispatcher_.reserve(*best, true);
+      reservations_.emplace(*best, reservation{j.id, g});
+    }
+  }
+  // Feed each reserved process its group once nothing else runs there.
+  for (auto& [p, r] : reservations_) {
+    if (!r.started) {
+      if (dispatcher_.process(p).load != 0) {
+        continue;
+      }
+      r.started = true;
+    }
+    auto& j = *jobs_.at(r.job);
+    for (worker_ref w = 0; w < dispatcher_.size(); ++w) {
+      if (dispatcher_.at(w).process != p || !eligible(j, w)) {
+        continue;
+      }
+      auto n = room(j, w, true);
+      if (n == 0) {
+        continue;
+      }
+      auto taken = j.led->take_group(r.group, n, w, now);
+      if (taken.empty()) {
+        continue;
+      }
+      auto jobs_before = jobs_.size();
+      auto b = make_batch(j, w, std::move(taken), now);
+      if (b) {
+        out.push_back(std::move(*b));
+      }
+      if (jobs_.size() != jobs_before) {
+        return;
+      }
+    }
+  }
+}
+
+void master_core::speculate(job_state& j, clock::time_point now) {
+  auto median = j.led->median_run(speculation_samples);
+  if (!median) {
+    return;
+  }
+  for (auto index : j.led->overdue(now, *median * 2)) {
+    // An idle worker, on another process than the slow attempt's if there is one.
+    auto holders = j.led->live_workers(index);
+    auto score = [&](worker_ref w) -> std::int64_t {
+      if (!eligible(j, w) || dispatcher_.free_credit(w, j.bound) == 0 ||
+          std::find(holders.begin(), holders.end(), w) != holders.end()) {
+        return -1;
+      }
+      bool same_process = std::any_of(holders.begin(), holders.end(), [&](worker_ref h) {
+        return dispatcher_.at(h).process == dispatcher_.at(w).process;
+      });
+      return (same_process ? 0 : std::int64_t{1} << 32) + dispatcher_.free_credit(w, j.bound);
+    };
+    std::optional<worker_ref> pick;
+    for (worker_ref w = 0; w < dispatcher_.size(); ++w) {
+      if (score(w) >= 0 && (!pick || score(w) > score(*pick))) {
+        pick = w;
+      }
+    }
+    if (!pick) {
+      continue;
+    }
+    auto copy = j.led->speculate(index, *pick, now);
+    if (!copy) {
+      continue;
+    }
+    auto jobs_before = jobs_.size();
+    auto b = make_batch(j, *pick, {*copy}, now);
+    if (b) {
+      speculative_.push_back(std::move(*b));
+    }
+    if (jobs_.size() != jobs_before) {
+      return;
+    }
   }
 }
 
 std::vector<outgoing_batch> master_core::dispatch(clock::time_point now) {
-  std::vector<outgoing_batch> out;
+  auto out = std::exchange(speculative_, {});
   if (!min_workers_reached_) {
     if (dispatcher_.alive_count() < settings_.min_workers) {
       return out;
     }
     min_workers_reached_ = true;
   }
+  isolate(out, now);
   bool progressed = true;
   while (progressed && !jobs_.empty()) {
     progressed = false;
@@ -267,7 +453,7 @@ std::vector<outgoing_batch> master_core::dispatch(clock::time_point now) {
         start = jobs_.begin();
       }
       auto& j = *start->second;
-      if (j.led->pending() == 0) {
+      if (j.led->pending() == j.led->isolated_pending()) {
         continue;
       }
       auto jobs_before = jobs_.size();
@@ -293,54 +479,94 @@ void master_core::release(const batch_record& b, std::size_t n) {
   }
 }
 
-void master_core::on_results(std::uint64_t id, std::vector<task_result>&& results,
-                             clock::time_point now) {
+void master_core::on_results(std::uint64_t id, worker_ref from, std::vector<task_result>&& results,
+                             bool final, clock::time_point now) {
   auto bi = batches_.find(id);
   if (bi == batches_.end()) {
     return;
   }
-  auto b = std::move(bi->second);
-  batches_.erase(bi);
-  release(b, b.tasks.size());
-  auto ji = jobs_.find(b.job);
+  auto& b = bi->second;
+  if (from != b.worker) {
+    spdlog::warn("dropped {} answers for batch {} from worker {}: the batch was sent to {}",
+                 results.size(), id, dispatcher_.at(from).id, dispatcher_.at(b.worker).id);
+    return;
+  }
+  // Match every answer to an unanswered task of the batch; anything else is forged.
+  std::size_t forged = 0;
+  std::vector<task_result*> genuine;
+  genuine.reserve(results.size());
+  for (auto& r : results) {
+    auto t =
+        std::lower_bound(b.tasks.begin(), b.tasks.end(), r.index,
+                         [](const dispatched_task& d, std::uint64_t i) { return d.index < i; });
+    if (t == b.tasks.end() || t->index != r.index || t->attempt != r.attempt || r.attempt == 0) {
+      ++forged;
+      continue;
+    }
+    t->attempt = 0;
+    genuine.push_back(&r);
+  }
+  release(b, genuine.size());
+  b.open -= genuine.size();
+  std::vector<dispatched_task> unanswered;
+  auto worker = b.worker;
+  auto job = b.job;
+  if (final) {
+    release(b, b.open);
+    for (const auto& t : b.tasks) {
+      if (t.attempt != 0) {
+        unanswered.push_back(t);
+      }
+    }
+    batches_.erase(bi);
+  }
+  if (forged > 0) {
+    spdlog::warn("dropped {} forged answers from worker {} for batch {}: not tasks it holds",
+                 forged, dispatcher_.at(worker).id, id);
+  }
+  auto ji = jobs_.find(job);
   if (ji == jobs_.end()) {
     return;
   }
   auto& j = *ji->second;
-  auto& pw = j.by_worker[b.worker];
-  for (auto& r : results) {
-    switch (r.outcome) {
+  auto& pw = j.by_worker[worker];
+  std::vector<losing_attempt> losers;
+  for (auto* r : genuine) {
+    switch (r->outcome) {
     case task_outcome::ok:
-      if (j.led->accept(r.index, r.attempt, b.worker)) {
+      if (j.led->accept(r->index, r->attempt, worker, now, losers)) {
         auto t0 = clock::now();
-        j.red->merge(std::move(r.value));
+        j.red->merge(std::move(r->value));
         j.merge_s += seconds(clock::now() - t0);
         ++pw.tasks;
       }
       break;
-    case task_outcome::failed: {
-      auto cause = "worker " + dispatcher_.at(b.worker).id + ": " + r.error;
-      auto verdict = j.led->fail(r.index, r.attempt, b.worker);
-      if (verdict == ledger::failure_verdict::exhausted) {
-        auto failures = j.led->failures(r.index);
-        end_job(j, job_status::failed, "task",
-                "task " + std::to_string(r.index) + " (" + j.plan->describe(r.index) + ") failed " +
-                    std::to_string(failures) + (failures == 1 ? " time" : " times") +
-                    ", last: " + cause,
-                now);
+    case task_outcome::failed:
+      switch (j.led->fail(r->index, r->attempt, worker)) {
+      case ledger::verdict::stale:
+        j.led->count_duplicate();
+        break;
+      case ledger::verdict::exhausted:
+        fail_task(j, r->index, "worker " + dispatcher_.at(worker).id + ": " + r->error, now);
         return;
+      default:
+        break;
+      }
+      break;
+    case task_outcome::cancelled:
+      if (j.led->give_back(r->index, r->attempt, worker) == ledger::verdict::stale) {
+        j.led->count_duplicate();
       }
       break;
     }
-    case task_outcome::cancelled:
-      j.led->give_back(r.index, r.attempt, b.worker);
-      break;
-    }
   }
-  if (results.size() < b.tasks.size()) {
-    // Answers missing from a batch count as not run: whatever is still live goes back to pending.
-    for (const auto& t : b.tasks) {
-      j.led->give_back(t.index, t.attempt, b.worker);
+  // Answers missing from a final batch count as not run.
+  for (const auto& t : unanswered) {
+    j.led->give_back(t.index, t.attempt, worker);
+  }
+  for (const auto& l : losers) {
+    if (dispatcher_.at(l.worker).alive) {
+      cancels_.push_back({l.worker, j.id, dispatched_task{l.index, l.attempt}});
     }
   }
   if (j.led->complete()) {
@@ -348,19 +574,12 @@ void master_core::on_results(std::uint64_t id, std::vector<task_result>&& result
   }
 }
 
-void master_core::on_batch_error(std::uint64_t id, clock::time_point) {
+void master_core::on_batch_error(std::uint64_t id, clock::time_point now) {
   auto bi = batches_.find(id);
   if (bi == batches_.end()) {
     return;
   }
-  auto b = std::move(bi->second);
-  batches_.erase(bi);
-  release(b, b.tasks.size());
-  if (auto j = jobs_.find(b.job); j != jobs_.end()) {
-    for (const auto& t : b.tasks) {
-      j->second->led->give_back(t.index, t.attempt, b.worker);
-    }
-  }
+  on_results(id, bi->second.worker, {}, true, now);
 }
 
 void master_core::cancel_all(clock::time_point now) {
@@ -384,6 +603,23 @@ void master_core::tick(clock::time_point now) {
                   " tasks done",
               now);
       continue;
+    }
+    if (j->req.task_timeout) {
+      auto exhausted = j->led->expire(now, *j->req.task_timeout);
+      if (!exhausted.empty()) {
+        fail_task(*j, exhausted.front(),
+                  "an attempt ran longer than the task timeout of " +
+                      format_wait(*j->req.task_timeout),
+                  now);
+        continue;
+      }
+    }
+    if (j->req.speculate && j->idempotent && j->led->pending() == 0) {
+      auto jobs_before = jobs_.size();
+      speculate(*j, now);
+      if (jobs_.size() != jobs_before) {
+        continue;
+      }
     }
     bool starved = j->led->pending() > 0 && (!min_workers_reached_ || !has_eligible_worker(*j));
     if (!starved) {
@@ -423,7 +659,7 @@ void master_core::end_job(job_state& j, job_status status, std::string reason, s
                           clock::time_point now) {
   for (const auto& [w, pw] : j.by_worker) {
     if (pw.in_flight > 0 && dispatcher_.at(w).alive) {
-      cancels_.push_back({w, j.id});
+      cancels_.push_back({w, j.id, std::nullopt});
     }
   }
   const auto& c = j.led->counts();

@@ -27,12 +27,13 @@ struct master_settings {
   std::uint64_t max_tasks = 100'000'000;
 };
 
-/// A batch the actor must send now.
+/// A batch the actor must send now, with the timeout of its request (none: the long default).
 struct outgoing_batch {
   std::uint64_t id;
   worker_ref worker;
   std::uint64_t job;
   std::vector<task_spec> tasks;
+  std::optional<std::chrono::nanoseconds> timeout;
 };
 
 /// A job that ended, with its output line.
@@ -41,10 +42,11 @@ struct ended_job {
   job_outcome outcome;
 };
 
-/// Tell `worker` to drop every task of `job`.
+/// Tell `worker` to drop every task of `job`, or only the losing attempt `task`.
 struct cancel_order {
   worker_ref worker;
   std::uint64_t job;
+  std::optional<dispatched_task> task;
 };
 
 class master_core {
@@ -55,8 +57,10 @@ public:
   ~master_core();
 
   worker_ref add_worker(worker_entry w);
-  /// A worker is gone: its attempts in flight go back to the front of pending.
-  void remove_worker(worker_ref w);
+  /// A worker is gone: its attempts in flight go back to the front of pending. The loss is charged
+  /// to a task only when it was alone in flight on that process; otherwise the lost tasks form
+  /// isolation groups that run again, each alone on a process, before any is charged.
+  void remove_worker(worker_ref w, clock::time_point now);
   /// A worker is leaving: it keeps its attempts in flight but gets no new tasks.
   void drain_worker(worker_ref w) { dispatcher_.drain(w); }
   const dispatcher& workers() const { return dispatcher_; }
@@ -66,15 +70,19 @@ public:
   std::uint64_t submit(job_request req, const job_kind& kind, clock::time_point now);
   const job_desc& desc(std::uint64_t job) const;
 
-  /// Batches to send now: round-robin among jobs with pending tasks, never past a worker's credit.
+  /// Batches to send now: isolation groups first, then round-robin among jobs with pending tasks,
+  /// never past a worker's credit; speculative copies made by tick() go out here too.
   std::vector<outgoing_batch> dispatch(clock::time_point now);
-  /// The answers to batch `id`.
-  void on_results(std::uint64_t id, std::vector<task_result>&& results, clock::time_point now);
+  /// Answers to batch `id` from worker `from`: some of them while the batch runs, the rest when
+  /// `final`. An answer that is not for a task of that batch, or not from its worker, is forged:
+  /// dropped and logged.
+  void on_results(std::uint64_t id, worker_ref from, std::vector<task_result>&& results, bool final,
+                  clock::time_point now);
   /// Batch `id` got no answer (timeout, worker gone): its live attempts go back to pending.
   void on_batch_error(std::uint64_t id, clock::time_point now);
   /// Ends every running job as cancelled and tells workers to drop their tasks.
   void cancel_all(clock::time_point now);
-  /// Deadlines and the wait for workers.
+  /// Deadlines, the wait for workers, task timeouts and speculation.
   void tick(clock::time_point now);
 
   std::vector<ended_job> take_ended();
@@ -85,18 +93,33 @@ public:
 
 private:
   struct job_state;
+  /// A batch in flight: its tasks sorted by index, attempt 0 once answered.
   struct batch_record {
     worker_ref worker;
     std::uint64_t job;
     task_bound bound;
     std::vector<dispatched_task> tasks;
+    std::size_t open;
+  };
+  /// A process reserved for an isolation group; it runs the group once its other tasks are done.
+  struct reservation {
+    std::uint64_t job;
+    std::uint32_t group;
+    bool started = false;
   };
 
   std::optional<outgoing_batch> next_batch(job_state& j, clock::time_point now);
-  std::uint32_t room(const job_state& j, worker_ref w) const;
+  std::optional<outgoing_batch>
+  make_batch(job_state& j, worker_ref w, std::vector<dispatched_task> taken, clock::time_point now);
+  void isolate(std::vector<outgoing_batch>& out, clock::time_point now);
+  void speculate(job_state& j, clock::time_point now);
+  bool eligible(const job_state& j, worker_ref w) const;
+  std::uint32_t room(const job_state& j, worker_ref w, bool for_reservation = false) const;
   std::optional<worker_ref> designated_owner(const job_state& j, std::uint32_t stripe) const;
   bool has_eligible_worker(const job_state& j) const;
   void release(const batch_record& b, std::size_t n);
+  void fail_task(job_state& j, std::uint64_t index, const std::string& cause,
+                 clock::time_point now);
   static std::string format_wait(std::chrono::nanoseconds d);
   void end_job(job_state& j, job_status status, std::string reason, std::string error,
                clock::time_point now);
@@ -105,6 +128,8 @@ private:
   dispatcher dispatcher_;
   std::map<std::uint64_t, std::unique_ptr<job_state>> jobs_;
   std::unordered_map<std::uint64_t, batch_record> batches_;
+  std::map<std::uint32_t, reservation> reservations_;
+  std::vector<outgoing_batch> speculative_;
   std::uint64_t next_job_ = 0;
   std::uint64_t next_batch_ = 1;
   std::uint64_t rr_cursor_ = 0;

@@ -11,6 +11,7 @@ namespace cohort {
 
 using join_atom = caf::atom_constant<caf::atom("join")>;
 using run_atom = caf::atom_constant<caf::atom("run")>;
+using part_atom = caf::atom_constant<caf::atom("part")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 using submit_atom = caf::atom_constant<caf::atom("submit")>;

@@ -135,9 +135,13 @@ void task_runner::finish(running_task& t, task_result r) {
   if (i == batches_.end()) {
     return;
   }
-  i->second.results.push_back(std::move(r));
-  if (--i->second.remaining == 0) {
-    finished_.push_back({t.batch, std::move(i->second.results)});
+  auto& b = i->second;
+  if (b.results.empty()) {
+    progressed_.push_back(t.batch);
+  }
+  b.results.push_back(std::move(r));
+  if (--b.remaining == 0) {
+    finished_.push_back({t.batch, std::move(b.results)});
     batches_.erase(i);
   }
 }
@@ -176,6 +180,12 @@ std::vector<std::uint64_t> task_runner::cancel_job(std::uint64_t job) {
   return cancel_if([job](const running_task& t) { return t.job->id == job; });
 }
 
+bool task_runner::cancel_task(std::uint64_t job, std::uint64_t index, std::uint32_t attempt) {
+  return !cancel_if([&](const running_task& t) {
+            return t.job->id == job && t.ctx->index() == index && t.ctx->attempt() == attempt;
+          }).empty();
+}
+
 std::vector<std::uint64_t> task_runner::cancel_all() {
   return cancel_if([](const running_task&) { return true; });
 }
@@ -198,6 +208,17 @@ template <class Predicate> std::vector<std::uint64_t> task_runner::cancel_if(Pre
 
 std::vector<task_runner::finished_batch> task_runner::take_finished() {
   return std::exchange(finished_, {});
+}
+
+std::vector<task_runner::finished_batch> task_runner::take_progress() {
+  std::vector<finished_batch> out;
+  for (auto id : std::exchange(progressed_, {})) {
+    auto i = batches_.find(id);
+    if (i != batches_.end() && !i->second.results.empty()) {
+      out.push_back({id, std::exchange(i->second.results, {})});
+    }
+  }
+  return out;
 }
 
 } // namespace cohort

@@ -49,10 +49,16 @@ public:
   /// Destroys every task of `job` (their frames and locals); they are answered as cancelled.
   /// Returns the indices of the tasks it cancelled.
   std::vector<std::uint64_t> cancel_job(std::uint64_t job);
+  /// Destroys attempt `attempt` of task `index` of `job` (it lost to another attempt); true if it
+  /// was running.
+  bool cancel_task(std::uint64_t job, std::uint64_t index, std::uint32_t attempt);
   /// Destroys every task, answering each as cancelled (a drain that ran out of time).
   std::vector<std::uint64_t> cancel_all();
   /// Batches whose every task is answered, ready to be sent back.
   std::vector<finished_batch> take_finished();
+  /// Answers of batches still running, collected since the last call (sent ahead of the rest).
+  std::vector<finished_batch> take_progress();
+  bool has_progress() const { return !progressed_.empty(); }
 
   std::size_t in_flight() const { return running_.size(); }
 
@@ -83,6 +89,7 @@ private:
   std::unordered_map<std::uint64_t, running_task> running_;
   std::unordered_map<std::uint64_t, open_batch> batches_;
   std::vector<finished_batch> finished_;
+  std::vector<std::uint64_t> progressed_;
 };
 
 } // namespace cohort

@@ -16,10 +16,21 @@ namespace cohort {
 
 namespace {
 
+// Answers of a running batch are sent ahead at most this often, so a slow task does not hold back
+// its batch's finished ones (the master merges them and hands out their credit again).
+constexpr auto part_interval = std::chrono::milliseconds(5);
+
+struct batch_answer {
+  caf::response_promise promise;
+  std::uint64_t master_batch = 0;
+  caf::actor master;
+};
+
 struct worker_state : task_runner::waker, request_channel {
   caf::event_based_actor* self = nullptr;
   std::unique_ptr<task_runner> runner;
-  std::unordered_map<std::uint64_t, caf::response_promise> promises;
+  std::unordered_map<std::uint64_t, batch_answer> promises;
+  bool part_scheduled = false;
 
   void wake(std::uint64_t slot, std::uint64_t generation, std::chrono::nanoseconds delay) override {
     if (delay <= std::chrono::nanoseconds::zero()) {
@@ -47,9 +58,13 @@ struct worker_state : task_runner::waker, request_channel {
     for (auto& b : runner->take_finished()) {
       auto i = promises.find(b.batch);
       if (i != promises.end()) {
-        i->second.deliver(std::move(b.results));
+        i->second.promise.deliver(std::move(b.results));
         promises.erase(i);
       }
+    }
+    if (runner->has_progress() && !part_scheduled) {
+      part_scheduled = true;
+      self->delayed_send(self, part_interval, part_atom::value);
     }
     if (drained.pending() && runner->in_flight() == 0) {
       drained.deliver(drain_atom::value);
@@ -66,12 +81,26 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self, worker_op
   self->state.runner =
       std::make_unique<task_runner>(opts.kinds, self->state, opts.slowdown, &self->state);
   return {
-      [self](run_atom, const job_desc& job, std::vector<task_spec>& tasks) {
+      [self](run_atom, const job_desc& job, std::uint64_t master_batch,
+             std::vector<task_spec>& tasks) {
+        // Before make_response_promise, which takes the sender out of the current message.
+        auto master = caf::actor_cast<caf::actor>(self->current_sender());
         auto rp = self->make_response_promise();
         auto id = self->state.runner->start_batch(job, std::move(tasks));
-        self->state.promises.emplace(id, rp);
+        self->state.promises.emplace(id, batch_answer{rp, master_batch, std::move(master)});
         self->state.answer_finished();
         return rp;
+      },
+      [self](part_atom) {
+        auto& st = self->state;
+        st.part_scheduled = false;
+        for (auto& b : st.runner->take_progress()) {
+          auto i = st.promises.find(b.batch);
+          if (i != st.promises.end() && i->second.master) {
+            self->send(i->second.master, part_atom::value, i->second.master_batch,
+                       std::move(b.results));
+          }
+        }
       },
       [self](resume_atom, std::uint64_t slot, std::uint64_t generation) {
         self->state.runner->resume(slot, generation);
@@ -79,6 +108,13 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self, worker_op
       },
       [self](cancel_atom, std::uint64_t job) {
         for (auto index : self->state.runner->cancel_job(job)) {
+          spdlog::info("cancelled job {} task {}", job, index);
+        }
+        self->state.answer_finished();
+      },
+      [self](cancel_atom, std::uint64_t job, std::uint64_t index, std::uint32_t attempt) {
+        // Another attempt of this task won.
+        if (self->state.runner->cancel_task(job, index, attempt)) {
           spdlog::info("cancelled job {} task {}", job, index);
         }
         self->state.answer_finished();

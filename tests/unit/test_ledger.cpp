@@ -9,7 +9,12 @@ using namespace cohort;
 
 namespace {
 const auto t0 = ledger::clock::now();
+
+bool accept(ledger& l, std::uint64_t index, std::uint32_t attempt, worker_ref worker) {
+  std::vector<losing_attempt> losers;
+  return l.accept(index, attempt, worker, t0, losers);
 }
+} // namespace
 
 TEST_CASE("ledger hands out every task once and merges each once", "[ledger]") {
   ledger l(10, 1, 3);
@@ -23,11 +28,11 @@ TEST_CASE("ledger hands out every task once and merges each once", "[ledger]") {
   for (auto& t : a) {
     seen.insert(t.index);
     REQUIRE(t.attempt == 1);
-    REQUIRE(l.accept(t.index, t.attempt, 0));
+    REQUIRE(accept(l, t.index, t.attempt, 0));
   }
   for (auto& t : b) {
     seen.insert(t.index);
-    REQUIRE(l.accept(t.index, t.attempt, 1));
+    REQUIRE(accept(l, t.index, t.attempt, 1));
   }
   REQUIRE(seen.size() == 10);
   REQUIRE(l.complete());
@@ -38,10 +43,10 @@ TEST_CASE("ledger hands out every task once and merges each once", "[ledger]") {
 TEST_CASE("ledger drops answers from a worker without the live attempt", "[ledger]") {
   ledger l(2, 1, 3);
   auto a = l.take(0, 1, 0, false, t0);
-  REQUIRE_FALSE(l.accept(a[0].index, a[0].attempt, 1));
-  REQUIRE_FALSE(l.accept(a[0].index, a[0].attempt + 1, 0));
-  REQUIRE(l.accept(a[0].index, a[0].attempt, 0));
-  REQUIRE_FALSE(l.accept(a[0].index, a[0].attempt, 0));
+  REQUIRE_FALSE(accept(l, a[0].index, a[0].attempt, 1));
+  REQUIRE_FALSE(accept(l, a[0].index, a[0].attempt + 1, 0));
+  REQUIRE(accept(l, a[0].index, a[0].attempt, 0));
+  REQUIRE_FALSE(accept(l, a[0].index, a[0].attempt, 0));
   REQUIRE(l.counts().duplicates == 3);
   REQUIRE(l.merged() == 1);
 }
@@ -50,20 +55,21 @@ TEST_CASE("ledger retries a failed task first and fails it after max attempts", 
   ledger l(5, 1, 2);
   auto a = l.take(0, 1, 0, false, t0);
   REQUIRE(a[0].index == 0);
-  REQUIRE(l.fail(0, 1, 0) == ledger::failure_verdict::retry);
-  REQUIRE(l.counts().retries == 1);
+  REQUIRE(l.fail(0, 1, 0) == ledger::verdict::requeued);
+  REQUIRE(l.counts().retries == 0);
   REQUIRE(l.pending() == 5);
   auto again = l.take(0, 1, 1, false, t0);
+  REQUIRE(l.counts().retries == 1);
   REQUIRE(again[0].index == 0);
   REQUIRE(again[0].attempt == 2);
-  REQUIRE(l.fail(0, 2, 1) == ledger::failure_verdict::exhausted);
+  REQUIRE(l.fail(0, 2, 1) == ledger::verdict::exhausted);
   REQUIRE(l.failures(0) == 2);
 }
 
 TEST_CASE("ledger leaves a failed task for another worker when asked to", "[ledger]") {
   ledger l(3, 1, 3);
   l.take(0, 1, 7, false, t0);
-  REQUIRE(l.fail(0, 1, 7) == ledger::failure_verdict::retry);
+  REQUIRE(l.fail(0, 1, 7) == ledger::verdict::requeued);
   auto same = l.take(0, 1, 7, true, t0);
   REQUIRE(same[0].index == 1);
   auto other = l.take(0, 1, 8, true, t0);
@@ -75,16 +81,16 @@ TEST_CASE("ledger gives back lost attempts uncharged and ignores stale give-back
   ledger l(4, 1, 1);
   auto a = l.take(0, 4, 3, false, t0);
   REQUIRE(a.size() == 4);
-  REQUIRE(l.give_back(a[1].index, a[1].attempt, 3));
-  REQUIRE_FALSE(l.give_back(a[1].index, a[1].attempt, 3));
-  REQUIRE(l.counts().reassigned == 1);
+  REQUIRE(l.give_back(a[1].index, a[1].attempt, 3) == ledger::verdict::requeued);
+  REQUIRE(l.give_back(a[1].index, a[1].attempt, 3) == ledger::verdict::stale);
   REQUIRE(l.pending() == 1);
   auto re = l.take(0, 1, 4, false, t0);
+  REQUIRE(l.counts().reassigned == 1);
   REQUIRE(re[0].index == a[1].index);
   REQUIRE(re[0].attempt == 2);
   REQUIRE(l.failures(a[1].index) == 0);
-  REQUIRE_FALSE(l.accept(a[1].index, a[1].attempt, 3));
-  REQUIRE(l.accept(re[0].index, re[0].attempt, 4));
+  REQUIRE_FALSE(accept(l, a[1].index, a[1].attempt, 3));
+  REQUIRE(accept(l, re[0].index, re[0].attempt, 4));
 }
 
 TEST_CASE("ledger stripes split pending by index modulo stripes", "[ledger]") {
@@ -98,4 +104,142 @@ TEST_CASE("ledger stripes split pending by index modulo stripes", "[ledger]") {
   REQUIRE_FALSE(l.stripe_has_pending(1));
   REQUIRE(l.stripe_has_pending(0));
   REQUIRE(l.pending() == 7);
+}
+
+namespace {
+
+// attempts = merged + retries + reassigned + speculative, the invariant of every completed job.
+bool balanced(const ledger& l) {
+  const auto& c = l.counts();
+  return c.attempts == l.merged() + c.retries + c.reassigned + c.speculative;
+}
+
+} // namespace
+
+TEST_CASE("ledger counts a re-run by why it was made, when it is made", "[ledger]") {
+  ledger l(3, 1, 5);
+  auto a = l.take(0, 3, 0, false, t0);
+  REQUIRE(l.fail(a[0].index, a[0].attempt, 0) == ledger::verdict::requeued);
+  REQUIRE(l.give_back(a[1].index, a[1].attempt, 0) == ledger::verdict::requeued);
+  REQUIRE(l.counts().retries == 0);
+  REQUIRE(l.counts().reassigned == 0);
+  auto b = l.take(0, 3, 1, false, t0);
+  REQUIRE(b.size() == 2);
+  REQUIRE(l.counts().retries == 1);
+  REQUIRE(l.counts().reassigned == 1);
+  for (auto& t : b) {
+    REQUIRE(accept(l, t.index, t.attempt, 1));
+  }
+  REQUIRE(accept(l, a[2].index, a[2].attempt, 0));
+  REQUIRE(l.complete());
+  REQUIRE(balanced(l));
+}
+
+TEST_CASE("ledger lets the first of two live attempts win and names the loser", "[ledger]") {
+  ledger l(2, 1, 3);
+  auto start = t0;
+  l.take(0, 2, 0, false, start);
+  std::vector<losing_attempt> losers;
+  // Task 0 is overdue past 2 units; task 1 is not.
+  auto later = start + std::chrono::milliseconds(10);
+  REQUIRE(l.overdue(later, std::chrono::milliseconds(5)) == std::vector<std::uint64_t>{0, 1});
+  auto copy = l.speculate(0, 1, later);
+  REQUIRE(copy);
+  REQUIRE(copy->attempt == 2);
+  REQUIRE_FALSE(l.speculate(0, 2, later));
+  REQUIRE_FALSE(l.speculate(1, 0, later));
+  REQUIRE(l.in_flight() == 3);
+  REQUIRE(l.overdue(later, std::chrono::milliseconds(5)) == std::vector<std::uint64_t>{1});
+  REQUIRE(l.accept(0, 2, 1, later, losers));
+  REQUIRE(losers.size() == 1);
+  REQUIRE(losers[0].index == 0);
+  REQUIRE(losers[0].attempt == 1);
+  REQUIRE(losers[0].worker == 0);
+  // The loser's answer comes late and is dropped.
+  REQUIRE_FALSE(accept(l, 0, 1, 0));
+  REQUIRE(l.counts().duplicates == 1);
+  REQUIRE(accept(l, 1, 1, 0));
+  REQUIRE(l.complete());
+  REQUIRE(l.counts().speculative == 1);
+  REQUIRE(balanced(l));
+}
+
+TEST_CASE("ledger charges a timed-out attempt once and re-queues its task elsewhere", "[ledger]") {
+  ledger l(2, 1, 3);
+  l.take(0, 1, 0, false, t0);
+  auto later = t0 + std::chrono::seconds(2);
+  REQUIRE(l.expire(later, std::chrono::seconds(1)).empty());
+  REQUIRE(l.failures(0) == 1);
+  REQUIRE(l.pending() == 2);
+  REQUIRE(l.in_flight() == 1);
+  // Charged once per attempt: a second look changes nothing.
+  REQUIRE(l.expire(later + std::chrono::seconds(5), std::chrono::seconds(1)).empty());
+  REQUIRE(l.failures(0) == 1);
+  // The worker still running it does not get it again.
+  auto same = l.take(0, 1, 0, true, later);
+  REQUIRE(same[0].index == 1);
+  auto other = l.take(0, 1, 1, true, later);
+  REQUIRE(other[0].index == 0);
+  REQUIRE(other[0].attempt == 2);
+  // The slow first attempt answers first after all: it wins, the re-run loses.
+  std::vector<losing_attempt> losers;
+  REQUIRE(l.accept(0, 1, 0, later, losers));
+  REQUIRE(losers.size() == 1);
+  REQUIRE(losers[0].worker == 1);
+  REQUIRE(accept(l, 1, 1, 0));
+  REQUIRE(l.complete());
+  REQUIRE(l.counts().retries == 1);
+  REQUIRE(balanced(l));
+}
+
+TEST_CASE("ledger fails a task whose attempts keep timing out", "[ledger]") {
+  ledger l(1, 1, 2);
+  l.take(0, 1, 0, false, t0);
+  REQUIRE(l.expire(t0 + std::chrono::seconds(2), std::chrono::seconds(1)).empty());
+  l.take(0, 1, 1, false, t0 + std::chrono::seconds(2));
+  auto exhausted = l.expire(t0 + std::chrono::seconds(4), std::chrono::seconds(1));
+  REQUIRE(exhausted == std::vector<std::uint64_t>{0});
+}
+
+TEST_CASE("ledger isolates tasks lost beside others and charges a lone loss", "[ledger]") {
+  ledger l(4, 1, 2);
+  auto a = l.take(0, 4, 0, false, t0);
+  auto g1 = l.new_group();
+  auto g2 = l.new_group();
+  REQUIRE(l.lose(0, 1, 0, g1) == ledger::verdict::requeued);
+  REQUIRE(l.lose(1, 1, 0, g1) == ledger::verdict::requeued);
+  REQUIRE(l.lose(2, 1, 0, g2) == ledger::verdict::requeued);
+  REQUIRE(l.failures(0) == 0);
+  REQUIRE(l.pending() == 3);
+  REQUIRE(l.isolated_pending() == 3);
+  // Normal dispatch does not hand out isolated tasks.
+  REQUIRE(l.take(0, 10, 1, false, t0).empty());
+  REQUIRE(l.waiting_groups() == std::vector<std::uint32_t>{g1, g2});
+  auto first = l.take_group(g1, 10, 1, t0);
+  REQUIRE(first.size() == 2);
+  REQUIRE_FALSE(l.group_done(g1));
+  // Task 0 is alone now and its process dies: charged, and from now on it runs alone.
+  REQUIRE(l.lose(0, 2, 1, std::nullopt) == ledger::verdict::requeued);
+  REQUIRE(l.failures(0) == 1);
+  REQUIRE(accept(l, 1, 2, 1));
+  REQUIRE(l.group_done(g1));
+  auto groups = l.waiting_groups();
+  REQUIRE(groups.size() == 2);
+  auto solo = groups.back();
+  auto again = l.take_group(solo, 10, 2, t0);
+  REQUIRE(again.size() == 1);
+  REQUIRE(again[0].index == 0);
+  REQUIRE(l.lose(0, 3, 2, std::nullopt) == ledger::verdict::exhausted);
+  REQUIRE(l.failures(0) == 2);
+}
+
+TEST_CASE("ledger keeps a task that lost one of two attempts running on the other", "[ledger]") {
+  ledger l(1, 1, 3);
+  l.take(0, 1, 0, false, t0);
+  REQUIRE(l.speculate(0, 1, t0));
+  REQUIRE(l.lose(0, 1, 0, std::nullopt) == ledger::verdict::absorbed);
+  REQUIRE(l.pending() == 0);
+  REQUIRE(l.fail(0, 2, 1) == ledger::verdict::requeued);
+  REQUIRE(l.pending() == 1);
+  REQUIRE(l.failures(0) == 2);
 }

@@ -52,6 +52,7 @@ job_request job_of(std::uint64_t tasks) {
 
 worker_entry worker(std::string id, std::uint32_t slots = 1, std::uint32_t concurrency = 100) {
   worker_entry w;
+  w.node = id;
   w.id = std::move(id);
   w.host = "test";
   w.slots = slots;
@@ -105,7 +106,7 @@ std::map<worker_ref, std::uint64_t> simulate(master_core& m, const std::vector<i
     auto& b = batches.at(id);
     held[b.worker] -= static_cast<std::uint32_t>(b.tasks.size());
     done[b.worker] += b.tasks.size();
-    m.on_results(id, answers(b), t(now));
+    m.on_results(id, b.worker, answers(b), true, t(now));
     batches.erase(id);
     send_all();
   }
@@ -190,14 +191,14 @@ TEST_CASE("a lost worker's tasks go back to pending and finish elsewhere", "[mas
   auto now = clock_type::time_point{};
   m.submit(job_of(30), kind, now);
   auto sent = m.dispatch(now);
-  m.remove_worker(a);
+  m.remove_worker(a, now);
   for (auto& b : sent) {
-    m.on_results(b.id, answers(b), now);
+    m.on_results(b.id, b.worker, answers(b), true, now);
   }
   for (int round = 0; round < 10 && m.running_jobs() > 0; ++round) {
     for (auto& b : m.dispatch(now)) {
       REQUIRE(b.worker != a);
-      m.on_results(b.id, answers(b), now);
+      m.on_results(b.id, b.worker, answers(b), true, now);
     }
   }
   auto out = ended_json(m);
@@ -232,7 +233,7 @@ TEST_CASE("a task failing max-attempts times fails its job naming the task", "[m
           x.error = "kaboom";
         }
       }
-      m.on_results(b.id, std::move(res), now);
+      m.on_results(b.id, b.worker, std::move(res), true, now);
     }
   }
   auto out = ended_json(m);
