@@ -369,3 +369,232 @@ TEST_CASE("a task that cannot be made fails its job and frees the worker's credi
   REQUIRE(good_tasks == 2);
   REQUIRE(m.workers().free_credit(w, task_bound::cpu) == 2);
 }
+
+namespace {
+
+void require_balanced(const nlohmann::json& out) {
+  auto st = out["stats"];
+  REQUIRE(st["attempts"].get<int>() == st["tasks"].get<int>() + st["retries"].get<int>() +
+                                           st["reassigned"].get<int>() +
+                                           st["speculative"].get<int>());
+}
+
+// Answers every batch the master sends until its jobs end; `fate` may change the answers.
+template <class Fate>
+void run_all(master_core& m, clock_type::time_point now, Fate fate, int rounds = 100) {
+  for (int round = 0; round < rounds && m.running_jobs() > 0; ++round) {
+    for (auto& b : m.dispatch(now)) {
+      auto res = answers(b);
+      fate(b, res);
+      m.on_results(b.id, b.worker, std::move(res), true, now);
+    }
+  }
+}
+
+} // namespace
+
+TEST_CASE("answers for tasks a batch does not hold are dropped, not merged", "[master]") {
+  master_core m({});
+  m.add_worker(worker("a", 1, 10));
+  fake_kind kind(task_bound::latency);
+  auto now = clock_type::time_point{};
+  m.submit(job_of(10), kind, now);
+  run_all(m, now, [](const outgoing_batch&, std::vector<task_result>& res) {
+    auto forged = res;
+    for (auto& f : forged) {
+      f.index += 100;
+      f.value.count = 1000;
+    }
+    auto wrong_attempt = res.front();
+    wrong_attempt.attempt += 1;
+    res.insert(res.end(), forged.begin(), forged.end());
+    res.push_back(wrong_attempt);
+    // The same answer twice: the second is forged too.
+    res.push_back(res.front());
+  });
+  auto out = ended_json(m);
+  REQUIRE(out["status"] == "ok");
+  REQUIRE(out["result"]["completed"] == 10);
+  REQUIRE(out["stats"]["tasks"] == 10);
+  require_balanced(out);
+}
+
+TEST_CASE("answers sent ahead free credit and merge once", "[master]") {
+  master_settings s;
+  master_core m(s);
+  auto a = m.add_worker(worker("a", 1, 4));
+  fake_kind kind(task_bound::latency);
+  auto now = clock_type::time_point{};
+  m.submit(job_of(6), kind, now);
+  auto first = m.dispatch(now);
+  REQUIRE(first.size() == 1);
+  REQUIRE(first[0].tasks.size() == 4);
+  auto res = answers(first[0]);
+  std::vector<task_result> ahead(res.begin(), res.begin() + 2);
+  // A part from another worker is not accepted for this batch.
+  auto b = m.add_worker(worker("b", 1, 4));
+  m.on_results(first[0].id, b, std::vector<task_result>(ahead), false, now);
+  REQUIRE(m.workers().at(a).latency_used == 4);
+  m.on_results(first[0].id, a, std::move(ahead), false, now);
+  REQUIRE(m.workers().at(a).latency_used == 2);
+  // The rest, plus an answer already given (forged now), in the final answer.
+  std::vector<task_result> rest(res.begin() + 1, res.end());
+  m.on_results(first[0].id, a, std::move(rest), true, now);
+  REQUIRE(m.workers().at(a).latency_used == 0);
+  run_all(m, now, [](const outgoing_batch&, std::vector<task_result>&) {});
+  auto out = ended_json(m);
+  REQUIRE(out["result"]["completed"] == 6);
+  require_balanced(out);
+}
+
+TEST_CASE("a loss beside other tasks is not charged; a lone loss is", "[master]") {
+  master_core m({});
+  // Two worker actors in one process, one in another.
+  auto a1 = worker("a1", 1, 10);
+  auto a2 = worker("a2", 1, 10);
+  a1.node = a2.node = "process-a";
+  auto wa1 = m.add_worker(a1);
+  auto wa2 = m.add_worker(a2);
+  auto wb = m.add_worker(worker("b", 1, 10));
+  fake_kind kind(task_bound::latency);
+  auto now = clock_type::time_point{};
+  job_request r = job_of(30);
+  r.max_attempts = 1;
+  m.submit(r, kind, now);
+  auto sent = m.dispatch(now);
+  REQUIRE(sent.size() == 3);
+  m.remove_worker(wa1, now);
+  m.remove_worker(wa2, now);
+  for (auto& b : sent) {
+    if (b.worker == wb) {
+      m.on_results(b.id, b.worker, answers(b), true, now);
+    }
+  }
+  // With max-attempts 1 a charged loss would fail the job; these losses are re-run in isolation.
+  run_all(m, now,
+          [&](const outgoing_batch& b, std::vector<task_result>&) { REQUIRE(b.worker == wb); });
+  auto out = ended_json(m);
+  REQUIRE(out["status"] == "ok");
+  REQUIRE(out["result"]["completed"] == 30);
+  REQUIRE(out["stats"]["reassigned"] == 20);
+  require_balanced(out);
+
+  // One task alone on its process: its loss is charged.
+  master_core lone({});
+  lone.add_worker(worker("x", 1, 10));
+  lone.add_worker(worker("y", 1, 10));
+  job_request one = job_of(1);
+  one.max_attempts = 1;
+  lone.submit(one, kind, now);
+  auto only = lone.dispatch(now);
+  REQUIRE(only.size() == 1);
+  lone.remove_worker(only[0].worker, now);
+  auto failed = ended_json(lone);
+  REQUIRE(failed["status"] == "failed");
+  REQUIRE(failed["error"].get<std::string>().find("task 0") != std::string::npos);
+  REQUIRE(failed["error"].get<std::string>().find(" lost") != std::string::npos);
+}
+
+TEST_CASE("an isolation group waits until its process runs nothing else", "[master]") {
+  master_core m({});
+  auto a = m.add_worker(worker("a", 1, 10));
+  auto b = m.add_worker(worker("b", 1, 10));
+  fake_kind kind(task_bound::latency);
+  auto now = clock_type::time_point{};
+  m.submit(job_of(40), kind, now);
+  auto sent = m.dispatch(now);
+  REQUIRE(sent.size() == 2);
+  auto on_b = sent[0].worker == b ? sent[0] : sent[1];
+  m.remove_worker(a, now);
+  // b still runs its batch: the lost tasks wait, and b gets nothing new meanwhile.
+  REQUIRE(m.dispatch(now).empty());
+  m.on_results(on_b.id, b, answers(on_b), true, now);
+  auto isolated = m.dispatch(now);
+  REQUIRE(isolated.size() == 1);
+  REQUIRE(isolated[0].worker == b);
+  std::set<std::uint64_t> lost;
+  for (const auto& t : (sent[0].worker == a ? sent[0] : sent[1]).tasks) {
+    lost.insert(t.index);
+  }
+  for (const auto& t : isolated[0].tasks) {
+    REQUIRE(lost.contains(t.index));
+  }
+  REQUIRE(isolated[0].tasks.size() < lost.size());
+  m.on_results(isolated[0].id, b, answers(isolated[0]), true, now);
+  run_all(m, now,
+          [&](const outgoing_batch& x, std::vector<task_result>&) { REQUIRE(x.worker == b); });
+  auto out = ended_json(m);
+  REQUIRE(out["result"]["completed"] == 40);
+  require_balanced(out);
+}
+
+TEST_CASE("a slow attempt is speculated once pending is empty; the loser is cancelled",
+          "[master]") {
+  master_core m({});
+  auto a = m.add_worker(worker("a"));
+  auto b = m.add_worker(worker("b"));
+  fake_kind kind(task_bound::cpu);
+  auto t = [](int ms) {
+    return clock_type::time_point{} + std::chrono::milliseconds(ms);
+  };
+  m.submit(job_of(6), kind, t(0));
+  std::optional<outgoing_batch> stuck;
+  int clock_ms = 0;
+  while (m.running_jobs() > 0 && clock_ms < 1000) {
+    for (auto& x : m.dispatch(t(clock_ms))) {
+      if (x.worker == a && !stuck && clock_ms > 0) {
+        stuck = x;
+        continue;
+      }
+      clock_ms += 10;
+      m.on_results(x.id, x.worker, answers(x), true, t(clock_ms));
+    }
+    m.tick(t(clock_ms));
+    clock_ms += 1;
+  }
+  REQUIRE(stuck);
+  auto out = ended_json(m);
+  REQUIRE(out["status"] == "ok");
+  REQUIRE(out["result"]["completed"] == 6);
+  REQUIRE(out["stats"]["speculative"] == 1);
+  require_balanced(out);
+  auto cancels = m.take_cancels();
+  REQUIRE(std::any_of(cancels.begin(), cancels.end(), [&](const cancel_order& c) {
+    return c.worker == a && c.task && c.task->index == stuck->tasks[0].index;
+  }));
+  (void)b;
+}
+
+TEST_CASE("a timed-out attempt runs again elsewhere and the late answer is a duplicate",
+          "[master]") {
+  master_core m({});
+  auto a = m.add_worker(worker("a"));
+  m.add_worker(worker("b"));
+  fake_kind kind(task_bound::cpu);
+  auto now = clock_type::time_point{};
+  job_request r = job_of(2);
+  r.task_timeout = std::chrono::seconds(1);
+  r.speculate = false;
+  m.submit(r, kind, now);
+  auto sent = m.dispatch(now);
+  REQUIRE(sent.size() == 2);
+  REQUIRE(sent[0].timeout);
+  auto& slow = sent[0].worker == a ? sent[0] : sent[1];
+  auto& fast = sent[0].worker == a ? sent[1] : sent[0];
+  m.on_results(fast.id, fast.worker, answers(fast), true, now);
+  auto later = now + std::chrono::milliseconds(1200);
+  m.tick(later);
+  auto again = m.dispatch(later);
+  REQUIRE(again.size() == 1);
+  REQUIRE(again[0].worker != a);
+  REQUIRE(again[0].tasks[0].index == slow.tasks[0].index);
+  m.on_results(again[0].id, again[0].worker, answers(again[0]), true, later);
+  auto out = ended_json(m);
+  REQUIRE(out["status"] == "ok");
+  REQUIRE(out["stats"]["retries"] == 1);
+  require_balanced(out);
+  auto cancels = m.take_cancels();
+  REQUIRE(std::any_of(cancels.begin(), cancels.end(), [&](const cancel_order& c) {
+    return c.worker == a && c.task && c.task->index == slow.tasks[0].index;
+  }));
+}

@@ -171,3 +171,43 @@ TEST_CASE("slowdown holds a finished task back for (F-1) times its run time", "[
   w.deliver_all(r);
   REQUIRE(r.take_finished().size() == 1);
 }
+
+TEST_CASE("answers of a running batch are taken ahead, the rest come with the batch",
+          "[task_runner]") {
+  recorded_waker w;
+  task_runner r(test_registry(), w, 1.0);
+  auto id = r.start_batch(test_job, {spec(0, 0), spec(1, 5), spec(2, 50)});
+  REQUIRE(r.take_finished().empty());
+  REQUIRE(r.has_progress());
+  auto ahead = r.take_progress();
+  REQUIRE(ahead.size() == 1);
+  REQUIRE(ahead[0].batch == id);
+  REQUIRE(ahead[0].results.size() == 1);
+  REQUIRE(ahead[0].results[0].index == 0);
+  REQUIRE_FALSE(r.has_progress());
+  REQUIRE(r.take_progress().empty());
+  w.deliver_all(r);
+  auto done = r.take_finished();
+  REQUIRE(done.size() == 1);
+  REQUIRE(done[0].results.size() == 2);
+}
+
+TEST_CASE("cancelling one attempt leaves the batch's other tasks running", "[task_runner]") {
+  recorded_waker w;
+  task_runner r(test_registry(), w, 1.0);
+  r.start_batch(test_job, {spec(0, 5), spec(1, 5)});
+  REQUIRE(frames_alive == 2);
+  REQUIRE_FALSE(r.cancel_task(test_job.job, 0, 2));
+  REQUIRE_FALSE(r.cancel_task(test_job.job + 1, 0, 1));
+  REQUIRE(r.cancel_task(test_job.job, 0, 1));
+  REQUIRE(frames_alive == 1);
+  REQUIRE(r.in_flight() == 1);
+  w.deliver_all(r);
+  auto done = r.take_finished();
+  REQUIRE(done.size() == 1);
+  REQUIRE(done[0].results.size() == 2);
+  for (const auto& x : done[0].results) {
+    REQUIRE(x.outcome == (x.index == 0 ? task_outcome::cancelled : task_outcome::ok));
+  }
+  REQUIRE(frames_alive == 0);
+}
