@@ -46,6 +46,8 @@ void flush(master_actor* self) {
     auto id = b.id;
     auto worker = b.worker;
     auto timeout = b.timeout ? caf::timespan{*b.timeout} : caf::timespan{batch_timeout};
+    spdlog::debug("sent batch {} ({} tasks of job {}) to worker {}", id, b.tasks.size(), b.job,
+                  st.core->workers().at(worker).id);
     self->request(st.handles[b.worker], timeout, run_atom::value, st.core->desc(b.job), id,
                   std::move(b.tasks))
         .then(

@@ -1,5 +1,6 @@
 // Process tests of cohort over loopback: remote worker processes, joins and drained leaves, remote
 // spawn, non-cohort bytes on the master's port, and a worker's life beside its master.
+#include "tests/process/cluster.hpp"
 #include "tests/process/cohort_run.hpp"
 #include "tests/process/network_helpers.hpp"
 
@@ -16,123 +17,6 @@ namespace {
 using namespace cohort::test;
 using nlohmann::json;
 using namespace std::chrono_literals;
-
-constexpr auto start_timeout = 10s; // until a process prints `listening on`
-constexpr auto job_timeout = 90s;   // a whole job
-constexpr auto exit_timeout = 10s;  // a process that was told to end, or lost its master
-constexpr auto drain_slack = 2s;    // beyond 3x --drain-timeout, for a draining worker to exit
-
-std::string loopback(std::uint16_t port) {
-  return "127.0.0.1:" + std::to_string(port);
-}
-
-/// `cohort master` publishing on 127.0.0.1 (port 0 picks one) with no local workers, and args.
-background_process start_master(std::vector<std::string> args, std::uint16_t port = 0) {
-  args.insert(args.begin(), {"master", "--listen", loopback(port), "--local-workers", "0"});
-  return background_process(cohort_argv(std::move(args)));
-}
-
-/// `cohort worker` with one worker actor joining the master on 127.0.0.1:port, and args; it logs
-/// joining and losing its master, for the reports of failed checks.
-background_process start_worker(std::uint16_t port, std::vector<std::string> args = {}) {
-  args.insert(args.begin(),
-              {"worker", "--master", loopback(port), "--workers", "1", "--log-level", "info"});
-  return background_process(cohort_argv(std::move(args)));
-}
-
-std::vector<std::string> cat(std::vector<std::string> a, const std::vector<std::string>& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
-
-std::vector<std::string> primes_job(std::uint64_t to) {
-  return {"--job", "primes", "--param", "to=" + std::to_string(to)};
-}
-
-/// Primes below 10^9 in 100 short tasks: a worker's --slowdown (see slowdown_for) sets how long
-/// the job lasts, without burning CPU time, however fast the sieve is.
-constexpr std::uint64_t slow_primes_to = 1'000'000'000;
-const std::vector<std::string> slow_primes_job{"--job",         "primes",  "--param",
-                                               "to=1000000000", "--param", "tasks=100"};
-
-/// The worker --slowdown that makes slow_primes_job last about `seconds` on one worker actor,
-/// from a local run of it (measured once).
-std::string slowdown_for(double seconds) {
-  static const double local_s = [] {
-    const auto r =
-        run_cohort(cat({"master", "--local-workers", "1"}, slow_primes_job), job_timeout);
-    INFO(r.err);
-    REQUIRE(r.exit_code == 0);
-    const auto lines = job_lines(r.out);
-    REQUIRE(lines.size() == 1);
-    return std::max(lines.front()["stats"]["wall_s"].get<double>(), 1e-3);
-  }();
-  return std::to_string(std::max(1.0, seconds / local_s));
-}
-
-/// The job lines of a master that exits with exit_code within job_timeout.
-std::vector<json> finished_jobs(background_process& master, int exit_code = 0) {
-  const auto r = master.wait_exit(job_timeout);
-  INFO(master.report());
-  REQUIRE(r);
-  REQUIRE(r->exit_code == exit_code);
-  return job_lines(r->out);
-}
-
-/// The only job line of a master that ends with status ok and exit code 0.
-json finished_ok(background_process& master) {
-  const auto lines = finished_jobs(master);
-  REQUIRE(lines.size() == 1);
-  INFO(lines.front().dump());
-  REQUIRE(lines.front()["status"] == "ok");
-  return lines.front();
-}
-
-/// How a process ended; fails the test when it still runs after timeout.
-process_result ended(background_process& p, std::chrono::milliseconds timeout) {
-  const auto r = p.wait_exit(timeout);
-  INFO("still running after " << timeout.count() << " ms: " << p.report());
-  REQUIRE(r);
-  return *r;
-}
-
-/// Waits until the master's progress lines report more than `done` tasks done.
-void wait_for_progress(background_process& master, std::uint64_t done) {
-  const auto deadline = std::chrono::steady_clock::now() + job_timeout;
-  while (progress_done(master.err()) <= done) {
-    INFO(master.report());
-    REQUIRE(master.running());
-    REQUIRE(std::chrono::steady_clock::now() < deadline);
-    std::this_thread::sleep_for(20ms);
-  }
-}
-
-/// The entries of stats.workers whose id names process pid.
-std::vector<json> workers_of(const json& line, pid_t pid) {
-  std::vector<json> out;
-  for (const auto& w : line["stats"]["workers"]) {
-    if (pid_of_worker_id(w["id"].get<std::string>()) == pid) {
-      out.push_back(w);
-    }
-  }
-  return out;
-}
-
-std::uint64_t tasks_of(const json& line, pid_t pid) {
-  std::uint64_t n = 0;
-  for (const auto& w : workers_of(line, pid)) {
-    n += w["tasks"].get<std::uint64_t>();
-  }
-  return n;
-}
-
-void check_attempts_invariant(const json& line) {
-  const auto& s = line["stats"];
-  INFO(s.dump());
-  CHECK(s["attempts"].get<std::uint64_t>() ==
-        s["tasks"].get<std::uint64_t>() + s["retries"].get<std::uint64_t>() +
-            s["reassigned"].get<std::uint64_t>() + s["speculative"].get<std::uint64_t>());
-}
 
 /// Seeded text files under dir/corpus: one over two wordcount chunks, a few small, one nested;
 /// words of mixed case from a small vocabulary between all kinds of separator bytes.

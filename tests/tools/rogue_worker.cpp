@@ -1,0 +1,96 @@
+// rogue_worker: a test peer that joins a master as a worker and lies. It answers each batch with
+// its own tasks' honest answers plus forged ones (tasks it was not given, wrong attempt numbers,
+// a huge count), and sends answers ahead for batches it does not hold. A master that merges any of
+// them reports a wrong result. Usage: rogue_worker HOST PORT; prints "joined" once the master took
+// the join, and "batches N" after every batch it answered.
+#include "actors/messages.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <unistd.h>
+
+namespace {
+
+using namespace cohort;
+
+struct rogue_state {
+  std::uint64_t batches = 0;
+};
+
+caf::behavior rogue(caf::stateful_actor<rogue_state>* self, caf::actor master) {
+  worker_hello hello;
+  hello.id = "rogue/" + std::to_string(getpid()) + "/0";
+  hello.host = "rogue";
+  self->monitor(master);
+  self->set_down_handler([self](caf::down_msg&) { self->quit(); });
+  self->request(master, std::chrono::seconds(10), join_atom::value, caf::actor{self}, hello)
+      .then(
+          [](join_atom) {
+            std::printf("joined\n");
+            std::fflush(stdout);
+          },
+          [self](caf::error& err) {
+            std::fprintf(stderr, "join refused: %s\n", caf::to_string(err).c_str());
+            self->quit();
+          });
+  return {
+      [self, master](run_atom, const job_desc&, std::uint64_t batch,
+                     std::vector<task_spec>& tasks) {
+        // Honest answers for its own tasks; forged ones for its neighbours' tasks (batches are
+        // runs of consecutive indices), for tasks beyond the job, and for its own tasks with
+        // another attempt number.
+        std::vector<task_result> answers;
+        std::vector<task_result> forged;
+        auto lie = [&](std::uint64_t index, std::uint32_t attempt) {
+          forged.push_back({index, attempt, task_outcome::ok, partial{1000, {}}, {}});
+        };
+        for (const auto& t : tasks) {
+          answers.push_back({t.index, t.attempt, task_outcome::ok, partial{1, {}}, {}});
+          lie(t.index + tasks.size(), 1);
+          if (t.index >= tasks.size()) {
+            lie(t.index - tasks.size(), 1);
+          }
+          lie(t.index + 1'000'000'000, 1);
+          lie(t.index, t.attempt + 1);
+        }
+        // Answers sent ahead, for batches sent to other workers and for its own.
+        for (std::uint64_t b = 1; b <= batch + 10; ++b) {
+          self->send(master, part_atom::value, b, forged);
+        }
+        answers.insert(answers.end(), forged.begin(), forged.end());
+        std::printf("batches %llu\n", static_cast<unsigned long long>(++self->state.batches));
+        std::fflush(stdout);
+        return answers;
+      },
+      [](cancel_atom, std::uint64_t) {},
+      [](cancel_atom, std::uint64_t, std::uint64_t, std::uint32_t) {},
+  };
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::fprintf(stderr, "usage: rogue_worker HOST PORT\n");
+    return 2;
+  }
+  caf::actor_system_config cfg;
+  add_message_types(cfg);
+  cfg.load<caf::io::middleman>();
+  // The same heartbeats as cohort nodes, or the master would take this peer for dead.
+  cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds(500)});
+  cfg.set("middleman.connection-timeout", caf::timespan{std::chrono::seconds(2)});
+  caf::actor_system sys{cfg};
+  auto port = static_cast<std::uint16_t>(std::stoi(argv[2]));
+  auto master = sys.middleman().remote_actor(argv[1], port);
+  if (!master) {
+    std::fprintf(stderr, "cannot reach the master: %s\n", sys.render(master.error()).c_str());
+    return 1;
+  }
+  sys.spawn(rogue, *master);
+  return 0;
+}
