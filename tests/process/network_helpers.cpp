@@ -411,6 +411,10 @@ std::string netns_lab::master_address(std::size_t i) {
   return "10.231." + std::to_string(i + 1) + ".1";
 }
 
+void netns_lab::cut(std::size_t i) const {
+  ip({"-n", master_ns(), "link", "set", "veth" + std::to_string(i + 1), "down"});
+}
+
 std::vector<std::string> netns_lab::in(const std::string& ns, std::vector<std::string> argv) {
   argv.insert(argv.begin(), {"ip", "netns", "exec", ns});
   return argv;

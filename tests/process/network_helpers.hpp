@@ -99,6 +99,9 @@ public:
   /// The master namespace's address on worker namespace i's link.
   static std::string master_address(std::size_t i);
 
+  /// Sets the master's end of worker namespace i's link down: that worker is cut off.
+  void cut(std::size_t i) const;
+
   /// argv run inside namespace ns with `ip netns exec`.
   static std::vector<std::string> in(const std::string& ns, std::vector<std::string> argv);
 

@@ -1,7 +1,6 @@
 // Process tests across network namespaces: a master in one namespace, worker processes in two
 // others joined by veth pairs, as if on three hosts.
-#include "tests/process/cohort_run.hpp"
-#include "tests/process/network_helpers.hpp"
+#include "tests/process/cluster.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -60,6 +59,45 @@ TEST_CASE("network: master and workers in three network namespaces give the exac
     REQUIRE(ended);
     CHECK(ended->exit_code == 0);
   }
+}
+
+TEST_CASE("network: a worker whose link goes down mid-job is found within 3 s and the job stays "
+          "exact",
+          "[network][netns][faults]") {
+  std::string why;
+  if (!netns_lab::permitted(why)) {
+    WARN("skipped: network namespaces are not permitted here: " << why);
+    return;
+  }
+  const auto slowdown = slowdown_for(6);
+  const netns_lab lab(2);
+  background_process master(netns_lab::in(
+      lab.master_ns(), cohort_argv(cat({"master", "--listen", "0.0.0.0:0", "--local-workers", "0",
+                                        "--min-workers", "2", "--log-level", "debug", "--progress"},
+                                       slow_primes_job))));
+  const auto port = listening_port(master, 10s);
+  std::vector<std::unique_ptr<background_process>> workers;
+  for (std::size_t i = 0; i < 2; ++i) {
+    workers.push_back(std::make_unique<background_process>(netns_lab::in(
+        lab.worker_ns(i),
+        cohort_argv({"worker", "--master",
+                     netns_lab::master_address(i) + ":" + std::to_string(port), "--workers", "1",
+                     "--connect-timeout", "10s", "--log-level", "info", "--slowdown", slowdown}))));
+  }
+  auto& cut_off = *workers[1];
+  master.wait_for_err(batch_sent_to(cut_off.pid()), 30s);
+  lab.cut(1);
+  const auto cut_at = std::chrono::steady_clock::now();
+  master.wait_for_err(std::regex("worker left: id=[^ ]*/" + std::to_string(cut_off.pid()) + "/"),
+                      9s);
+  const auto detected = std::chrono::steady_clock::now() - cut_at;
+  INFO("link cut found after " << std::chrono::duration<double>(detected).count() << " s");
+  CHECK(detected < 9s);
+  const auto line = finished_ok(master);
+  INFO(line.dump());
+  CHECK(line["result"]["count"] == primesieve_count(0, slow_primes_to));
+  CHECK(line["stats"]["reassigned"].get<std::uint64_t>() >= 1);
+  check_attempts_invariant(line);
 }
 
 } // namespace
