@@ -18,25 +18,7 @@
 
 using namespace cohort;
 
-// ledger::accept is gaining a clock and a list of losing attempts (several live attempts per task).
-// accept_one() compiles against either shape, so this file need not change in step with it.
-namespace cohort {
-struct losing_attempt;
-}
-
 namespace {
-
-template <class L, class Loser = losing_attempt>
-bool accept_one(L& led, const dispatched_task& t, typename L::clock::time_point now) {
-  if constexpr (requires(L & l, std::vector<Loser> & v) {
-                  l.accept(t.index, t.attempt, worker_ref{0}, now, v);
-                }) {
-    std::vector<Loser> losers;
-    return led.accept(t.index, t.attempt, 0, now, losers);
-  } else {
-    return led.accept(t.index, t.attempt, 0);
-  }
-}
 
 // take() a batch for one worker, then accept() every task of it: the ledger's work per batch.
 void ledger_take_accept(benchmark::State& state) {
@@ -44,6 +26,7 @@ void ledger_take_accept(benchmark::State& state) {
   const std::uint64_t tasks = 1'000'000;
   auto now = ledger::clock::now();
   auto led = std::make_unique<ledger>(tasks, 1, 3);
+  std::vector<losing_attempt> losers; // stays empty: one attempt per task
   for (auto _ : state) {
     if (led->pending() == 0) {
       state.PauseTiming();
@@ -52,7 +35,7 @@ void ledger_take_accept(benchmark::State& state) {
     }
     auto out = led->take(0, batch, 0, false, now);
     for (const auto& t : out) {
-      benchmark::DoNotOptimize(accept_one(*led, t, now));
+      benchmark::DoNotOptimize(led->accept(t.index, t.attempt, 0, now, losers));
     }
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(batch));
@@ -123,7 +106,8 @@ caf::message batch_message(std::uint64_t batch) {
     tasks[i].index = 500'000 + i;
     tasks[i].attempt = 1;
   }
-  return caf::make_message(run_atom::value, std::move(desc), std::move(tasks));
+  std::uint64_t master_batch = 42;
+  return caf::make_message(run_atom::value, std::move(desc), master_batch, std::move(tasks));
 }
 
 caf::message answer_message(std::uint64_t batch) {
@@ -136,7 +120,7 @@ caf::message answer_message(std::uint64_t batch) {
   return caf::make_message(std::move(results));
 }
 
-// One batch message as the middleman writes it: (run, job_desc, vector<task_spec>).
+// One batch message as the middleman writes it: (run, job_desc, batch id, vector<task_spec>).
 void serialize_batch(benchmark::State& state, caf::message (*make)(std::uint64_t)) {
   auto& sys = protocol_system();
   const auto batch = static_cast<std::uint64_t>(state.range(0));
