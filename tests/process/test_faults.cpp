@@ -265,3 +265,25 @@ TEST_CASE("cancel: SIGINT to a master whose 2 remote workers spin cancels every 
     CHECK(cpu_idle(w->pid()));
   }
 }
+
+TEST_CASE("faults: a slow attempt is speculated on an idle worker, the copy wins and the slow one "
+          "is cancelled",
+          "[faults]") {
+  // Task 7 takes ten times as long on its first attempt only, so a copy finishes first.
+  auto master = start_watched_master({"--min-workers", "2", "--batch", "1", "--job", "chaos",
+                                      "--param", "tasks=20", "--param", "ms=300", "--param",
+                                      "slow=7", "--param", "mode=first"});
+  const auto port = listening_port(master, start_timeout);
+  auto w1 = start_worker(port, {"--exit-with-master"});
+  auto w2 = start_worker(port, {"--exit-with-master"});
+  const auto line = finished_ok(master);
+  INFO(line.dump());
+  CHECK(line["result"]["completed"] == 20);
+  CHECK(line["stats"]["speculative"].get<std::uint64_t>() >= 1);
+  check_attempts_invariant(line);
+  for (auto* w : {&w1, &w2}) {
+    ended(*w, exit_timeout);
+  }
+  // The slow first attempt lost: it was cancelled on its worker.
+  CHECK((w1.err() + w2.err()).find("cancelled job 0 task 7") != std::string::npos);
+}
