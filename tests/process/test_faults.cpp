@@ -287,3 +287,24 @@ TEST_CASE("faults: a slow attempt is speculated on an idle worker, the copy wins
   // The slow first attempt lost: it was cancelled on its worker.
   CHECK((w1.err() + w2.err()).find("cancelled job 0 task 7") != std::string::npos);
 }
+
+TEST_CASE("faults: a task that hangs on its first attempt runs again after --task-timeout and its "
+          "hung attempt is cancelled",
+          "[faults]") {
+  auto master =
+      start_watched_master({"--min-workers", "2", "--batch", "1", "--task-timeout", "1s",
+                            "--speculate", "off", "--job", "chaos", "--param", "tasks=10",
+                            "--param", "ms=50", "--param", "hang=4", "--param", "mode=first"});
+  const auto port = listening_port(master, start_timeout);
+  auto w1 = start_worker(port, {"--exit-with-master"});
+  auto w2 = start_worker(port, {"--exit-with-master"});
+  const auto line = finished_ok(master);
+  INFO(line.dump());
+  CHECK(line["result"]["completed"] == 10);
+  CHECK(line["stats"]["retries"] == 1);
+  check_attempts_invariant(line);
+  for (auto* w : {&w1, &w2}) {
+    ended(*w, exit_timeout);
+  }
+  CHECK((w1.err() + w2.err()).find("cancelled job 0 task 4") != std::string::npos);
+}
