@@ -51,6 +51,11 @@ bool dispatcher::has_tags(worker_ref w, const std::vector<std::string>& required
   });
 }
 
+bool dispatcher::grants(worker_ref w, std::string_view capability) const {
+  const auto& caps = workers_[w].capabilities;
+  return capability.empty() || std::find(caps.begin(), caps.end(), capability) != caps.end();
+}
+
 std::uint32_t dispatcher::free_credit(worker_ref w, task_bound b, bool for_reservation) const {
   const auto& e = workers_[w];
   if (!e.alive || e.draining || (processes_[e.process].reserved && !for_reservation)) {

@@ -21,6 +21,8 @@ struct worker_entry {
   /// The process the worker actor lives in (its node); actors of one process share its fate.
   std::string node;
   std::vector<std::string> tags;
+  /// What it grants beyond tags (job_kind::capability).
+  std::vector<std::string> capabilities;
   std::uint32_t slots = 1;
   std::uint32_t concurrency = 10000;
   std::uint32_t cpu_used = 0;
@@ -58,6 +60,8 @@ public:
   std::size_t size() const { return workers_.size(); }
   std::size_t alive_count() const;
   bool has_tags(worker_ref w, const std::vector<std::string>& required) const;
+  /// Whether `w` grants `capability` (an empty one is granted by every worker).
+  bool grants(worker_ref w, std::string_view capability) const;
 
   const process_entry& process(std::uint32_t p) const { return processes_[p]; }
   std::size_t process_count() const { return processes_.size(); }

@@ -132,6 +132,7 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
         e.id = std::move(hello.id);
         e.host = std::move(hello.host);
         e.tags = std::move(hello.tags);
+        e.capabilities = std::move(hello.capabilities);
         e.slots = std::max(1u, hello.slots);
         e.concurrency = std::max(1u, hello.concurrency);
         add_worker(self, std::move(worker), std::move(e));

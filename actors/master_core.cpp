@@ -21,6 +21,8 @@ struct master_core::job_state {
   job_request req;
   task_bound bound = task_bound::cpu;
   bool idempotent = true;
+  bool rerun_after_loss = true;
+  std::string capability;
   job_desc desc;
   std::unique_ptr<job_plan> plan;
   std::unique_ptr<reducer> red;
@@ -94,6 +96,15 @@ void master_core::remove_worker(worker_ref w, clock::time_point now) {
   auto cause = "worker " + dispatcher_.at(w).id + " lost";
   for (auto& [job, tasks] : lost) {
     auto& j = *jobs_.at(job);
+    if (!j.rerun_after_loss) {
+      auto index = tasks.front().index;
+      end_job(j, job_status::failed, "task",
+              "task " + std::to_string(index) + " (" + j.plan->describe(index) +
+                  ") was running on " + cause +
+                  "; this job's tasks are not run again after a lost worker",
+              now);
+      continue;
+    }
     std::vector<std::uint32_t> groups;
     if (beside > 1) {
       auto n = std::min(isolation_fanout, tasks.size());
@@ -130,6 +141,8 @@ std::uint64_t master_core::submit(job_request req, const job_kind& kind, clock::
   job.id = id;
   job.bound = kind.bound(req.args);
   job.idempotent = kind.idempotent(req.args);
+  job.rerun_after_loss = kind.rerun_after_loss(req.args);
+  job.capability = std::string(kind.capability());
   job.desc.job = id;
   job.desc.kind = std::string(kind.name());
   job.desc.args.insert(req.args.all().begin(), req.args.all().end());
@@ -156,7 +169,7 @@ std::uint64_t master_core::submit(job_request req, const job_kind& kind, clock::
   std::uint32_t stripes = 1;
   if (settings_.policy == dispatch_policy::designated) {
     for (worker_ref w = 0; w < dispatcher_.size(); ++w) {
-      if (dispatcher_.at(w).alive && dispatcher_.has_tags(w, job.req.require)) {
+      if (dispatcher_.at(w).alive && fits(job, w)) {
         job.designated.push_back(w);
       }
     }
@@ -173,9 +186,13 @@ const job_desc& master_core::desc(std::uint64_t job) const {
   return jobs_.at(job)->desc;
 }
 
+bool master_core::fits(const job_state& j, worker_ref w) const {
+  return dispatcher_.has_tags(w, j.req.require) && dispatcher_.grants(w, j.capability);
+}
+
 bool master_core::eligible(const job_state& j, worker_ref w) const {
   const auto& e = dispatcher_.at(w);
-  return e.alive && !e.draining && dispatcher_.has_tags(w, j.req.require);
+  return e.alive && !e.draining && fits(j, w);
 }
 
 bool master_core::has_eligible_worker(const job_state& j) const {
@@ -188,7 +205,7 @@ bool master_core::has_eligible_worker(const job_state& j) const {
 }
 
 std::uint32_t master_core::room(const job_state& j, worker_ref w, bool for_reservation) const {
-  if (!dispatcher_.at(w).alive || !dispatcher_.has_tags(w, j.req.require)) {
+  if (!dispatcher_.at(w).alive || !fits(j, w)) {
     return 0;
   }
   std::uint64_t r = dispatcher_.free_credit(w, j.bound, for_reservation);
@@ -207,7 +224,7 @@ std::optional<worker_ref> master_core::designated_owner(const job_state& j,
                                                         std::uint32_t stripe) const {
   auto eligible = [&](worker_ref w) {
     const auto& e = dispatcher_.at(w);
-    return e.alive && !e.draining && dispatcher_.has_tags(w, j.req.require);
+    return e.alive && !e.draining && fits(j, w);
   };
   if (stripe < j.designated.size() && eligible(j.designated[stripe])) {
     return j.designated[stripe];
@@ -238,7 +255,7 @@ std::optional<outgoing_batch> master_core::next_batch(job_state& j, clock::time_
   std::vector<worker_ref> tried;
   std::size_t eligible = 0;
   for (worker_ref w = 0; w < dispatcher_.size(); ++w) {
-    eligible += dispatcher_.at(w).alive && dispatcher_.has_tags(w, j.req.require) ? 1 : 0;
+    eligible += dispatcher_.at(w).alive && fits(j, w) ? 1 : 0;
   }
   while (true) {
     auto w = dispatcher_.pick(designated ? dispatch_policy::round_robin : settings_.policy,
@@ -604,7 +621,7 @@ void master_core::tick(clock::time_point now) {
               now);
       continue;
     }
-    if (j->req.task_timeout) {
+    if (j->req.task_timeout && j->idempotent) {
       auto exhausted = j->led->expire(now, *j->req.task_timeout);
       if (!exhausted.empty()) {
         fail_task(*j, exhausted.front(),
@@ -631,7 +648,13 @@ void master_core::tick(clock::time_point now) {
     }
     if (now - *j->waiting_since >= settings_.wait_for_workers) {
       std::string what;
-      if (!min_workers_reached_) {
+      bool granted = j->capability.empty();
+      for (worker_ref w = 0; w < dispatcher_.size() && !granted; ++w) {
+        granted = dispatcher_.at(w).alive && dispatcher_.grants(w, j->capability);
+      }
+      if (!granted) {
+        what = "no worker allows " + j->capability;
+      } else if (!min_workers_reached_) {
         what = std::to_string(dispatcher_.alive_count()) + " of --min-workers " +
                std::to_string(settings_.min_workers) + " workers joined";
       } else if (j->req.require.empty()) {

@@ -113,6 +113,9 @@ private:
   make_batch(job_state& j, worker_ref w, std::vector<dispatched_task> taken, clock::time_point now);
   void isolate(std::vector<outgoing_batch>& out, clock::time_point now);
   void speculate(job_state& j, clock::time_point now);
+  /// Whether `w` carries the job's tags and grants its kind's capability.
+  bool fits(const job_state& j, worker_ref w) const;
+  /// fits, alive and not draining.
   bool eligible(const job_state& j, worker_ref w) const;
   std::uint32_t room(const job_state& j, worker_ref w, bool for_reservation = false) const;
   std::optional<worker_ref> designated_owner(const job_state& j, std::uint32_t stripe) const;

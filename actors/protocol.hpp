@@ -42,6 +42,8 @@ struct worker_hello {
   std::uint32_t concurrency = 10000;
   /// How many worker actors this worker's process runs (a spawn node's --workers).
   std::uint32_t node_workers = 1;
+  /// What it grants beyond tags ("exec" with --allow-exec).
+  std::vector<std::string> capabilities;
 };
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, task_spec& x) {
@@ -61,7 +63,8 @@ template <class Inspector> typename Inspector::result_type inspect(Inspector& f,
 }
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, worker_hello& x) {
-  return f(x.protocol, x.id, x.host, x.tags, x.slots, x.concurrency, x.node_workers);
+  return f(x.protocol, x.id, x.host, x.tags, x.slots, x.concurrency, x.node_workers,
+           x.capabilities);
 }
 
 } // namespace cohort

@@ -11,6 +11,8 @@ struct task_runner::job_entry {
   std::uint64_t id = 0;
   const job_kind* kind = nullptr;
   std::string kind_name;
+  /// Set when this worker must not run the kind's tasks: the answer to each of them.
+  std::string refusal;
   params args;
 };
 
@@ -52,6 +54,13 @@ std::shared_ptr<task_runner::job_entry> task_runner::job_for(const job_desc& d) 
   entry->id = d.job;
   entry->kind = kinds_->find(d.kind);
   entry->kind_name = d.kind;
+  if (entry->kind == nullptr) {
+    entry->refusal = "this worker has no job kind '" + d.kind + "'";
+  } else if (auto cap = entry->kind->capability();
+             !cap.empty() && std::find(granted_.begin(), granted_.end(), cap) == granted_.end()) {
+    entry->refusal = "this worker does not allow " + std::string(cap) + " (start it with --allow-" +
+                     std::string(cap) + ")";
+  }
   entry->args = params(params::map_type(d.args.begin(), d.args.end()));
   jobs_[d.job] = entry;
   return entry;
@@ -66,12 +75,8 @@ std::uint64_t task_runner::start_batch(const job_desc& d, std::vector<task_spec>
   b.remaining = tasks.size() + 1;
   b.results.reserve(tasks.size());
   for (auto& spec : tasks) {
-    if (job->kind == nullptr) {
-      b.results.push_back({spec.index,
-                           spec.attempt,
-                           task_outcome::failed,
-                           {},
-                           "this worker has no job kind '" + job->kind_name + "'"});
+    if (!job->refusal.empty()) {
+      b.results.push_back({spec.index, spec.attempt, task_outcome::failed, {}, job->refusal});
       --b.remaining;
       continue;
     }

@@ -36,6 +36,8 @@ public:
               request_channel* channel = nullptr);
   ~task_runner() override;
 
+  /// What this worker grants (job_kind::capability); a task of a kind needing another is refused.
+  void grant(std::vector<std::string> capabilities) { granted_ = std::move(capabilities); }
   /// Starts every task of a batch (those that finish without suspending finish here) and returns
   /// its id.
   std::uint64_t start_batch(const job_desc& job, std::vector<task_spec> tasks);
@@ -80,6 +82,7 @@ private:
   template <class Predicate> std::vector<std::uint64_t> cancel_if(Predicate matches);
 
   std::shared_ptr<const registry> kinds_;
+  std::vector<std::string> granted_;
   waker& waker_;
   double slowdown_;
   request_channel* channel_;

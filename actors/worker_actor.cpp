@@ -80,6 +80,7 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self, worker_op
   self->state.self = self;
   self->state.runner =
       std::make_unique<task_runner>(opts.kinds, self->state, opts.slowdown, &self->state);
+  self->state.runner->grant(opts.hello.capabilities);
   self->set_exit_handler([self](caf::exit_msg& em) {
     // Told to stop (its node lost the master, or shuts down): every task ends here.
     auto cancelled = self->state.runner->cancel_all();

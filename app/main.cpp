@@ -94,6 +94,7 @@ int run_worker(const cohort::app::app_config& cfg) {
   opts.slots = cfg.runtime.slots;
   opts.concurrency = cfg.runtime.concurrency;
   opts.tags = cfg.runtime.tags;
+  opts.capabilities = cfg.runtime.capabilities;
   opts.slowdown = cfg.runtime.slowdown;
   opts.connect_timeout = cfg.connect_timeout;
   opts.exit_with_master = cfg.exit_with_master;

@@ -841,6 +841,9 @@ app_config parse_command_line(int argc, const char* const* argv, const job_check
   rt.batch = r.u32("batch", rt.batch, 1);
   rt.tags = r.tags("tags");
   cfg.allow_exec = r.flag("allow-exec");
+  if (cfg.allow_exec) {
+    rt.capabilities.push_back("exec");
+  }
   cfg.log_level =
       r.choice("log-level", cfg.log_level, {"trace", "debug", "info", "warn", "error", "off"});
   read_caf_settings(r, rt.caf_settings);

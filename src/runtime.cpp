@@ -31,6 +31,7 @@ worker_entry entry_of(const worker_hello& h) {
   e.id = h.id;
   e.host = h.host;
   e.tags = h.tags;
+  e.capabilities = h.capabilities;
   e.slots = std::max(1u, h.slots);
   e.concurrency = std::max(1u, h.concurrency);
   return e;
@@ -127,6 +128,7 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
     wo.hello.id = worker_id(host, i);
     wo.hello.host = host;
     wo.hello.tags = m.opts.tags;
+    wo.hello.capabilities = m.opts.capabilities;
     wo.hello.slots = m.opts.slots;
     wo.hello.concurrency = m.opts.concurrency;
     wo.hello.node_workers = m.opts.local_workers;

@@ -48,6 +48,7 @@ worker_options make_worker_options(const worker_node_options& opts,
   w.slowdown = opts.slowdown;
   w.hello.host = host;
   w.hello.tags = opts.tags;
+  w.hello.capabilities = opts.capabilities;
   w.hello.slots = opts.slots;
   w.hello.concurrency = opts.concurrency;
   w.hello.node_workers = opts.workers;

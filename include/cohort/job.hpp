@@ -65,8 +65,12 @@ public:
   virtual ~job_kind() = default;
   virtual std::string_view name() const = 0;
   virtual task_bound bound(const params& p) const = 0;
-  /// Whether running a task twice is harmless (allows speculation and re-runs after a lost worker).
+  /// Whether running a task twice is harmless (allows speculation and re-runs after a timeout).
   virtual bool idempotent(const params&) const { return true; }
+  /// Whether a task lost with its worker may run again elsewhere; when not, the loss fails the job.
+  virtual bool rerun_after_loss(const params& p) const { return idempotent(p); }
+  /// What a worker must grant to run this kind ("exec": `--allow-exec`); empty for any worker.
+  virtual std::string_view capability() const { return {}; }
   /// Checks parameters before anything runs; throws param_error naming the problem.
   virtual void validate(const params& p) const = 0;
   /// Splits a validated job on the master; may throw param_error (say, a path that vanished).

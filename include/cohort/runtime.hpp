@@ -49,6 +49,8 @@ struct runtime_options {
   std::uint32_t concurrency = 10000;
   std::uint32_t batch = 1000;
   std::vector<std::string> tags;
+  /// What the local worker actors grant beyond tags ("exec": --allow-exec).
+  std::vector<std::string> capabilities;
   dispatch_policy dispatch = dispatch_policy::least_loaded;
   /// A job with more tasks fails with reason `limit` (--max-tasks).
   std::uint64_t max_tasks = 100'000'000;

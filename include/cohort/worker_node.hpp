@@ -25,6 +25,8 @@ struct worker_node_options {
   std::uint32_t slots = 1;
   std::uint32_t concurrency = 10000;
   std::vector<std::string> tags;
+  /// What the worker actors grant beyond tags ("exec": --allow-exec).
+  std::vector<std::string> capabilities;
   double slowdown = 1.0;
   /// First connection attempts (backoff 100 ms .. 1 s) give up after this long: exit 1.
   std::chrono::nanoseconds connect_timeout = std::chrono::seconds(60);

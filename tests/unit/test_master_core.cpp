@@ -598,3 +598,55 @@ TEST_CASE("a timed-out attempt runs again elsewhere and the late answer is a dup
     return c.worker == a && c.task && c.task->index == slow.tasks[0].index;
   }));
 }
+
+namespace {
+
+class capable_kind final : public job_kind {
+public:
+  std::string_view name() const override { return "capable"; }
+  std::string_view capability() const override { return "exec"; }
+  bool idempotent(const params&) const override { return false; }
+  task_bound bound(const params&) const override { return task_bound::latency; }
+  void validate(const params&) const override {}
+  std::unique_ptr<job_plan> split(const params& p) const override {
+    return std::make_unique<plan_of>(p.get_u64("tasks", 1));
+  }
+  task<partial> run(task_spec, task_context&) const override { co_return partial{}; }
+};
+
+} // namespace
+
+TEST_CASE("a kind needing a capability goes only to workers granting it, else fails no-workers",
+          "[master]") {
+  master_settings s;
+  s.wait_for_workers = std::chrono::seconds(1);
+  capable_kind kind;
+  auto now = clock_type::time_point{};
+  {
+    master_core m(s);
+    m.add_worker(worker("plain", 1, 10));
+    m.submit(job_of(3), kind, now);
+    REQUIRE(m.dispatch(now).empty());
+    m.tick(now);
+    m.tick(now + std::chrono::seconds(2));
+    auto out = ended_json(m);
+    REQUIRE(out["reason"] == "no-workers");
+    REQUIRE(out["error"].get<std::string>().find("no worker allows exec") != std::string::npos);
+  }
+  {
+    master_core m(s);
+    m.add_worker(worker("plain", 1, 10));
+    auto granting = worker("granting", 1, 10);
+    granting.capabilities = {"exec"};
+    auto g = m.add_worker(granting);
+    m.submit(job_of(3), kind, now);
+    auto sent = m.dispatch(now);
+    REQUIRE(sent.size() == 1);
+    REQUIRE(sent[0].worker == g);
+    // Not idempotent: a loss fails the job instead of running the tasks again.
+    m.remove_worker(g, now);
+    auto out = ended_json(m);
+    REQUIRE(out["status"] == "failed");
+    REQUIRE(out["error"].get<std::string>().find("not run again") != std::string::npos);
+  }
+}

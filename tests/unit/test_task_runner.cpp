@@ -211,3 +211,37 @@ TEST_CASE("cancelling one attempt leaves the batch's other tasks running", "[tas
   }
   REQUIRE(frames_alive == 0);
 }
+
+namespace {
+
+class guarded_kind final : public job_kind {
+public:
+  std::string_view name() const override { return "guarded"; }
+  std::string_view capability() const override { return "exec"; }
+  task_bound bound(const params&) const override { return task_bound::latency; }
+  void validate(const params&) const override {}
+  std::unique_ptr<job_plan> split(const params&) const override { return nullptr; }
+  task<partial> run(task_spec, task_context&) const override { co_return partial{1, {}}; }
+};
+
+} // namespace
+
+TEST_CASE("a kind that needs a capability runs only where it is granted", "[task_runner]") {
+  auto kinds = std::make_shared<registry>();
+  kinds->add(std::make_shared<guarded_kind>());
+  const job_desc job{3, "guarded", {}};
+  recorded_waker w;
+  task_runner refusing(kinds, w, 1.0);
+  refusing.start_batch(job, {spec(0, 0)});
+  auto refused = refusing.take_finished();
+  REQUIRE(refused.size() == 1);
+  REQUIRE(refused[0].results[0].outcome == task_outcome::failed);
+  REQUIRE(refused[0].results[0].error.find("does not allow exec") != std::string::npos);
+
+  task_runner granting(kinds, w, 1.0);
+  granting.grant({"exec"});
+  granting.start_batch(job, {spec(0, 0)});
+  auto ran = granting.take_finished();
+  REQUIRE(ran.size() == 1);
+  REQUIRE(ran[0].results[0].outcome == task_outcome::ok);
+}
