@@ -2,6 +2,7 @@
 #include "cohort/registry.hpp"
 
 #include "jobs/chaos.hpp"
+#include "jobs/exec.hpp"
 #include "jobs/primes.hpp"
 #include "jobs/sleep.hpp"
 #include "jobs/wordcount.hpp"
@@ -36,6 +37,7 @@ std::shared_ptr<registry> builtin_registry() {
   r->add(make_wordcount_kind());
   r->add(make_sleep_kind());
   r->add(make_chaos_kind());
+  r->add(make_exec_kind());
   return r;
 }
 

@@ -1,0 +1,208 @@
+// exec: latency-bound, never idempotent (a command may have effects), and only on workers that
+// grant the "exec" capability. The task body polls its child with short sleeps, so the worker
+// actor's thread is never blocked; the child lives in the coroutine frame, so a cancelled task
+// (its frame destroyed) or a timeout kills the child's whole process group and reaps it.
+#include "jobs/exec.hpp"
+
+#include "cohort/context.hpp"
+#include "cohort/units.hpp"
+#include "jobs/child_process.hpp"
+#include "jobs/exec_format.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace cohort {
+
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::nanoseconds;
+
+constexpr std::uint64_t default_tail = 4096;
+// Two tails travel in one answer message: keep them well under --max-message-size.
+constexpr std::uint64_t max_tail = std::uint64_t{16} << 20;
+
+// Polling: fast at first (short commands finish within a few ms), slower for long ones; back to
+// fast while output flows, so a chatty command's pipes never stay full for long.
+constexpr milliseconds first_poll{1};
+constexpr milliseconds slowest_poll{20};
+
+struct exec_options {
+  std::string file;
+  std::uint64_t tail = default_tail;
+  std::optional<nanoseconds> timeout;
+  bool retry = false;
+};
+
+exec_options read_options(const params& p) {
+  p.require_known("exec", {"file", "tail", "timeout", "retry"});
+  exec_options o;
+  const auto file = p.get("file");
+  if (!file || file->empty()) {
+    throw param_error("exec: param 'file' is required");
+  }
+  o.file = *file;
+  if (const auto tail = p.get("tail")) {
+    try {
+      o.tail = parse_size(*tail);
+    } catch (const std::invalid_argument&) {
+      throw param_error(
+          "exec: param 'tail': expected a size in bytes such as 4096 or 64KiB, got '" + *tail +
+          "'");
+    }
+    if (o.tail > max_tail) {
+      throw param_error("exec: param 'tail': at most 16MiB, got '" + *tail + "'");
+    }
+  }
+  try {
+    o.timeout = p.get_duration("timeout", std::nullopt);
+    o.retry = p.get_bool("retry", false);
+  } catch (const param_error& e) {
+    throw param_error(std::string("exec: ") + e.what());
+  }
+  if (o.timeout && o.timeout->count() <= 0) {
+    throw param_error("exec: param 'timeout': must be more than 0 (or off)");
+  }
+  return o;
+}
+
+class exec_reducer final : public reducer {
+public:
+  void merge(partial&& p) override { results_.push_back(decode_result(p.data)); }
+
+  nlohmann::ordered_json render() const override {
+    std::vector<const exec_result*> order;
+    order.reserve(results_.size());
+    for (const auto& r : results_) {
+      order.push_back(&r);
+    }
+    std::sort(order.begin(), order.end(),
+              [](const exec_result* a, const exec_result* b) { return a->index < b->index; });
+    auto commands = nlohmann::ordered_json::array();
+    for (const auto* r : order) {
+      nlohmann::ordered_json c;
+      c["index"] = r->index;
+      c["exit_code"] = nullptr;
+      if (r->exit_code) {
+        c["exit_code"] = *r->exit_code;
+      }
+      c["signal"] = nullptr;
+      if (r->signal) {
+        c["signal"] = *r->signal;
+      }
+      c["stdout_tail"] = r->stdout_tail;
+      c["stderr_tail"] = r->stderr_tail;
+      c["wall_s"] = static_cast<double>(r->wall_ns) / 1e9;
+      commands.push_back(std::move(c));
+    }
+    nlohmann::ordered_json out;
+    out["commands"] = std::move(commands);
+    return out;
+  }
+
+private:
+  std::vector<exec_result> results_;
+};
+
+// A task carries its command in data, the tail size in lo and the timeout in ns in hi (0: none).
+class exec_plan final : public job_plan {
+public:
+  exec_plan(const exec_options& o, std::vector<exec_command> commands)
+      : tail_(o.tail), timeout_ns_(o.timeout ? static_cast<std::uint64_t>(o.timeout->count()) : 0),
+        commands_(std::move(commands)) {}
+
+  std::uint64_t task_count() const override { return commands_.size(); }
+
+  task_spec make_task(std::uint64_t index) const override {
+    task_spec t;
+    t.index = index;
+    t.lo = tail_;
+    t.hi = timeout_ns_;
+    t.data = encode_command(commands_.at(index));
+    return t;
+  }
+
+  std::string describe(std::uint64_t index) const override {
+    auto text = commands_.at(index).describe();
+    constexpr std::size_t shown = 200;
+    if (text.size() > shown) {
+      text.resize(shown);
+      text += "...";
+    }
+    return "index=" + std::to_string(index) + " command=" + text;
+  }
+
+  std::unique_ptr<reducer> make_reducer() const override {
+    return std::make_unique<exec_reducer>();
+  }
+
+private:
+  std::uint64_t tail_;
+  std::uint64_t timeout_ns_;
+  std::vector<exec_command> commands_;
+};
+
+class exec_kind final : public job_kind {
+public:
+  std::string_view name() const override { return "exec"; }
+  task_bound bound(const params&) const override { return task_bound::latency; }
+  bool idempotent(const params&) const override { return false; }
+  bool rerun_after_loss(const params& p) const override { return read_options(p).retry; }
+  std::string_view capability() const override { return "exec"; }
+
+  void validate(const params& p) const override { load_exec_commands(read_options(p).file); }
+
+  std::unique_ptr<job_plan> split(const params& p) const override {
+    const auto o = read_options(p);
+    return std::make_unique<exec_plan>(o, load_exec_commands(o.file));
+  }
+
+  task<partial> run(task_spec spec, task_context& ctx) const override {
+    const auto command = decode_command(spec.data);
+    const auto timeout = nanoseconds(static_cast<nanoseconds::rep>(spec.hi));
+    const auto start = std::chrono::steady_clock::now();
+    child_process child(command.argv(), static_cast<std::size_t>(spec.lo));
+    milliseconds delay = first_poll;
+    while (!child.poll()) {
+      if (ctx.cancelled()) {
+        child.kill();
+        co_return partial{};
+      }
+      if (spec.hi != 0 && std::chrono::steady_clock::now() - start >= timeout) {
+        child.kill();
+        break;
+      }
+      if (child.drain()) {
+        delay = first_poll;
+      } else {
+        delay = std::min(delay * 2, slowest_poll);
+      }
+      co_await ctx.sleep(delay);
+    }
+    exec_result r;
+    r.index = spec.index;
+    if (const auto& status = child.status()) {
+      r.exit_code = status->exit_code;
+      r.signal = status->signal;
+    }
+    r.stdout_tail = child.out().text();
+    r.stderr_tail = child.err().text();
+    r.wall_ns = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<nanoseconds>(std::chrono::steady_clock::now() - start).count());
+    co_return partial{1, encode_result(r)};
+  }
+};
+
+} // namespace
+
+std::shared_ptr<const job_kind> make_exec_kind() {
+  return std::make_shared<exec_kind>();
+}
+
+} // namespace cohort
