@@ -3,6 +3,7 @@
 #include "actors/master_actor.hpp"
 
 #include "actors/messages.hpp"
+#include "actors/token.hpp"
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
@@ -119,7 +120,12 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
       });
   self->send(self, tick_atom::value);
   return {
-      [self](join_atom, caf::actor worker, worker_hello& hello) -> caf::result<join_atom> {
+      [self, token = opts.token](join_atom, caf::actor worker, worker_hello& hello,
+                                 const std::string& given) -> caf::result<join_atom> {
+        if (auto why = token_mismatch(token, given)) {
+          spdlog::warn("refused worker {} from {}: {}", hello.id, hello.host, *why);
+          return caf::make_error(caf::sec::runtime_error, *why);
+        }
         if (hello.protocol != protocol_version) {
           spdlog::warn("refused worker {} from {}: protocol version {}, this master speaks {}",
                        hello.id, hello.host, hello.protocol, protocol_version);

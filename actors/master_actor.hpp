@@ -19,6 +19,8 @@ struct master_options {
   master_settings settings;
   std::shared_ptr<const registry> kinds;
   bool progress = false;
+  /// Joins must carry it (runtime_options::token).
+  std::optional<std::string> token;
   /// Worker actors in this process, joined before the first job.
   std::vector<std::pair<caf::actor, worker_entry>> local_workers;
 };

@@ -168,12 +168,13 @@ std::uint64_t master_core::submit(job_request req, const job_kind& kind, clock::
   job.red = job.plan->make_reducer();
   std::uint32_t stripes = 1;
   if (settings_.policy == dispatch_policy::designated) {
-    for (worker_ref w = 0; w < dispatcher_.size(); ++w) {
-      if (dispatcher_.at(w).alive && fits(job, w)) {
-        job.designated.push_back(w);
-      }
+    // Before --min-workers have joined, the owners are fixed when they have (designate()).
+    if (min_workers_reached_ || dispatcher_.alive_count() >= settings_.min_workers) {
+      designate(job);
     }
-    stripes = std::max<std::uint32_t>(1, static_cast<std::uint32_t>(job.designated.size()));
+    stripes = std::max<std::uint32_t>(1, job.designated.empty()
+                                             ? settings_.min_workers
+                                             : static_cast<std::uint32_t>(job.designated.size()));
   }
   job.led = std::make_unique<ledger>(job.plan->task_count(), stripes, job.req.max_attempts);
   if (job.led->complete()) {
@@ -451,6 +452,14 @@ void master_core::speculate(job_state& j, clock::time_point now) {
   }
 }
 
+void master_core::designate(job_state& j) {
+  for (worker_ref w = 0; w < dispatcher_.size(); ++w) {
+    if (dispatcher_.at(w).alive && fits(j, w)) {
+      j.designated.push_back(w);
+    }
+  }
+}
+
 std::vector<outgoing_batch> master_core::dispatch(clock::time_point now) {
   auto out = std::exchange(speculative_, {});
   if (!min_workers_reached_) {
@@ -458,6 +467,13 @@ std::vector<outgoing_batch> master_core::dispatch(clock::time_point now) {
       return out;
     }
     min_workers_reached_ = true;
+    if (settings_.policy == dispatch_policy::designated) {
+      for (auto& [id, j] : jobs_) {
+        if (j->designated.empty()) {
+          designate(*j);
+        }
+      }
+    }
   }
   isolate(out, now);
   bool progressed = true;

@@ -113,6 +113,8 @@ private:
   make_batch(job_state& j, worker_ref w, std::vector<dispatched_task> taken, clock::time_point now);
   void isolate(std::vector<outgoing_batch>& out, clock::time_point now);
   void speculate(job_state& j, clock::time_point now);
+  /// Fixes the designated policy's owners of a job's stripes: the alive workers that fit it.
+  void designate(job_state& j);
   /// Whether `w` carries the job's tags and grants its kind's capability.
   bool fits(const job_state& j, worker_ref w) const;
   /// fits, alive and not draining.

@@ -21,6 +21,7 @@ using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using hello_atom = caf::atom_constant<caf::atom("hello")>;
 using done_atom = caf::atom_constant<caf::atom("done")>;
 using bye_atom = caf::atom_constant<caf::atom("bye")>;
+using attach_atom = caf::atom_constant<caf::atom("attach")>;
 
 /// Registers every message type of the protocol; every node must call it before starting its
 /// system.

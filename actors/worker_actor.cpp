@@ -4,6 +4,7 @@
 
 #include "actors/messages.hpp"
 #include "actors/task_runner.hpp"
+#include "actors/token.hpp"
 #include "cohort/request.hpp"
 
 #include <caf/all.hpp>
@@ -74,6 +75,19 @@ struct worker_state : task_runner::waker, request_channel {
   // Answered once this worker holds no task: after a drain request, when the last one finished or
   // the drain time ran out.
   caf::response_promise drained;
+
+  // Spawned remotely: only the actor that attached it may hand it work.
+  bool attach_required = false;
+  caf::actor_addr attached_by;
+
+  bool from_master() const {
+    auto from = self->current_sender();
+    return !attach_required || (from && attached_by && from->address() == attached_by);
+  }
+  bool from_self() const {
+    auto from = self->current_sender();
+    return from && from->address() == self->address();
+  }
 };
 
 caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self, worker_options opts) {
@@ -81,6 +95,7 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self, worker_op
   self->state.runner =
       std::make_unique<task_runner>(opts.kinds, self->state, opts.slowdown, &self->state);
   self->state.runner->grant(opts.hello.capabilities);
+  self->state.attach_required = opts.attach_required;
   self->set_exit_handler([self](caf::exit_msg& em) {
     // Told to stop (its node lost the master, or shuts down): every task ends here.
     auto cancelled = self->state.runner->cancel_all();
@@ -91,8 +106,31 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self, worker_op
     self->quit(em.reason);
   });
   return {
+      [self, token = opts.token](attach_atom,
+                                 const std::string& given) -> caf::result<attach_atom> {
+        auto& st = self->state;
+        auto from = self->current_sender();
+        if (!st.attach_required || !from) {
+          return caf::make_error(caf::sec::runtime_error, "this worker is not attached");
+        }
+        if (st.attached_by && st.attached_by != from->address()) {
+          return caf::make_error(caf::sec::runtime_error,
+                                 "this worker is attached to another master");
+        }
+        if (auto why = token_mismatch(token, given)) {
+          spdlog::warn("refused to attach to {}: {}", caf::to_string(from->address()), *why);
+          return caf::make_error(caf::sec::runtime_error, *why);
+        }
+        st.attached_by = from->address();
+        return attach_atom::value;
+      },
       [self](run_atom, const job_desc& job, std::uint64_t master_batch,
-             std::vector<task_spec>& tasks) {
+             std::vector<task_spec>& tasks) -> caf::result<std::vector<task_result>> {
+        if (!self->state.from_master()) {
+          spdlog::warn("refused a batch from {}: it did not attach this worker",
+                       caf::to_string(self->current_sender()->address()));
+          return caf::make_error(caf::sec::runtime_error, "this worker was not attached by you");
+        }
         // Before make_response_promise, which takes the sender out of the current message.
         auto master = caf::actor_cast<caf::actor>(self->current_sender());
         auto rp = self->make_response_promise();
@@ -103,6 +141,9 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self, worker_op
       },
       [self](part_atom) {
         auto& st = self->state;
+        if (!st.from_self()) {
+          return;
+        }
         st.part_scheduled = false;
         for (auto& b : st.runner->take_progress()) {
           auto i = st.promises.find(b.batch);
@@ -117,6 +158,9 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self, worker_op
         self->state.answer_finished();
       },
       [self](cancel_atom, std::uint64_t job) {
+        if (!self->state.from_master()) {
+          return;
+        }
         for (auto index : self->state.runner->cancel_job(job)) {
           spdlog::info("cancelled job {} task {}", job, index);
         }
@@ -124,6 +168,9 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self, worker_op
       },
       [self](cancel_atom, std::uint64_t job, std::uint64_t index, std::uint32_t attempt) {
         // Another attempt of this task won.
+        if (!self->state.from_master()) {
+          return;
+        }
         if (self->state.runner->cancel_task(job, index, attempt)) {
           spdlog::info("cancelled job {} task {}", job, index);
         }
@@ -143,6 +190,9 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self, worker_op
         return bye_atom::value;
       },
       [self](drain_atom) {
+        if (!self->state.from_self()) {
+          return;
+        }
         auto handed_back = self->state.runner->cancel_all();
         if (!handed_back.empty()) {
           spdlog::info("drain time is up: handing back {} tasks", handed_back.size());

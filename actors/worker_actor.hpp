@@ -9,6 +9,8 @@
 #include <caf/fwd.hpp>
 
 #include <memory>
+#include <optional>
+#include <string>
 
 namespace cohort {
 
@@ -19,6 +21,10 @@ struct worker_options {
   worker_hello hello;
   /// Told when the master says goodbye before it shuts down (the worker process's node loop).
   caf::actor owner;
+  /// Spawned by a remote master (spawn node): takes run and cancel messages only from the actor
+  /// that attached it with `token` (when one is set).
+  bool attach_required = false;
+  std::optional<std::string> token;
 };
 
 caf::actor spawn_worker(caf::actor_system& sys, worker_options opts);

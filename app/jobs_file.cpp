@@ -91,10 +91,16 @@ std::vector<std::string> require_field(const json& v) {
   return tags;
 }
 
+/// Deeper than any job line needs; nlohmann's dump() recurses per level, and error messages dump.
+constexpr int max_depth = 32;
+
 /// Parses one line, rejecting duplicate keys that nlohmann would otherwise resolve silently.
 json parse_line(const std::string& text) {
   std::vector<std::set<std::string>> keys;
-  auto check = [&keys](int, json::parse_event_t event, json& parsed) {
+  auto check = [&keys](int depth, json::parse_event_t event, json& parsed) {
+    if (depth > max_depth) {
+      throw line_error{"JSON nested deeper than " + std::to_string(max_depth) + " levels"};
+    }
     if (event == json::parse_event_t::object_start) {
       keys.emplace_back();
     } else if (event == json::parse_event_t::object_end) {
@@ -115,6 +121,12 @@ json parse_line(const std::string& text) {
     auto detail = column == std::string::npos ? std::string::npos : what.find(": ", column);
     throw line_error{"bad JSON at column " + std::to_string(e.byte) + ": " +
                      (detail == std::string::npos ? what : what.substr(detail + 2))};
+  } catch (const json::out_of_range& e) {
+    // A number beyond double's range (1e999): "[json.exception.out_of_range.406] number overflow
+    // parsing '1e999'".
+    std::string what = e.what();
+    auto detail = what.find("] ");
+    throw line_error{"bad JSON: " + (detail == std::string::npos ? what : what.substr(detail + 2))};
   }
 }
 

@@ -49,6 +49,7 @@ int run_master(const cohort::app::app_config& cfg, const std::shared_ptr<cohort:
   }
   std::ostream& out = cfg.output_path.empty() ? std::cout : file;
   auto opts = cfg.runtime;
+  opts.token = cfg.token;
   opts.max_tasks = cfg.limits.max_tasks;
   opts.progress = opts.progress || isatty(STDERR_FILENO) == 1;
   if (cfg.listen) {
@@ -100,6 +101,7 @@ int run_worker(const cohort::app::app_config& cfg) {
   opts.exit_with_master = cfg.exit_with_master;
   opts.drain_timeout = cfg.drain_timeout;
   opts.caf_settings = cfg.runtime.caf_settings;
+  opts.token = cfg.token;
   return cohort::run_worker_node(opts);
 }
 

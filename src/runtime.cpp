@@ -38,7 +38,7 @@ worker_entry entry_of(const worker_hello& h) {
 }
 
 // Spawns the node's --workers count of worker actors on a `cohort worker --listen` node.
-void spawn_on(caf::actor_system& sys, const endpoint& at,
+void spawn_on(caf::actor_system& sys, const endpoint& at, const std::optional<std::string>& token,
               std::vector<std::pair<caf::actor, worker_entry>>& out) {
   auto fail = [&](const caf::error& err) {
     throw std::runtime_error("cannot spawn workers on " + address(at) + ": " + sys.render(err));
@@ -55,6 +55,9 @@ void spawn_on(caf::actor_system& sys, const endpoint& at,
     if (!w) {
       fail(w.error());
     }
+    // A spawned worker takes tasks only from the actor that attached it, with the node's token.
+    self->request(*w, spawn_timeout, attach_atom::value, token.value_or(std::string{}))
+        .receive([](attach_atom) {}, fail);
     self->request(*w, spawn_timeout, hello_atom::value)
         .receive(
             [&](worker_hello& h) {
@@ -120,6 +123,7 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
   mo.settings.max_tasks = m.opts.max_tasks;
   mo.kinds = m.kinds;
   mo.progress = m.opts.progress;
+  mo.token = m.opts.token;
   auto host = host_name();
   for (std::uint32_t i = 0; i < m.opts.local_workers; ++i) {
     worker_options wo;
@@ -136,7 +140,7 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
     mo.local_workers.emplace_back(spawn_worker(*m.sys, std::move(wo)), std::move(e));
   }
   for (const auto& at : m.opts.spawn_on) {
-    spawn_on(*m.sys, at, mo.local_workers);
+    spawn_on(*m.sys, at, m.opts.token, mo.local_workers);
   }
   for (const auto& w : mo.local_workers) {
     m.workers.push_back(w.first);

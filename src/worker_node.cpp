@@ -108,7 +108,8 @@ struct node {
       auto hello = w.hello;
       workers.push_back(spawn_worker(sys, std::move(w)));
       auto result = join_result::joined;
-      self->request(master, join_timeout, join_atom::value, workers.back(), hello)
+      self->request(master, join_timeout, join_atom::value, workers.back(), hello,
+                    opts.token.value_or(std::string{}))
           .receive([](join_atom) {},
                    [&](caf::error& err) {
                      if (err.context().match_elements<std::string>()) {
@@ -234,6 +235,8 @@ int run_worker_node(const worker_node_options& opts, std::shared_ptr<const regis
     auto host = host_name();
     auto w = make_worker_options(opts, kinds, host);
     w.hello.id = host + "/" + std::to_string(getpid()) + "/";
+    w.attach_required = true;
+    w.token = opts.token;
     add_worker_actor_type(cfg, std::move(w));
   }
   caf::actor_system sys{cfg};

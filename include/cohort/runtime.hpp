@@ -67,6 +67,9 @@ struct runtime_options {
   std::optional<endpoint> listen;
   /// Spawn worker actors on these `cohort worker --listen` nodes (each node's --workers count).
   std::vector<endpoint> spawn_on;
+  /// The shared secret a worker's join must carry (and spawned workers are attached with); none:
+  /// no check. Never logged.
+  std::optional<std::string> token;
 };
 
 /// How a job ended; json is its output line.

@@ -35,6 +35,8 @@ struct worker_node_options {
   /// On SIGTERM/SIGINT: running tasks get this long to finish; the rest are handed back.
   std::chrono::nanoseconds drain_timeout = std::chrono::seconds(10);
   std::map<std::string, std::string> caf_settings;
+  /// The shared secret sent with each join, and required from a master attaching a spawned worker.
+  std::optional<std::string> token;
 };
 
 /// Runs a worker process until it is stopped; returns its exit code (0 after a drained stop, 1 when

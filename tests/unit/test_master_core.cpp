@@ -650,3 +650,18 @@ TEST_CASE("a kind needing a capability goes only to workers granting it, else fa
     REQUIRE(out["error"].get<std::string>().find("not run again") != std::string::npos);
   }
 }
+
+TEST_CASE("designated owners are fixed once --min-workers have joined", "[dispatcher]") {
+  master_settings s;
+  s.policy = dispatch_policy::designated;
+  s.min_workers = 2;
+  master_core m(s);
+  fake_kind kind(task_bound::cpu);
+  m.submit(job_of(100), kind, clock_type::time_point{});
+  m.add_worker(worker("a"));
+  m.add_worker(worker("b"));
+  auto done = simulate(m, {1, 1}, 1);
+  REQUIRE(done[0] == 50);
+  REQUIRE(done[1] == 50);
+  REQUIRE(ended_json(m)["stats"]["tasks"] == 100);
+}

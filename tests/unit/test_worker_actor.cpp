@@ -109,6 +109,12 @@ std::vector<task_result> run_batch(caf::scoped_actor& self, const caf::actor& wo
   return out;
 }
 
+worker_options options_of(std::shared_ptr<const registry> kinds) {
+  worker_options o;
+  o.kinds = std::move(kinds);
+  return o;
+}
+
 struct system_fixture {
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
@@ -126,7 +132,7 @@ TEST_CASE("a task's request is answered on its worker actor", "[actor]") {
   auto echo = f.sys->spawn(multiplier, 2);
   auto kinds = std::make_shared<registry>();
   kinds->add(std::make_shared<asking_kind>(echo));
-  auto worker = spawn_worker(*f.sys, worker_options{kinds, 1.0, {}, {}});
+  auto worker = spawn_worker(*f.sys, options_of(kinds));
   caf::scoped_actor self{*f.sys};
   auto results = run_batch(self, worker, "asking", {spec(0, 20, 1000), spec(1, 1, 1000)});
   REQUIRE(results.size() == 2);
@@ -144,7 +150,7 @@ TEST_CASE("a request that times out raises a timeout error in the task", "[actor
   auto mute = f.sys->spawn(silent, &seen);
   auto kinds = std::make_shared<registry>();
   kinds->add(std::make_shared<asking_kind>(mute));
-  auto worker = spawn_worker(*f.sys, worker_options{kinds, 1.0, {}, {}});
+  auto worker = spawn_worker(*f.sys, options_of(kinds));
   caf::scoped_actor self{*f.sys};
   auto results = run_batch(self, worker, "asking", {spec(0, 5, 100)});
   REQUIRE(results.size() == 1);
@@ -159,7 +165,7 @@ TEST_CASE("cancelling a job mid-way frees every frame and answers every task", "
   system_fixture f;
   auto kinds = std::make_shared<registry>();
   kinds->add(std::make_shared<lingering_kind>());
-  auto worker = spawn_worker(*f.sys, worker_options{kinds, 1.0, {}, {}});
+  auto worker = spawn_worker(*f.sys, options_of(kinds));
   caf::scoped_actor self{*f.sys};
   std::vector<task_spec> tasks;
   for (std::uint64_t i = 0; i < 1000; ++i) {
@@ -198,8 +204,8 @@ TEST_CASE("ten thousand one-second sleeps on 2 worker actors end together and ad
           "[actor]") {
   system_fixture f;
   auto kinds = builtin_registry();
-  std::vector<caf::actor> workers{spawn_worker(*f.sys, worker_options{kinds, 1.0, {}, {}}),
-                                  spawn_worker(*f.sys, worker_options{kinds, 1.0, {}, {}})};
+  std::vector<caf::actor> workers{spawn_worker(*f.sys, options_of(kinds)),
+                                  spawn_worker(*f.sys, options_of(kinds))};
   caf::scoped_actor self{*f.sys};
   auto threads_before = thread_count();
   auto start = std::chrono::steady_clock::now();
