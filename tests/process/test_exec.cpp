@@ -1,0 +1,320 @@
+// Process tests of the exec kind: refused without --allow-exec, run with it (locally and on a
+// remote worker), argv literal, sh, exit codes, signals, timeout, SIGINT leaving no process
+// behind, and a lost worker failing the job unless retry=true.
+#include "tests/process/cluster.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace {
+
+using namespace cohort::test;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+/// A JSON string literal of text, for building command lines.
+std::string quoted(const std::string& text) {
+  return json(text).dump();
+}
+
+/// The file of one `{"sh": ...}` line per script.
+std::string sh_lines(const std::vector<std::string>& scripts) {
+  std::string out;
+  for (const auto& s : scripts) {
+    out += "{\"sh\": " + quoted(s) + "}\n";
+  }
+  return out;
+}
+
+/// The numbers in file, once it holds `count` of them (a command writes it), within timeout.
+std::vector<pid_t> wait_for_pids(const std::filesystem::path& file, std::size_t count,
+                                 std::chrono::milliseconds timeout) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    std::ifstream in(file);
+    std::vector<pid_t> pids;
+    long pid = 0;
+    while (in >> pid) {
+      pids.push_back(static_cast<pid_t>(pid));
+    }
+    if (pids.size() >= count) {
+      return pids;
+    }
+    INFO("waiting for " << count << " pids in " << file);
+    REQUIRE(std::chrono::steady_clock::now() < until);
+    std::this_thread::sleep_for(10ms);
+  }
+}
+
+/// State letter and parent of pid from /proc; state 0 when pid is gone.
+std::pair<char, pid_t> proc_state(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  std::getline(stat, text);
+  const auto close = text.rfind(')');
+  if (close == std::string::npos) {
+    return {0, 0};
+  }
+  std::istringstream rest(text.substr(close + 2));
+  char state = 0;
+  long ppid = 0;
+  rest >> state >> ppid;
+  return {state, static_cast<pid_t>(ppid)};
+}
+
+bool alive(pid_t pid) {
+  const auto state = proc_state(pid).first;
+  return state != 0 && state != 'Z' && state != 'X';
+}
+
+bool gone_within(pid_t pid, std::chrono::milliseconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (alive(pid)) {
+    if (std::chrono::steady_clock::now() > until) {
+      return false;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
+/// The processes whose parent is pid, zombies included.
+std::vector<pid_t> children_of(pid_t pid) {
+  std::vector<pid_t> out;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const auto name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) {
+      continue;
+    }
+    const auto child = static_cast<pid_t>(std::stol(name));
+    const auto [state, parent] = proc_state(child);
+    if (state != 0 && parent == pid) {
+      out.push_back(child);
+    }
+  }
+  return out;
+}
+
+/// Kills what a lost worker left running: the process group of each command's shell.
+struct group_killer {
+  std::vector<pid_t> groups;
+  ~group_killer() {
+    for (auto g : groups) {
+      ::kill(-g, SIGKILL);
+    }
+  }
+};
+
+json only_line(const process_result& r, int exit_code) {
+  INFO("stderr: " << r.err);
+  REQUIRE(r.exit_code == exit_code);
+  const auto lines = job_lines(r.out);
+  REQUIRE(lines.size() == 1);
+  return lines.front();
+}
+
+void check_refused(const json& line) {
+  INFO(line.dump());
+  CHECK(line["status"] == "failed");
+  CHECK(line["reason"] == "no-workers");
+  CHECK_THAT(line["error"].get<std::string>(), Catch::Contains("no worker allows exec"));
+  CHECK(line["stats"]["attempts"] == 0);
+}
+
+} // namespace
+
+TEST_CASE("exec: refused without --allow-exec, locally and on a remote worker; nothing runs",
+          "[exec]") {
+  temp_dir dir;
+  const auto file =
+      dir.write("commands.jsonl", sh_lines({"touch " + (dir.path() / "ran").string()}));
+  const auto local = run_cohort({"master", "--local-workers", "1", "--wait-for-workers", "1s",
+                                 "--job", "exec", "--param", "file=" + file.string()},
+                                job_timeout);
+  check_refused(only_line(local, 1));
+
+  auto master = start_master(
+      {"--wait-for-workers", "3s", "--job", "exec", "--param", "file=" + file.string()});
+  const auto port = listening_port(master, start_timeout);
+  auto worker = start_worker(port, {"--exit-with-master"});
+  const auto lines = finished_jobs(master, 1);
+  REQUIRE(lines.size() == 1);
+  check_refused(lines.front());
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "ran"));
+}
+
+TEST_CASE("exec: a local master with --allow-exec runs argv literally and sh in a shell, and "
+          "reports exit codes, signals and timeouts",
+          "[exec]") {
+  temp_dir dir;
+  const auto file = dir.write(
+      "commands.jsonl",
+      "{\"argv\": [\"printf\", \"%s|%s|%s\", \"$HOME\", \"a;b\", \"$(id)\"]}\n" +
+          sh_lines({"echo $((6 * 7)); echo oops >&2; exit 3", "kill -KILL $$"}) +
+          "{\"argv\": [\"sleep\", \"30\"]}\n{\"argv\": [\"/nonexistent/cohort-exec\"]}\n");
+  const auto r = run_cohort({"master", "--allow-exec", "--local-workers", "1", "--job", "exec",
+                             "--param", "file=" + file.string(), "--param", "timeout=500ms"},
+                            job_timeout);
+  const auto line = only_line(r, 0);
+  INFO(line.dump());
+  REQUIRE(line["status"] == "ok");
+  CHECK(r.wall < 15s);
+  const auto& c = line["result"]["commands"];
+  REQUIRE(c.size() == 5);
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    CHECK(c[i]["index"] == i);
+  }
+  CHECK(c[0]["exit_code"] == 0);
+  CHECK(c[0]["stdout_tail"] == "$HOME|a;b|$(id)");
+  CHECK(c[1]["exit_code"] == 3);
+  CHECK(c[1]["signal"].is_null());
+  CHECK(c[1]["stdout_tail"] == "42\n");
+  CHECK(c[1]["stderr_tail"] == "oops\n");
+  CHECK(c[2]["exit_code"].is_null());
+  CHECK(c[2]["signal"] == SIGKILL);
+  CHECK(c[3]["signal"] == SIGKILL);
+  CHECK(c[3]["wall_s"].get<double>() >= 0.5);
+  CHECK(c[3]["wall_s"].get<double>() < 10);
+  CHECK(c[4]["exit_code"] == 127);
+  CHECK_THAT(c[4]["stderr_tail"].get<std::string>(), Catch::Contains("cannot run"));
+  CHECK(line["stats"]["tasks"] == 5);
+}
+
+TEST_CASE("exec: a remote worker with --allow-exec runs the commands; the master needs no flag",
+          "[exec]") {
+  temp_dir dir;
+  const auto file = dir.write("commands.jsonl", sh_lines({"echo $PPID", "exit 1"}));
+  auto master = start_master({"--job", "exec", "--param", "file=" + file.string()});
+  const auto port = listening_port(master, start_timeout);
+  auto worker = start_worker(port, {"--allow-exec", "--exit-with-master"});
+  const auto line = finished_ok(master);
+  const auto& c = line["result"]["commands"];
+  REQUIRE(c.size() == 2);
+  CHECK(c[0]["stdout_tail"] == std::to_string(worker.pid()) + "\n");
+  CHECK(c[1]["exit_code"] == 1);
+  CHECK(tasks_of(line, worker.pid()) == 2);
+}
+
+TEST_CASE("exec: SIGINT to the master kills every running command and what it started; no "
+          "process is left behind",
+          "[exec]") {
+  temp_dir dir;
+  const auto a = dir.path() / "a";
+  const auto b = dir.path() / "b";
+  const auto file =
+      dir.write("commands.jsonl", sh_lines({"sleep 300 & echo $$ $! > " + a.string() + "; wait",
+                                            "sleep 300 & echo $$ $! > " + b.string() + "; wait"}));
+  const std::vector<std::string> job{"--job", "exec", "--param", "file=" + file.string()};
+
+  SECTION("commands of a local worker") {
+    background_process master(
+        cohort_argv(cat({"master", "--allow-exec", "--local-workers", "1"}, job)));
+    auto pids = wait_for_pids(a, 2, job_timeout);
+    const auto more = wait_for_pids(b, 2, job_timeout);
+    pids.insert(pids.end(), more.begin(), more.end());
+    master.signal(SIGINT);
+    const auto r = ended(master, exit_timeout);
+    CHECK(r.exit_code == 130);
+    const auto lines = job_lines(r.out);
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0]["status"] == "cancelled");
+    for (auto pid : pids) {
+      CHECK(gone_within(pid, 2s));
+    }
+  }
+
+  SECTION("commands of a remote worker that outlives its master") {
+    auto master = start_master(job);
+    const auto port = listening_port(master, start_timeout);
+    auto worker = start_worker(port, {"--allow-exec"});
+    auto pids = wait_for_pids(a, 2, job_timeout);
+    const auto more = wait_for_pids(b, 2, job_timeout);
+    pids.insert(pids.end(), more.begin(), more.end());
+    master.signal(SIGINT);
+    CHECK(ended(master, exit_timeout).exit_code == 130);
+    for (auto pid : pids) {
+      CHECK(gone_within(pid, 2s));
+    }
+    REQUIRE(worker.running());
+    // Reaped too: not even a zombie is left under the worker.
+    CHECK(children_of(worker.pid()).empty());
+  }
+}
+
+TEST_CASE("exec: a worker lost mid-command fails the job; with retry=true the command runs "
+          "again elsewhere",
+          "[exec]") {
+  temp_dir dir;
+  const auto first = dir.path() / "first";
+  // The first run records its shell and its worker, then hangs; a second run finishes.
+  const auto file = dir.write(
+      "commands.jsonl", sh_lines({"if [ -e " + first.string() + " ]; then echo again; else echo " +
+                                  "$$ $PPID > " + first.string() + "; sleep 300; fi"}));
+  const std::vector<std::string> job{"--job", "exec", "--param", "file=" + file.string()};
+  group_killer orphans;
+
+  SECTION("without retry") {
+    auto master = start_master(job);
+    const auto port = listening_port(master, start_timeout);
+    auto worker = start_worker(port, {"--allow-exec"});
+    const auto pids = wait_for_pids(first, 2, job_timeout);
+    orphans.groups.push_back(pids[0]);
+    REQUIRE(pids[1] == worker.pid());
+    worker.signal(SIGKILL);
+    const auto lines = finished_jobs(master, 1);
+    REQUIRE(lines.size() == 1);
+    INFO(lines[0].dump());
+    CHECK(lines[0]["status"] == "failed");
+    CHECK(lines[0]["reason"] == "task");
+    CHECK_THAT(lines[0]["error"].get<std::string>(),
+               Catch::Contains("not run again after a lost worker"));
+    CHECK(lines[0]["stats"]["attempts"] == 1);
+  }
+
+  SECTION("with retry=true") {
+    auto master = start_master(cat({"--min-workers", "2"}, cat(job, {"--param", "retry=true"})));
+    const auto port = listening_port(master, start_timeout);
+    auto w1 = start_worker(port, {"--allow-exec", "--exit-with-master"});
+    auto w2 = start_worker(port, {"--allow-exec", "--exit-with-master"});
+    const auto pids = wait_for_pids(first, 2, job_timeout);
+    orphans.groups.push_back(pids[0]);
+    REQUIRE((pids[1] == w1.pid() || pids[1] == w2.pid()));
+    auto& victim = pids[1] == w1.pid() ? w1 : w2;
+    const auto survivor = pids[1] == w1.pid() ? w2.pid() : w1.pid();
+    victim.signal(SIGKILL);
+    const auto line = finished_ok(master);
+    INFO(line.dump());
+    REQUIRE(line["result"]["commands"].size() == 1);
+    CHECK(line["result"]["commands"][0]["stdout_tail"] == "again\n");
+    CHECK(line["stats"]["reassigned"] == 1);
+    CHECK(tasks_of(line, survivor) == 1);
+  }
+}
+
+TEST_CASE("exec: a job past its deadline kills its commands while the master runs on", "[exec]") {
+  temp_dir dir;
+  const auto a = dir.path() / "a";
+  const auto file =
+      dir.write("commands.jsonl", sh_lines({"sleep 300 & echo $$ $! > " + a.string() + "; wait"}));
+  const auto jobs = dir.write(
+      "jobs.jsonl", "{\"job\": \"exec\", \"params\": {\"file\": " + quoted(file.string()) +
+                        "}, \"deadline\": \"1s\"}\n"
+                        "{\"job\": \"sleep\", \"params\": {\"tasks\": 1, \"ms\": 6000}}\n");
+  background_process master(
+      cohort_argv({"master", "--allow-exec", "--local-workers", "1", "--jobs", jobs.string()}));
+  const auto pids = wait_for_pids(a, 2, job_timeout);
+  for (auto pid : pids) {
+    CHECK(gone_within(pid, 4s));
+  }
+  CHECK(master.running());
+  const auto lines = finished_jobs(master, 1);
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0]["reason"] == "deadline");
+  CHECK(lines[1]["status"] == "ok");
+}
