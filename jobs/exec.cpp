@@ -10,6 +10,7 @@
 #include "jobs/exec_format.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <stdexcept>
@@ -32,6 +33,37 @@ constexpr std::uint64_t max_tail = std::uint64_t{16} << 20;
 // fast while output flows, so a chatty command's pipes never stay full for long.
 constexpr milliseconds first_poll{1};
 constexpr milliseconds slowest_poll{20};
+
+// Commands running at once in one worker process, across its worker actors: latency credit
+// (--concurrency, 10000 by default) would otherwise start thousands of processes, two pipes each.
+constexpr std::size_t max_running_commands = 256;
+std::atomic<std::size_t> running_commands{0};
+
+// One of the max_running_commands places, held by a task's frame until it goes.
+class running_slot {
+public:
+  running_slot() = default;
+  running_slot(const running_slot&) = delete;
+  running_slot& operator=(const running_slot&) = delete;
+  ~running_slot() {
+    if (held_) {
+      running_commands.fetch_sub(1);
+    }
+  }
+  bool try_take() {
+    auto n = running_commands.load();
+    while (n < max_running_commands) {
+      if (running_commands.compare_exchange_weak(n, n + 1)) {
+        held_ = true;
+        return true;
+      }
+    }
+    return false;
+  }
+
+private:
+  bool held_ = false;
+};
 
 struct exec_options {
   std::string file;
@@ -166,6 +198,13 @@ public:
   task<partial> run(task_spec spec, task_context& ctx) const override {
     const auto command = decode_command(spec.data);
     const auto timeout = nanoseconds(static_cast<nanoseconds::rep>(spec.hi));
+    running_slot slot;
+    while (!slot.try_take()) {
+      co_await ctx.sleep(slowest_poll);
+      if (ctx.cancelled()) {
+        co_return partial{};
+      }
+    }
     const auto start = std::chrono::steady_clock::now();
     child_process child(command.argv(), static_cast<std::size_t>(spec.lo));
     milliseconds delay = first_poll;

@@ -318,3 +318,29 @@ TEST_CASE("exec: a job past its deadline kills its commands while the master run
   CHECK(lines[0]["reason"] == "deadline");
   CHECK(lines[1]["status"] == "ok");
 }
+
+TEST_CASE("exec: a worker process runs at most 256 commands at once; the rest wait their turn",
+          "[exec]") {
+  temp_dir dir;
+  const auto running = dir.path() / "running";
+  std::filesystem::create_directories(running);
+  // Each command counts the others running as it starts.
+  const auto script = "ls " + running.string() + " | wc -l; touch " + running.string() +
+                      "/$$; sleep 2; rm " + running.string() + "/$$";
+  const auto file = dir.write("commands.jsonl", sh_lines(std::vector<std::string>(300, script)));
+  const auto r = run_cohort({"master", "--allow-exec", "--local-workers", "1", "--job", "exec",
+                             "--param", "file=" + file.string()},
+                            job_timeout);
+  const auto line = only_line(r, 0);
+  REQUIRE(line["status"] == "ok");
+  const auto& c = line["result"]["commands"];
+  REQUIRE(c.size() == 300);
+  int most = 0;
+  for (const auto& cmd : c) {
+    CHECK(cmd["exit_code"] == 0);
+    most = std::max(most, std::stoi(cmd["stdout_tail"].get<std::string>()));
+  }
+  CHECK(most < 256);
+  // Two rounds of 2 s, not one.
+  CHECK(line["stats"]["wall_s"].get<double>() >= 4.0);
+}
