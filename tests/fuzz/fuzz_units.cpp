@@ -1,0 +1,68 @@
+// libFuzzer target: DUR, SIZE and plain numbers (src/units.cpp) and the typed getters of job
+// params (src/params.cpp) on one value; what parses must also read back unchanged.
+#include "cohort/params.hpp"
+#include "cohort/units.hpp"
+#include "tests/fuzz/fuzz_support.hpp"
+
+#include <stdexcept>
+
+namespace {
+
+void durations(std::string_view text) {
+  std::optional<std::chrono::nanoseconds> d;
+  try {
+    d = cohort::parse_duration(text);
+  } catch (const std::invalid_argument&) {
+    return;
+  }
+  cohort::fuzz::require(!d || d->count() >= 0);
+  cohort::fuzz::require(cohort::parse_duration(cohort::format_duration(d)) == d);
+}
+
+void sizes(std::string_view text) {
+  std::uint64_t n = 0;
+  try {
+    n = cohort::parse_size(text);
+  } catch (const std::invalid_argument&) {
+    return;
+  }
+  cohort::fuzz::require(cohort::parse_size(std::to_string(n)) == n);
+  cohort::fuzz::require(cohort::parse_size(std::to_string(n) + "B") == n);
+}
+
+void numbers(std::string_view text) {
+  std::uint64_t n = 0;
+  try {
+    n = cohort::parse_u64(text);
+  } catch (const std::invalid_argument&) {
+    return;
+  }
+  auto digits = text.substr(std::min(text.find_first_not_of('0'), text.size() - 1));
+  cohort::fuzz::require(std::to_string(n) == digits);
+}
+
+void getters(std::string_view text) {
+  cohort::params p;
+  p.set("v", std::string(text));
+  auto each = [](auto&& get) {
+    try {
+      get();
+    } catch (const cohort::param_error&) {
+    }
+  };
+  each([&] { return p.get_u64("v", 0); });
+  each([&] { return p.get_bool("v", false); });
+  each([&] { return p.get_duration("v", std::nullopt); });
+  each([&] { return p.get_index_list("v"); });
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  auto text = cohort::fuzz::as_text(data, size);
+  durations(text);
+  sizes(text);
+  numbers(text);
+  getters(text);
+  return 0;
+}
