@@ -40,6 +40,16 @@ void settle(caf::response_promise& rp, const std::shared_ptr<std::size_t>& remai
   }
 }
 
+void drop_worker(master_actor* self, worker_ref ref, master_core::clock::time_point now) {
+  auto& st = self->state;
+  const auto& handle = st.handles[ref];
+  self->demonitor(handle);
+  st.by_addr.erase(handle.address());
+  if (st.core->workers().at(ref).alive) {
+    st.core->remove_worker(ref, now);
+  }
+}
+
 void flush(master_actor* self) {
   auto& st = self->state;
   auto now = master_core::clock::now();
@@ -57,9 +67,18 @@ void flush(master_actor* self) {
                                            master_core::clock::now());
               flush(self);
             },
-            [self, id](caf::error& err) {
-              spdlog::debug("batch {} got no answer: {}", id, caf::to_string(err));
-              self->state.core->on_batch_error(id, master_core::clock::now());
+            [self, id, worker](caf::error& err) {
+              auto now = master_core::clock::now();
+              if (err == caf::sec::request_timeout) {
+                spdlog::debug("batch {} got no answer in time", id);
+                self->state.core->on_batch_error(id, now);
+              } else {
+                // A worker that answers a batch with an error would get the same tasks again at
+                // once: it is dropped instead.
+                spdlog::warn("dropped worker {}: it answered batch {} with {}",
+                             self->state.core->workers().at(worker).id, id, caf::to_string(err));
+                drop_worker(self, worker, now);
+              }
               flush(self);
             });
   }

@@ -106,22 +106,21 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self, worker_op
     self->quit(em.reason);
   });
   return {
-      [self, token = opts.token](attach_atom,
-                                 const std::string& given) -> caf::result<attach_atom> {
+      [self, token = opts.token](attach_atom, const std::string& given,
+                                 const caf::actor& master) -> caf::result<attach_atom> {
+        // Whoever holds the node's token names the master this worker takes work from.
         auto& st = self->state;
-        auto from = self->current_sender();
-        if (!st.attach_required || !from) {
-          return caf::make_error(caf::sec::runtime_error, "this worker is not attached");
+        if (!st.attach_required || !master) {
+          return caf::make_error(caf::sec::runtime_error, "this worker takes no attach");
         }
-        if (st.attached_by && st.attached_by != from->address()) {
-          return caf::make_error(caf::sec::runtime_error,
-                                 "this worker is attached to another master");
+        if (st.attached_by) {
+          return caf::make_error(caf::sec::runtime_error, "this worker is attached already");
         }
         if (auto why = token_mismatch(token, given)) {
-          spdlog::warn("refused to attach to {}: {}", caf::to_string(from->address()), *why);
+          spdlog::warn("refused to attach to {}: {}", caf::to_string(master.address()), *why);
           return caf::make_error(caf::sec::runtime_error, *why);
         }
-        st.attached_by = from->address();
+        st.attached_by = master.address();
         return attach_atom::value;
       },
       [self](run_atom, const job_desc& job, std::uint64_t master_batch,

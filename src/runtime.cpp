@@ -38,8 +38,9 @@ worker_entry entry_of(const worker_hello& h) {
 }
 
 // Spawns the node's --workers count of worker actors on a `cohort worker --listen` node.
+// Each is attached to the master (with the node's token) and joins it like a worker process would.
 void spawn_on(caf::actor_system& sys, const endpoint& at, const std::optional<std::string>& token,
-              std::vector<std::pair<caf::actor, worker_entry>>& out) {
+              const caf::actor& master, std::vector<caf::actor>& out) {
   auto fail = [&](const caf::error& err) {
     throw std::runtime_error("cannot spawn workers on " + address(at) + ": " + sys.render(err));
   };
@@ -55,16 +56,20 @@ void spawn_on(caf::actor_system& sys, const endpoint& at, const std::optional<st
     if (!w) {
       fail(w.error());
     }
-    // A spawned worker takes tasks only from the actor that attached it, with the node's token.
-    self->request(*w, spawn_timeout, attach_atom::value, token.value_or(std::string{}))
+    out.push_back(*w);
+    // A spawned worker takes tasks only from the master named by whoever holds the node's token.
+    self->request(*w, spawn_timeout, attach_atom::value, token.value_or(std::string{}), master)
         .receive([](attach_atom) {}, fail);
+    worker_hello hello;
     self->request(*w, spawn_timeout, hello_atom::value)
         .receive(
             [&](worker_hello& h) {
               wanted = std::max(1u, h.node_workers);
-              out.emplace_back(*w, entry_of(h));
+              hello = std::move(h);
             },
             fail);
+    self->request(master, spawn_timeout, join_atom::value, *w, hello, token.value_or(std::string{}))
+        .receive([](join_atom) {}, fail);
   }
 }
 
@@ -139,21 +144,30 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
     auto e = entry_of(wo.hello);
     mo.local_workers.emplace_back(spawn_worker(*m.sys, std::move(wo)), std::move(e));
   }
-  for (const auto& at : m.opts.spawn_on) {
-    spawn_on(*m.sys, at, m.opts.token, mo.local_workers);
-  }
   for (const auto& w : mo.local_workers) {
     m.workers.push_back(w.first);
   }
   m.master = spawn_master(*m.sys, std::move(mo));
-  if (m.opts.listen) {
-    auto port = m.sys->middleman().publish(m.master, m.opts.listen->port,
-                                           m.opts.listen->host.c_str(), true);
-    if (!port) {
-      throw std::runtime_error("cannot listen on " + address(*m.opts.listen) + ": " +
-                               m.sys->render(port.error()));
+  try {
+    for (const auto& at : m.opts.spawn_on) {
+      spawn_on(*m.sys, at, m.opts.token, m.master, m.workers);
     }
-    m.port = *port;
+    if (m.opts.listen) {
+      auto port = m.sys->middleman().publish(m.master, m.opts.listen->port,
+                                             m.opts.listen->host.c_str(), true);
+      if (!port) {
+        throw std::runtime_error("cannot listen on " + address(*m.opts.listen) + ": " +
+                                 m.sys->render(port.error()));
+      }
+      m.port = *port;
+    }
+  } catch (...) {
+    // The actor system waits for every actor when it goes: stop the ones made so far.
+    caf::anon_send_exit(m.master, caf::exit_reason::user_shutdown);
+    for (auto& w : m.workers) {
+      caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
+    }
+    throw;
   }
 }
 

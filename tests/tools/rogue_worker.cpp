@@ -3,7 +3,11 @@
 // a huge count), and sends answers ahead for batches it does not hold. A master that merges any of
 // them reports a wrong result. Usage: rogue_worker HOST PORT; prints "joined" once the master took
 // the join, and "batches N" after every batch it answered.
+// With `rogue_worker spawn HOST PORT FILE` it plays a rogue master instead: spawns a worker actor
+// on a spawn node, tries to attach it with a wrong token, then sends it the first task of an exec
+// job of FILE without attaching; prints what each step got.
 #include "actors/messages.hpp"
+#include "cohort/registry.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -73,9 +77,55 @@ caf::behavior rogue(caf::stateful_actor<rogue_state>* self, caf::actor master) {
 
 } // namespace
 
+// Plays a master that did not attach the worker it spawned: nothing it sends may run.
+int rogue_spawn(caf::actor_system& sys, const std::string& host, std::uint16_t port,
+                const std::string& file) {
+  auto node = sys.middleman().connect(host, port);
+  if (!node) {
+    std::fprintf(stderr, "cannot reach the node: %s\n", sys.render(node.error()).c_str());
+    return 1;
+  }
+  auto worker = sys.middleman().remote_spawn<caf::actor>(
+      *node, "cohort-worker", caf::make_message(), std::chrono::seconds(10));
+  if (!worker) {
+    std::printf("spawn refused: %s\n", sys.render(worker.error()).c_str());
+    return 0;
+  }
+  std::printf("spawned\n");
+  caf::scoped_actor self{sys};
+  self->request(*worker, std::chrono::seconds(10), attach_atom::value, std::string("guessed"),
+                caf::actor{self})
+      .receive(
+          [](attach_atom) { std::printf("attach accepted\n"); },
+          [&](caf::error& err) { std::printf("attach refused: %s\n", sys.render(err).c_str()); });
+  auto kinds = builtin_registry();
+  const auto* exec = kinds->find("exec");
+  if (exec == nullptr) {
+    std::printf("no exec kind\n");
+    return 3;
+  }
+  params args(params::map_type{{"file", file}});
+  auto plan = exec->split(args);
+  auto task = plan->make_task(0);
+  task.attempt = 1;
+  job_desc job{1, "exec", {{"file", file}}};
+  self->request(*worker, std::chrono::seconds(10), run_atom::value, job, std::uint64_t{1},
+                std::vector<task_spec>{task})
+      .receive(
+          [](std::vector<task_result>& r) {
+            std::printf("run answered: %zu results, first %s\n", r.size(),
+                        r.empty() ? "-" : r.front().error.c_str());
+          },
+          [&](caf::error& err) { std::printf("run refused: %s\n", sys.render(err).c_str()); });
+  std::fflush(stdout);
+  self->send_exit(*worker, caf::exit_reason::user_shutdown);
+  return 0;
+}
+
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: rogue_worker HOST PORT\n");
+  bool spawn = argc == 5 && std::string(argv[1]) == "spawn";
+  if (argc != 3 && !spawn) {
+    std::fprintf(stderr, "usage: rogue_worker HOST PORT | rogue_worker spawn HOST PORT FILE\n");
     return 2;
   }
   caf::actor_system_config cfg;
@@ -85,6 +135,9 @@ int main(int argc, char** argv) {
   cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds(500)});
   cfg.set("middleman.connection-timeout", caf::timespan{std::chrono::seconds(2)});
   caf::actor_system sys{cfg};
+  if (spawn) {
+    return rogue_spawn(sys, argv[2], static_cast<std::uint16_t>(std::stoi(argv[3])), argv[4]);
+  }
   auto port = static_cast<std::uint16_t>(std::stoi(argv[2]));
   auto master = sys.middleman().remote_actor(argv[1], port);
   if (!master) {
