@@ -89,6 +89,8 @@ constexpr option_def option_defs[] = {
     {"batch", "N", arity::single, for_both, "most tasks per dispatch message (1000)"},
     {"tags", "A,B", arity::single, for_both, "tags of this process's worker actors"},
     {"allow-exec", "", arity::flag, for_both, "this process's workers run exec tasks"},
+    {"insecure", "", arity::flag, for_both,
+     "allow --listen on a non-loopback address without TLS (see docs/security.md)"},
     {"token-file", "FILE", arity::single, for_both,
      "shared secret for joining (else $COHORT_TOKEN)"},
     {"tls-cert", "FILE", arity::single, for_both,
@@ -266,6 +268,11 @@ std::string join(const std::vector<std::string>& items, std::string_view sep) {
     out += item;
   }
   return out;
+}
+
+// A host only this machine can reach: 127.0.0.0/8, ::1 or localhost.
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
 std::string format_endpoint(const endpoint& e) {
@@ -716,6 +723,7 @@ shown_map shown_settings(const app_config& cfg, const reader& r, const job_reque
   one("batch", std::to_string(rt.batch));
   one("tags", join(rt.tags, ","));
   one("allow-exec", cfg.allow_exec ? "true" : "false");
+  one("insecure", cfg.insecure ? "true" : "false");
   one("token-file", cfg.token_file);
   if (cfg.token) {
     const auto* file = r.get("token-file");
@@ -848,6 +856,14 @@ app_config parse_command_line(int argc, const char* const* argv, const job_check
       r.choice("log-level", cfg.log_level, {"trace", "debug", "info", "warn", "error", "off"});
   read_caf_settings(r, rt.caf_settings);
   read_security(r, cfg);
+  cfg.insecure = r.flag("insecure");
+  if (cfg.listen && !cfg.tls && !cfg.insecure && !is_loopback(cfg.listen->host)) {
+    throw usage_error(
+        "--listen " + format_endpoint(*cfg.listen) +
+        " is not a loopback address and TLS is off: CAF's plain port trusts whatever bytes "
+        "arrive (a crafted header makes it allocate any size); give --tls-cert, --tls-key and "
+        "--tls-ca, or --insecure on a network you trust");
+  }
   if (mode == for_worker && cfg.master.has_value() == cfg.listen.has_value()) {
     throw usage_error(cfg.master ? "worker mode takes --master or --listen, not both"
                                  : "worker mode needs --master HOST:PORT or --listen [HOST:]PORT");

@@ -59,6 +59,8 @@ struct app_config {
   bool exit_with_master = false;
   std::chrono::nanoseconds drain_timeout = std::chrono::seconds(10);
   bool allow_exec = false;
+  /// Listening on a non-loopback address without TLS was asked for.
+  bool insecure = false;
   std::string token_file;
   /// The shared secret: the trimmed contents of --token-file, else $COHORT_TOKEN. Never print it.
   std::optional<std::string> token;

@@ -22,9 +22,9 @@ TEST_CASE("network: master and workers in three network namespaces give the exac
   constexpr std::uint64_t to = 2'000'000'000;
   const netns_lab lab(2);
   background_process master(netns_lab::in(
-      lab.master_ns(),
-      cohort_argv({"master", "--listen", "0.0.0.0:0", "--local-workers", "0", "--min-workers", "2",
-                   "--job", "primes", "--param", "to=" + std::to_string(to)})));
+      lab.master_ns(), cohort_argv({"master", "--listen", "0.0.0.0:0", "--insecure",
+                                    "--local-workers", "0", "--min-workers", "2", "--job", "primes",
+                                    "--param", "to=" + std::to_string(to)})));
   const auto port = listening_port(master, 10s);
   background_process w1(netns_lab::in(
       lab.worker_ns(0),
@@ -72,9 +72,10 @@ TEST_CASE("network: a worker whose link goes down mid-job is found within 3 s an
   const auto slowdown = slowdown_for(6);
   const netns_lab lab(2);
   background_process master(netns_lab::in(
-      lab.master_ns(), cohort_argv(cat({"master", "--listen", "0.0.0.0:0", "--local-workers", "0",
-                                        "--min-workers", "2", "--log-level", "debug", "--progress"},
-                                       slow_primes_job))));
+      lab.master_ns(),
+      cohort_argv(cat({"master", "--listen", "0.0.0.0:0", "--insecure", "--local-workers", "0",
+                       "--min-workers", "2", "--log-level", "debug", "--progress"},
+                      slow_primes_job))));
   const auto port = listening_port(master, 10s);
   std::vector<std::unique_ptr<background_process>> workers;
   for (std::size_t i = 0; i < 2; ++i) {

@@ -93,3 +93,21 @@ TEST_CASE("security: a rogue peer that spawns a worker on a spawn node and sends
   CHECK(denied.exit_code != 0);
   CHECK(denied.err.find("no token") != std::string::npos);
 }
+
+TEST_CASE("security: listening on a non-loopback address without TLS needs --insecure and says why",
+          "[security]") {
+  for (const auto& mode :
+       {std::vector<std::string>{"master", "--listen", "0.0.0.0:0", "--job", "sleep"},
+        std::vector<std::string>{"worker", "--listen", "0.0.0.0:0"}}) {
+    const auto r = run_cohort(mode, exit_timeout);
+    INFO(describe(mode) << "\n" << r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("not a loopback address and TLS is off") != std::string::npos);
+    CHECK(r.err.find("--insecure") != std::string::npos);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  }
+  const auto ok =
+      run_cohort({"master", "--listen", "0.0.0.0:0", "--insecure", "--job", "sleep"}, exit_timeout);
+  INFO(ok.err);
+  CHECK(ok.exit_code == 0);
+}
