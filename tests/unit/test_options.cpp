@@ -206,6 +206,7 @@ TEST_CASE("options: every master option parses", "[options]") {
                     out,
                     "--listen",
                     "0.0.0.0:0",
+                    "--insecure",
                     "--slots",
                     "2",
                     "--concurrency",
@@ -402,7 +403,10 @@ TEST_CASE("options: CAF durations may be off", "[options]") {
 
 TEST_CASE("options: addresses", "[options]") {
   token_env env;
-  CHECK(parse({"master", "--listen", "host:0"}).listen->host == "host");
+  CHECK(parse({"master", "--listen", "host:0", "--insecure"}).listen->host == "host");
+  CHECK(parse({"master", "--listen", "localhost:0"}).listen->host == "localhost");
+  CHECK(error_of({"master", "--listen", "host:0"}).find("not a loopback address") !=
+        std::string::npos);
   CHECK(error_of({"master", "--listen", "65536"}) ==
         "--listen: bad value '65536': port must be 0..65535");
   CHECK(error_of({"master", "--listen", ":7000"}) ==
