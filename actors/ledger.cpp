@@ -125,6 +125,7 @@ dispatched_task ledger::record(std::uint64_t index, worker_ref worker, clock::ti
   std::uint32_t attempt = 1;
   if (auto h = history_.find(index); h != history_.end()) {
     attempt = ++h->second.runs;
+    h->second.taken_for = h->second.reason;
     switch (std::exchange(h->second.reason, requeue_reason::none)) {
     case requeue_reason::retry:
       ++counts_.retries;
@@ -165,6 +166,23 @@ std::vector<dispatched_task> ledger::take(std::uint32_t s, std::uint64_t n, work
     st.next_fresh += stride;
   }
   return out;
+}
+
+void ledger::untake(const std::vector<dispatched_task>& tasks, worker_ref worker) {
+  // Backwards, so each goes to the front of its queue in the order it was taken.
+  for (auto t = tasks.rbegin(); t != tasks.rend(); ++t) {
+    remove_live(t->index, t->attempt, worker);
+    --counts_.attempts;
+    auto& h = hist(t->index);
+    h.runs = t->attempt - 1;
+    auto why = std::exchange(h.taken_for, requeue_reason::none);
+    if (why == requeue_reason::retry) {
+      --counts_.retries;
+    } else if (why == requeue_reason::reassign) {
+      --counts_.reassigned;
+    }
+    requeue(t->index, why);
+  }
 }
 
 std::vector<std::uint32_t> ledger::waiting_groups() const {

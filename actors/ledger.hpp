@@ -56,6 +56,9 @@ public:
   std::vector<dispatched_task> take(std::uint32_t stripe, std::uint64_t n, worker_ref worker,
                                     bool avoid_failed, clock::time_point now);
 
+  /// Puts back tasks just taken for `worker` as if they had never been taken (a batch was cut).
+  void untake(const std::vector<dispatched_task>& tasks, worker_ref worker);
+
   /// Isolation groups: tasks lost beside others run again with nothing else on their process, a
   /// group at a time, before any of them is charged; a task charged a loss forms a group of its
   /// own. The caller reserves a process for a group and dispatches only that group's tasks to it.
@@ -145,6 +148,8 @@ private:
     std::uint32_t failures = 0;
     std::optional<worker_ref> last_failed_on;
     requeue_reason reason = requeue_reason::none;
+    /// Why its live attempt was made (undone by untake).
+    requeue_reason taken_for = requeue_reason::none;
     /// Isolation group (0: none); `solo` once charged a loss.
     std::uint32_t group = 0;
     bool solo = false;

@@ -302,7 +302,9 @@ std::optional<outgoing_batch> master_core::make_batch(job_state& j, worker_ref w
     out.timeout = *j.req.task_timeout * 2 + std::chrono::seconds(1);
   }
   out.tasks.reserve(taken.size());
-  for (const auto& t : taken) {
+  std::uint64_t bytes = 0;
+  for (std::size_t k = 0; k < taken.size(); ++k) {
+    const auto& t = taken[k];
     task_spec spec;
     try {
       spec = j.plan->make_task(t.index);
@@ -317,6 +319,21 @@ std::optional<outgoing_batch> master_core::make_batch(job_state& j, worker_ref w
     }
     spec.index = t.index;
     spec.attempt = t.attempt;
+    bytes += spec.data.size() + sizeof(task_spec);
+    if (bytes > settings_.max_message_size) {
+      if (out.tasks.empty()) {
+        end_job(j, job_status::failed, "limit",
+                "task " + std::to_string(t.index) + " (" + j.plan->describe(t.index) + ") is " +
+                    std::to_string(spec.data.size()) + " bytes, more than --max-message-size " +
+                    std::to_string(settings_.max_message_size),
+                now);
+        return std::nullopt;
+      }
+      // The batch is full: the rest wait for the next one.
+      j.led->untake({taken.begin() + static_cast<std::ptrdiff_t>(k), taken.end()}, w);
+      taken.resize(k);
+      break;
+    }
     out.tasks.push_back(std::move(spec));
   }
   auto count = static_cast<std::uint32_t>(taken.size());
@@ -562,6 +579,18 @@ void master_core::on_results(std::uint64_t id, worker_ref from, std::vector<task
     return;
   }
   auto& j = *ji->second;
+  std::uint64_t answer_bytes = 0;
+  for (const auto* r : genuine) {
+    answer_bytes += r->value.data.size() + r->error.size();
+  }
+  if (answer_bytes > settings_.max_message_size) {
+    end_job(j, job_status::failed, "limit",
+            "worker " + dispatcher_.at(worker).id + " answered with " +
+                std::to_string(answer_bytes) + " bytes, more than --max-message-size " +
+                std::to_string(settings_.max_message_size),
+            now);
+    return;
+  }
   auto& pw = j.by_worker[worker];
   std::vector<losing_attempt> losers;
   for (auto* r : genuine) {
@@ -572,6 +601,14 @@ void master_core::on_results(std::uint64_t id, worker_ref from, std::vector<task
         j.red->merge(std::move(r->value));
         j.merge_s += seconds(clock::now() - t0);
         ++pw.tasks;
+        if (j.red->result_bytes() > settings_.max_result_size) {
+          end_job(j, job_status::failed, "limit",
+                  "the result holds about " + std::to_string(j.red->result_bytes()) +
+                      " bytes, more than --max-result-size " +
+                      std::to_string(settings_.max_result_size),
+                  now);
+          return;
+        }
       }
       break;
     case task_outcome::failed:
@@ -705,13 +742,24 @@ void master_core::end_job(job_state& j, job_status status, std::string reason, s
   double wall = seconds(now - j.submitted);
   nlohmann::ordered_json out;
   out["job"] = j.desc.kind;
+  nlohmann::ordered_json result;
+  if (status == job_status::ok) {
+    result = j.red->render();
+    auto size = result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size();
+    if (size > settings_.max_result_size) {
+      status = job_status::failed;
+      reason = "limit";
+      error = "the result is " + std::to_string(size) + " bytes, more than --max-result-size " +
+              std::to_string(settings_.max_result_size);
+    }
+  }
   out["status"] = status_name(status);
   if (status != job_status::ok) {
     out["reason"] = reason;
     out["error"] = error;
     out["result"] = nullptr;
   } else {
-    out["result"] = j.red->render();
+    out["result"] = std::move(result);
   }
   nlohmann::ordered_json stats;
   stats["tasks"] = j.led->merged();

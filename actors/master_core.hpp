@@ -25,6 +25,10 @@ struct master_settings {
   std::uint32_t batch = 1000;
   dispatch_policy policy = dispatch_policy::least_loaded;
   std::uint64_t max_tasks = 100'000'000;
+  /// Most bytes of task data in one batch, and of answers in one message (--max-message-size).
+  std::uint64_t max_message_size = std::uint64_t{64} << 20;
+  /// Most bytes a job's result may hold (--max-result-size).
+  std::uint64_t max_result_size = std::uint64_t{256} << 20;
 };
 
 /// A batch the actor must send now, with the timeout of its request (none: the long default).

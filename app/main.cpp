@@ -51,6 +51,8 @@ int run_master(const cohort::app::app_config& cfg, const std::shared_ptr<cohort:
   auto opts = cfg.runtime;
   opts.token = cfg.token;
   opts.max_tasks = cfg.limits.max_tasks;
+  opts.max_message_size = cfg.limits.max_message_size;
+  opts.max_result_size = cfg.limits.max_result_size;
   opts.progress = opts.progress || isatty(STDERR_FILENO) == 1;
   if (cfg.listen) {
     opts.listen = cohort::endpoint{cfg.listen->host, cfg.listen->port};

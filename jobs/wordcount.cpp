@@ -63,6 +63,11 @@ public:
     total_ += p.count;
   }
 
+  std::uint64_t result_bytes() const override {
+    // A table entry with its word, and the word once more in the rendered counts.
+    return static_cast<std::uint64_t>(table_.size()) * 48;
+  }
+
   nlohmann::ordered_json render() const override {
     struct item {
       std::string_view word;

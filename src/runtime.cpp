@@ -126,6 +126,8 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
   mo.settings.batch = m.opts.batch;
   mo.settings.policy = m.opts.dispatch;
   mo.settings.max_tasks = m.opts.max_tasks;
+  mo.settings.max_message_size = m.opts.max_message_size;
+  mo.settings.max_result_size = m.opts.max_result_size;
   mo.kinds = m.kinds;
   mo.progress = m.opts.progress;
   mo.token = m.opts.token;

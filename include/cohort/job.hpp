@@ -41,6 +41,9 @@ public:
   virtual ~reducer() = default;
   virtual void merge(partial&& p) = 0;
   virtual nlohmann::ordered_json render() const = 0;
+  /// About how many bytes the merged result holds so far; checked against --max-result-size after
+  /// each merge (the rendered result is checked too).
+  virtual std::uint64_t result_bytes() const { return 0; }
 };
 
 /// A job split into tasks, held by the master while the job runs. Tasks are made on demand at

@@ -54,6 +54,10 @@ struct runtime_options {
   dispatch_policy dispatch = dispatch_policy::least_loaded;
   /// A job with more tasks fails with reason `limit` (--max-tasks).
   std::uint64_t max_tasks = 100'000'000;
+  /// A batch's task data or a message of answers larger than this fails the job (`limit`).
+  std::uint64_t max_message_size = std::uint64_t{64} << 20;
+  /// A job result larger than this fails the job (`limit`).
+  std::uint64_t max_result_size = std::uint64_t{256} << 20;
   /// Run every task this many times slower (test and benchmark aid).
   double slowdown = 1.0;
   /// Progress lines on stderr, once a second.

@@ -111,3 +111,33 @@ TEST_CASE("security: listening on a non-loopback address without TLS needs --ins
   INFO(ok.err);
   CHECK(ok.exit_code == 0);
 }
+
+TEST_CASE("security: --max-message-size, --max-tasks and --max-result-size fail the job with "
+          "reason limit, and the other jobs run",
+          "[security]") {
+  const temp_dir dir;
+  const auto text = dir.write("words.txt", std::string(3'000'000, 'a') + " b c\n");
+  const auto jobs = dir.write(
+      "jobs.jsonl", json{{"job", "wordcount"}, {"params", {{"path", text.string()}}}}.dump() +
+                        "\n" + json{{"job", "sleep"}, {"params", {{"tasks", 2000}}}}.dump() + "\n" +
+                        json{{"job", "sleep"}, {"params", {{"tasks", 10}}}}.dump() + "\n");
+  const auto r = run_cohort(
+      {"master", "--jobs", jobs.string(), "--max-message-size", "1MiB", "--max-tasks", "1000"},
+      job_timeout);
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  const auto lines = job_lines(r.out);
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0]["reason"] == "limit");
+  CHECK(lines[0]["error"].get<std::string>().find("--max-message-size") != std::string::npos);
+  CHECK(lines[1]["reason"] == "limit");
+  CHECK(lines[1]["error"].get<std::string>().find("--max-tasks") != std::string::npos);
+  CHECK(lines[2]["status"] == "ok");
+  const auto big = run_cohort({"master", "--job", "wordcount", "--param", "path=" + text.string(),
+                               "--max-result-size", "16B"},
+                              job_timeout);
+  const auto big_lines = job_lines(big.out);
+  REQUIRE(big_lines.size() == 1);
+  CHECK(big_lines[0]["reason"] == "limit");
+  CHECK(big_lines[0]["error"].get<std::string>().find("--max-result-size") != std::string::npos);
+}

@@ -243,3 +243,28 @@ TEST_CASE("ledger keeps a task that lost one of two attempts running on the othe
   REQUIRE(l.pending() == 1);
   REQUIRE(l.failures(0) == 2);
 }
+
+TEST_CASE("ledger puts back tasks taken for a batch that was cut as if never taken", "[ledger]") {
+  ledger l(5, 1, 3);
+  auto a = l.take(0, 1, 0, false, t0);
+  REQUIRE(l.give_back(a[0].index, a[0].attempt, 0) == ledger::verdict::requeued);
+  auto b = l.take(0, 3, 1, false, t0);
+  REQUIRE(b.size() == 3);
+  REQUIRE(l.counts().reassigned == 1);
+  l.untake({b.begin() + 0, b.end()}, 1);
+  REQUIRE(l.counts().reassigned == 0);
+  REQUIRE(l.counts().attempts == 1);
+  REQUIRE(l.pending() == 5);
+  REQUIRE(l.in_flight() == 0);
+  auto c = l.take(0, 5, 2, false, t0);
+  REQUIRE(c.size() == 5);
+  REQUIRE(c[0].index == b[0].index);
+  REQUIRE(c[0].attempt == b[0].attempt);
+  REQUIRE(c[1].index == b[1].index);
+  REQUIRE(c[1].attempt == 1);
+  for (auto& t : c) {
+    REQUIRE(accept(l, t.index, t.attempt, 2));
+  }
+  REQUIRE(l.complete());
+  REQUIRE(balanced(l));
+}

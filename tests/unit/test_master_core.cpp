@@ -665,3 +665,108 @@ TEST_CASE("designated owners are fixed once --min-workers have joined", "[dispat
   REQUIRE(done[1] == 50);
   REQUIRE(ended_json(m)["stats"]["tasks"] == 100);
 }
+
+namespace {
+
+class sized_plan final : public job_plan {
+public:
+  sized_plan(std::uint64_t n, std::size_t bytes) : n_(n), bytes_(bytes) {}
+  std::uint64_t task_count() const override { return n_; }
+  task_spec make_task(std::uint64_t) const override {
+    task_spec t;
+    t.data.assign(bytes_, 'x');
+    return t;
+  }
+  std::unique_ptr<reducer> make_reducer() const override {
+    return std::make_unique<count_reducer>("completed");
+  }
+
+private:
+  std::uint64_t n_;
+  std::size_t bytes_;
+};
+
+class sized_kind final : public job_kind {
+public:
+  std::string_view name() const override { return "sized"; }
+  task_bound bound(const params&) const override { return task_bound::latency; }
+  void validate(const params&) const override {}
+  std::unique_ptr<job_plan> split(const params& p) const override {
+    return std::make_unique<sized_plan>(p.get_u64("tasks", 1), p.get_u64("bytes", 0));
+  }
+  task<partial> run(task_spec, task_context&) const override { co_return partial{}; }
+};
+
+job_request sized_job(std::uint64_t tasks, std::uint64_t bytes) {
+  job_request r;
+  r.kind = "sized";
+  r.args.set("tasks", std::to_string(tasks));
+  r.args.set("bytes", std::to_string(bytes));
+  return r;
+}
+
+} // namespace
+
+TEST_CASE("batches stay under --max-message-size; a task over it fails its job with limit",
+          "[master]") {
+  master_settings s;
+  s.max_message_size = 10'000;
+  sized_kind kind;
+  auto now = clock_type::time_point{};
+  {
+    master_core m(s);
+    m.add_worker(worker("a", 1, 100));
+    m.submit(sized_job(20, 3000), kind, now);
+    std::size_t batches = 0;
+    run_all(m, now, [&](const outgoing_batch& b, std::vector<task_result>&) {
+      ++batches;
+      REQUIRE(b.tasks.size() <= 3);
+    });
+    REQUIRE(batches >= 7);
+    auto out = ended_json(m);
+    REQUIRE(out["status"] == "ok");
+    REQUIRE(out["result"]["completed"] == 20);
+    require_balanced(out);
+  }
+  {
+    master_core m(s);
+    m.add_worker(worker("a", 1, 100));
+    m.submit(sized_job(2, 20'000), kind, now);
+    REQUIRE(m.dispatch(now).empty());
+    auto out = ended_json(m);
+    REQUIRE(out["reason"] == "limit");
+    REQUIRE(out["error"].get<std::string>().find("--max-message-size") != std::string::npos);
+  }
+}
+
+TEST_CASE("answers over --max-message-size and results over --max-result-size fail the job with "
+          "limit",
+          "[master]") {
+  master_settings s;
+  s.max_message_size = 1000;
+  s.max_result_size = 20;
+  fake_kind kind(task_bound::latency);
+  auto now = clock_type::time_point{};
+  {
+    master_core m(s);
+    m.add_worker(worker("a", 1, 100));
+    m.submit(job_of(3), kind, now);
+    run_all(m, now, [](const outgoing_batch&, std::vector<task_result>& res) {
+      res.front().value.data.assign(2000, 'y');
+    });
+    auto out = ended_json(m);
+    REQUIRE(out["reason"] == "limit");
+    REQUIRE(out["error"].get<std::string>().find("answered with 2000 bytes") != std::string::npos);
+  }
+  {
+    s.max_result_size = 5;
+    master_core m(s);
+    m.add_worker(worker("a", 1, 100));
+    m.submit(job_of(3), kind, now);
+    run_all(m, now, [](const outgoing_batch&, std::vector<task_result>&) {});
+    auto out = ended_json(m);
+    REQUIRE(out["status"] == "failed");
+    REQUIRE(out["reason"] == "limit");
+    REQUIRE(out["error"].get<std::string>().find("--max-result-size") != std::string::npos);
+  }
+}
