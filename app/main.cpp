@@ -26,6 +26,13 @@ void set_up_logging(const std::string& level) {
   spdlog::set_default_logger(logger);
 }
 
+std::optional<cohort::tls_files> tls_of(const cohort::app::app_config& cfg) {
+  if (!cfg.tls) {
+    return std::nullopt;
+  }
+  return cohort::tls_files{cfg.tls->cert, cfg.tls->key, cfg.tls->ca};
+}
+
 int run_master(const cohort::app::app_config& cfg, const std::shared_ptr<cohort::registry>& kinds) {
   for (std::size_t i = 0; i < cfg.jobs.size(); ++i) {
     try {
@@ -50,6 +57,7 @@ int run_master(const cohort::app::app_config& cfg, const std::shared_ptr<cohort:
   std::ostream& out = cfg.output_path.empty() ? std::cout : file;
   auto opts = cfg.runtime;
   opts.token = cfg.token;
+  opts.tls = tls_of(cfg);
   opts.max_tasks = cfg.limits.max_tasks;
   opts.max_message_size = cfg.limits.max_message_size;
   opts.max_result_size = cfg.limits.max_result_size;
@@ -104,6 +112,7 @@ int run_worker(const cohort::app::app_config& cfg) {
   opts.drain_timeout = cfg.drain_timeout;
   opts.caf_settings = cfg.runtime.caf_settings;
   opts.token = cfg.token;
+  opts.tls = tls_of(cfg);
   return cohort::run_worker_node(opts);
 }
 

@@ -6,6 +6,7 @@
 #include "actors/messages.hpp"
 #include "actors/worker_actor.hpp"
 #include "src/host_identity.hpp"
+#include "src/transport.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -39,20 +40,21 @@ worker_entry entry_of(const worker_hello& h) {
 
 // Spawns the node's --workers count of worker actors on a `cohort worker --listen` node.
 // Each is attached to the master (with the node's token) and joins it like a worker process would.
-void spawn_on(caf::actor_system& sys, const endpoint& at, const std::optional<std::string>& token,
-              const caf::actor& master, std::vector<caf::actor>& out) {
+void spawn_on(caf::actor_system& sys, const endpoint& at, const std::optional<tls_files>& tls,
+              const std::optional<std::string>& token, const caf::actor& master,
+              std::vector<caf::actor>& out) {
   auto fail = [&](const caf::error& err) {
     throw std::runtime_error("cannot spawn workers on " + address(at) + ": " + sys.render(err));
   };
-  auto nid = sys.middleman().connect(at.host, at.port);
+  auto nid = dial(sys, tls.has_value(), at, spawn_timeout);
   if (!nid) {
     fail(nid.error());
   }
   caf::scoped_actor self{sys};
   std::uint32_t wanted = 1;
   for (std::uint32_t i = 0; i < wanted; ++i) {
-    auto w = sys.middleman().remote_spawn<caf::actor>(*nid, "cohort-worker", caf::make_message(),
-                                                      spawn_timeout);
+    auto w = sys.middleman().remote_spawn<caf::actor>(nid->node, "cohort-worker",
+                                                      caf::make_message(), spawn_timeout);
     if (!w) {
       fail(w.error());
     }
@@ -111,7 +113,7 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
   add_message_types(m.cfg);
   bool networked = m.opts.listen || !m.opts.spawn_on.empty();
   if (networked) {
-    m.cfg.load<caf::io::middleman>();
+    load_transport(m.cfg, m.opts.tls);
   }
   // The master gets a thread of its own beside one per local worker, so CPU-bound tasks never
   // starve it.
@@ -152,16 +154,10 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
   m.master = spawn_master(*m.sys, std::move(mo));
   try {
     for (const auto& at : m.opts.spawn_on) {
-      spawn_on(*m.sys, at, m.opts.token, m.master, m.workers);
+      spawn_on(*m.sys, at, m.opts.tls, m.opts.token, m.master, m.workers);
     }
     if (m.opts.listen) {
-      auto port = m.sys->middleman().publish(m.master, m.opts.listen->port,
-                                             m.opts.listen->host.c_str(), true);
-      if (!port) {
-        throw std::runtime_error("cannot listen on " + address(*m.opts.listen) + ": " +
-                                 m.sys->render(port.error()));
-      }
-      m.port = *port;
+      m.port = publish_on(*m.sys, m.opts.tls.has_value(), m.master, *m.opts.listen);
     }
   } catch (...) {
     // The actor system waits for every actor when it goes: stop the ones made so far.

@@ -7,6 +7,7 @@
 #include "actors/worker_actor.hpp"
 #include "src/host_identity.hpp"
 #include "src/stop_signals.hpp"
+#include "src/transport.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -24,6 +25,8 @@ namespace {
 using steady = std::chrono::steady_clock;
 
 constexpr auto join_timeout = std::chrono::seconds(10);
+// One connection attempt (a TLS handshake included) waits at most this long.
+constexpr auto dial_timeout = std::chrono::seconds(10);
 constexpr auto poll_interval = std::chrono::milliseconds(100);
 constexpr auto rejoin_pause = std::chrono::milliseconds(500);
 
@@ -76,12 +79,15 @@ struct node {
     auto backoff = std::chrono::milliseconds(100);
     std::string last_error;
     while (stop_signal() == 0) {
-      auto m = sys.middleman().remote_actor(opts.master->host, opts.master->port);
-      if (m) {
-        return *m;
-      }
-      last_error = sys.render(m.error());
       auto now = steady::now();
+      auto m =
+          dial(sys, opts.tls.has_value(), *opts.master,
+               std::clamp<steady::duration>(deadline - now, std::chrono::seconds(1), dial_timeout));
+      if (m && m->actor) {
+        return m->actor;
+      }
+      last_error = m ? "no master is published there" : reason_of(m.error());
+      now = steady::now();
       if (now >= deadline) {
         std::fprintf(stderr, "cohort: cannot reach master %s within %.1fs: %s\n",
                      address(*opts.master).c_str(),
@@ -206,13 +212,14 @@ struct node {
   }
 
   int serve_spawns() {
-    auto port = sys.middleman().open(opts.listen->port, opts.listen->host.c_str(), true);
-    if (!port) {
-      std::fprintf(stderr, "cohort: cannot listen on %s: %s\n", address(*opts.listen).c_str(),
-                   sys.render(port.error()).c_str());
+    std::uint16_t port = 0;
+    try {
+      port = open_on(sys, opts.tls.has_value(), *opts.listen);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "cohort: %s\n", e.what());
       return 1;
     }
-    std::fprintf(stderr, "listening on %s:%u\n", opts.listen->host.c_str(), *port);
+    std::fprintf(stderr, "listening on %s:%u\n", opts.listen->host.c_str(), port);
     while (stop_signal() == 0) {
       std::this_thread::sleep_for(poll_interval);
     }
@@ -226,7 +233,7 @@ int run_worker_node(const worker_node_options& opts, std::shared_ptr<const regis
   install_stop_signals();
   caf::actor_system_config cfg;
   add_message_types(cfg);
-  cfg.load<caf::io::middleman>();
+  load_transport(cfg, opts.tls);
   auto settings = opts.caf_settings;
   settings.emplace("scheduler.max-threads", std::to_string(opts.workers + 1));
   apply_caf_settings(cfg, settings);

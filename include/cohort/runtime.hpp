@@ -26,6 +26,14 @@ struct endpoint {
 /// How the master picks the worker for the next batch.
 enum class dispatch_policy { least_loaded, round_robin, designated };
 
+/// Mutual TLS between nodes (CAF's openssl module): this node's certificate and key, and the CA
+/// whose certificates it accepts.
+struct tls_files {
+  std::string cert;
+  std::string key;
+  std::string ca;
+};
+
 /// One job to run: a jobs-file line, or --job with its --param and per-job options.
 struct job_request {
   std::string kind;
@@ -71,6 +79,8 @@ struct runtime_options {
   std::optional<endpoint> listen;
   /// Spawn worker actors on these `cohort worker --listen` nodes (each node's --workers count).
   std::vector<endpoint> spawn_on;
+  /// All node traffic (publish, spawn) over mutual TLS with these files; none: plain.
+  std::optional<tls_files> tls;
   /// The shared secret a worker's join must carry (and spawned workers are attached with); none:
   /// no check. Never logged.
   std::optional<std::string> token;

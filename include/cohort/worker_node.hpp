@@ -35,6 +35,8 @@ struct worker_node_options {
   /// On SIGTERM/SIGINT: running tasks get this long to finish; the rest are handed back.
   std::chrono::nanoseconds drain_timeout = std::chrono::seconds(10);
   std::map<std::string, std::string> caf_settings;
+  /// Connect to the master, or serve spawns, over mutual TLS with these files; none: plain.
+  std::optional<tls_files> tls;
   /// The shared secret sent with each join, and required from a master attaching a spawned worker.
   std::optional<std::string> token;
 };

@@ -1,0 +1,91 @@
+// Transport: the same middleman requests for plain and TLS ports. Calls go to the middleman actor
+// with a timeout of ours, because openssl's blocking helpers can wait for ever (CAF-NOTES.md).
+#include "src/transport.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <caf/openssl/all.hpp>
+
+#include <stdexcept>
+
+namespace cohort {
+
+namespace {
+
+constexpr auto open_timeout = std::chrono::seconds(10);
+
+std::string address(const endpoint& e) {
+  return e.host + ":" + std::to_string(e.port);
+}
+
+} // namespace
+
+void load_transport(caf::actor_system_config& cfg, const std::optional<tls_files>& tls) {
+  cfg.load<caf::io::middleman>();
+  if (tls) {
+    cfg.load<caf::openssl::manager>();
+    cfg.set("openssl.certificate", tls->cert);
+    cfg.set("openssl.key", tls->key);
+    cfg.set("openssl.cafile", tls->ca);
+  }
+}
+
+caf::io::middleman_actor transport(caf::actor_system& sys, bool tls) {
+  return tls ? sys.openssl_manager().actor_handle() : sys.middleman().actor_handle();
+}
+
+std::uint16_t publish_on(caf::actor_system& sys, bool tls, const caf::actor& whom,
+                         const endpoint& at) {
+  caf::scoped_actor self{sys};
+  std::uint16_t port = 0;
+  std::set<std::string> ifs;
+  self->request(transport(sys, tls), open_timeout, caf::publish_atom::value, at.port,
+                caf::actor_cast<caf::strong_actor_ptr>(whom), ifs, at.host, true)
+      .receive([&](std::uint16_t p) { port = p; },
+               [&](caf::error& err) {
+                 throw std::runtime_error("cannot listen on " + address(at) + ": " +
+                                          sys.render(err));
+               });
+  return port;
+}
+
+std::uint16_t open_on(caf::actor_system& sys, bool tls, const endpoint& at) {
+  caf::scoped_actor self{sys};
+  std::uint16_t port = 0;
+  self->request(transport(sys, tls), open_timeout, caf::open_atom::value, at.port, at.host, true)
+      .receive([&](std::uint16_t p) { port = p; },
+               [&](caf::error& err) {
+                 throw std::runtime_error("cannot listen on " + address(at) + ": " +
+                                          sys.render(err));
+               });
+  return port;
+}
+
+caf::expected<dialed> dial(caf::actor_system& sys, bool tls, const endpoint& at,
+                           std::chrono::nanoseconds timeout) {
+  caf::scoped_actor self{sys};
+  caf::expected<dialed> out{caf::sec::request_timeout};
+  self->request(transport(sys, tls), caf::timespan{timeout.count()}, caf::connect_atom::value,
+                at.host, at.port)
+      .receive(
+          [&](caf::node_id& nid, caf::strong_actor_ptr& ptr, std::set<std::string>&) {
+            out = dialed{std::move(nid), caf::actor_cast<caf::actor>(std::move(ptr))};
+          },
+          [&](caf::error& err) {
+            if (tls && err == caf::sec::disconnect_during_handshake) {
+              out = caf::make_error(caf::sec::disconnect_during_handshake,
+                                    "the TLS handshake failed: the peer's certificate is not "
+                                    "from our --tls-ca, ours is not from its CA, or it does "
+                                    "not speak TLS");
+            } else if (err == caf::sec::disconnect_during_handshake) {
+              out = caf::make_error(caf::sec::disconnect_during_handshake,
+                                    "the peer closed the connection during the handshake: it "
+                                    "may require TLS (--tls-cert, --tls-key, --tls-ca)");
+            } else {
+              out = std::move(err);
+            }
+          });
+  return out;
+}
+
+} // namespace cohort

@@ -1,0 +1,41 @@
+// The network face of a node: CAF's middleman, plain or through the openssl module (mutual TLS),
+// with every call bounded by our own timeout.
+#pragma once
+
+#include "cohort/runtime.hpp"
+
+#include <caf/fwd.hpp>
+#include <caf/io/middleman_actor.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace cohort {
+
+/// Loads the middleman, and with `tls` the openssl module with its certificate, key and CA.
+void load_transport(caf::actor_system_config& cfg, const std::optional<tls_files>& tls);
+
+/// The middleman actor that opens and dials ports: openssl's when TLS is on.
+caf::io::middleman_actor transport(caf::actor_system& sys, bool tls);
+
+/// Publishes `whom` on host:port (port 0 picks one) and returns the port; throws naming the
+/// address.
+std::uint16_t publish_on(caf::actor_system& sys, bool tls, const caf::actor& whom,
+                         const endpoint& at);
+
+/// Opens host:port for nodes to connect to without publishing an actor (a spawn node).
+std::uint16_t open_on(caf::actor_system& sys, bool tls, const endpoint& at);
+
+/// What dialing a node gave: its id, and the actor published there (null when none).
+struct dialed {
+  caf::node_id node;
+  caf::actor actor;
+};
+
+/// Dials host:port, waiting at most `timeout`; an error names the likely cause for TLS.
+caf::expected<dialed> dial(caf::actor_system& sys, bool tls, const endpoint& at,
+                           std::chrono::nanoseconds timeout);
+
+} // namespace cohort
