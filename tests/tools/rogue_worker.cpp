@@ -31,7 +31,8 @@ caf::behavior rogue(caf::stateful_actor<rogue_state>* self, caf::actor master) {
   hello.host = "rogue";
   self->monitor(master);
   self->set_down_handler([self](caf::down_msg&) { self->quit(); });
-  self->request(master, std::chrono::seconds(10), join_atom::value, caf::actor{self}, hello)
+  self->request(master, std::chrono::seconds(10), join_atom::value, caf::actor{self}, hello,
+                std::string{})
       .then(
           [](join_atom) {
             std::printf("joined\n");
