@@ -77,6 +77,12 @@ caf::expected<dialed> dial(caf::actor_system& sys, bool tls, const endpoint& at,
                                     "the TLS handshake failed: the peer's certificate is not "
                                     "from our --tls-ca, ours is not from its CA, or it does "
                                     "not speak TLS");
+            } else if (tls &&
+                       (err == caf::sec::connection_timeout || err == caf::sec::request_timeout)) {
+              out = caf::make_error(caf::sec::connection_timeout,
+                                    "no TLS handshake completed in time: the peer's certificate "
+                                    "may be from another CA than our --tls-ca, or it does not "
+                                    "speak TLS");
             } else if (err == caf::sec::disconnect_during_handshake) {
               out = caf::make_error(caf::sec::disconnect_during_handshake,
                                     "the peer closed the connection during the handshake: it "
