@@ -129,7 +129,7 @@ void check_refused(const json& line) {
 
 } // namespace
 
-TEST_CASE("exec: refused without --allow-exec, locally and on a remote worker; nothing runs",
+TEST_CASE("exec: refused without --allow-exec, locally and on a remote worker - nothing runs",
           "[exec]") {
   temp_dir dir;
   const auto file =
@@ -186,7 +186,7 @@ TEST_CASE("exec: a local master with --allow-exec runs argv literally and sh in 
   CHECK(line["stats"]["tasks"] == 5);
 }
 
-TEST_CASE("exec: a remote worker with --allow-exec runs the commands; the master needs no flag",
+TEST_CASE("exec: a remote worker with --allow-exec runs the commands - the master needs no flag",
           "[exec]") {
   temp_dir dir;
   const auto file = dir.write("commands.jsonl", sh_lines({"echo $PPID", "exit 1"}));
@@ -201,7 +201,7 @@ TEST_CASE("exec: a remote worker with --allow-exec runs the commands; the master
   CHECK(tasks_of(line, worker.pid()) == 2);
 }
 
-TEST_CASE("exec: SIGINT to the master kills every running command and what it started; no "
+TEST_CASE("exec: SIGINT to the master kills every running command and what it started - no "
           "process is left behind",
           "[exec]") {
   temp_dir dir;
@@ -247,7 +247,7 @@ TEST_CASE("exec: SIGINT to the master kills every running command and what it st
   }
 }
 
-TEST_CASE("exec: a worker lost mid-command fails the job; with retry=true the command runs "
+TEST_CASE("exec: a worker lost mid-command fails the job - with retry=true the command runs "
           "again elsewhere",
           "[exec]") {
   temp_dir dir;
@@ -319,7 +319,7 @@ TEST_CASE("exec: a job past its deadline kills its commands while the master run
   CHECK(lines[1]["status"] == "ok");
 }
 
-TEST_CASE("exec: a worker process runs at most 256 commands at once; the rest wait their turn",
+TEST_CASE("exec: a worker process runs at most 256 commands at once - the rest wait their turn",
           "[exec]") {
   temp_dir dir;
   const auto running = dir.path() / "running";

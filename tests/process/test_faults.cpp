@@ -131,7 +131,7 @@ TEST_CASE("faults: a worker stopped for 5 s is found by the heartbeat within 3 s
 }
 
 TEST_CASE("faults: a task that aborts its worker process fails its job after max-attempts, "
-          "naming it; the other job finishes",
+          "naming it - the other job finishes",
           "[faults]") {
   const temp_dir dir;
   const auto jobs = dir.write(
@@ -175,7 +175,7 @@ TEST_CASE("faults: a task that aborts its worker process fails its job after max
 }
 
 TEST_CASE("faults: a task that always throws on remote workers fails its job naming the worker "
-          "and the exception; the other job finishes",
+          "and the exception - the other job finishes",
           "[faults]") {
   const temp_dir dir;
   const auto jobs = dir.write(

@@ -14,7 +14,7 @@ using nlohmann::json;
 
 } // namespace
 
-TEST_CASE("security: a worker with the master's token joins; a wrong or missing one is refused "
+TEST_CASE("security: a worker with the master's token joins - a wrong or missing one is refused "
           "before any task reaches it",
           "[security]") {
   const temp_dir dir;
@@ -172,9 +172,10 @@ std::uint64_t peak_rss_kb(pid_t pid) {
 
 } // namespace
 
-TEST_CASE("security: over mutual TLS with a token a job on two workers is exact while a crafted "
-          "header and random bytes hit the port; other-CA, plain and tokenless workers are refused",
-          "[security][tls]") {
+TEST_CASE(
+    "security: over mutual TLS with a token a job on two workers is exact while a crafted "
+    "header and random bytes hit the port - other-CA, plain and tokenless workers are refused",
+    "[security][tls]") {
   INFO("COHORT_TEST_SEED=" << test_seed());
   const temp_dir dir;
   make_certs(dir.path() / "a");

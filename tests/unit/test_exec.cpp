@@ -225,7 +225,7 @@ TEST_CASE("exec: bad params name the param", "[exec]") {
       exec_params(file.path(), {{"tail", "64KiB"}, {"timeout", "off"}, {"retry", "true"}})));
 }
 
-TEST_CASE("exec: command and result bytes round-trip; garbage is refused", "[exec]") {
+TEST_CASE("exec: command and result bytes round-trip - garbage is refused", "[exec]") {
   exec_command c{false, {"printf", "%s\n", "a;b"}};
   const auto back = decode_command(encode_command(c));
   CHECK(back.args == c.args);
@@ -276,7 +276,7 @@ TEST_CASE("exec: argv runs without a shell, every argument literal", "[exec]") {
   CHECK(c["wall_s"].get<double>() >= 0.0);
 }
 
-TEST_CASE("exec: sh runs in /bin/sh -c; a non-zero exit is a result", "[exec]") {
+TEST_CASE("exec: sh runs in /bin/sh -c - a non-zero exit is a result", "[exec]") {
   const auto c = run_one(R"({"sh": "echo out; echo err >&2; exit 3"})");
   CHECK(c["exit_code"] == 3);
   CHECK(c["signal"].is_null());

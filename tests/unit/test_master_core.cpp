@@ -447,7 +447,7 @@ TEST_CASE("answers sent ahead free credit and merge once", "[master]") {
   require_balanced(out);
 }
 
-TEST_CASE("a loss beside other tasks is not charged; a lone loss is", "[master]") {
+TEST_CASE("a loss beside other tasks is not charged - a lone loss is", "[master]") {
   master_core m({});
   // Two worker actors in one process, one in another.
   auto a1 = worker("a1", 1, 10);
@@ -528,7 +528,7 @@ TEST_CASE("an isolation group waits until its process runs nothing else", "[mast
   require_balanced(out);
 }
 
-TEST_CASE("a slow attempt is speculated once pending is empty; the loser is cancelled",
+TEST_CASE("a slow attempt is speculated once pending is empty - the loser is cancelled",
           "[master]") {
   master_core m({});
   auto a = m.add_worker(worker("a"));
@@ -707,7 +707,7 @@ job_request sized_job(std::uint64_t tasks, std::uint64_t bytes) {
 
 } // namespace
 
-TEST_CASE("batches stay under --max-message-size; a task over it fails its job with limit",
+TEST_CASE("batches stay under --max-message-size - a task over it fails its job with limit",
           "[master]") {
   master_settings s;
   s.max_message_size = 10'000;
