@@ -235,11 +235,7 @@ int run_worker_node(const worker_node_options& opts, std::shared_ptr<const regis
   add_message_types(cfg);
   load_transport(cfg, opts.tls);
   auto settings = opts.caf_settings;
-  // One scheduler thread per worker actor: the node loop is a blocking actor with a thread of its
-  // own and the middleman has its own, so an extra scheduler thread would only poll while idle and
-  // take CPU from the tasks (docs/benchmarks.md, efficiency: 0.86 -> 0.78 s for primes to 10^10 on
-  // two worker processes).
-  settings.emplace("scheduler.max-threads", std::to_string(opts.workers));
+  settings.emplace("scheduler.max-threads", std::to_string(opts.workers + 1));
   apply_caf_settings(cfg, settings);
   if (opts.listen) {
     // Actor types are registered only on spawn nodes: nothing else can be spawned here remotely.
