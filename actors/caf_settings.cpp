@@ -19,7 +19,8 @@ namespace {
 enum class kind { count, policy, duration };
 
 kind kind_of(const std::string& key) {
-  if (key == "scheduler.max-threads" || key == "scheduler.max-throughput") {
+  if (key == "scheduler.max-threads" || key == "scheduler.max-throughput" ||
+      key == "work-stealing.moderate-poll-attempts") {
     return kind::count;
   }
   if (key == "scheduler.policy") {
@@ -72,6 +73,17 @@ void check_caf_setting(const std::string& key, const std::string& value) {
     duration_of(key, value);
     break;
   }
+}
+
+std::map<std::string, std::string> with_scheduler_defaults(std::map<std::string, std::string> given,
+                                                           std::size_t threads) {
+  given.emplace("scheduler.max-threads", std::to_string(threads));
+  // CAF 0.17's idle thread polls its queue 100 times, then 500 times with a 50 us sleep between
+  // (20,000 wake-ups a second while any message arrives every few ms), before it waits on a
+  // condition variable. Beside CPU-bound tasks that polling took 5-10% of a core; one moderate
+  // poll leaves the spin and goes to the wait (docs/benchmarks.md, benchmark 1).
+  given.emplace("work-stealing.moderate-poll-attempts", "1");
+  return given;
 }
 
 void apply_caf_settings(caf::actor_system_config& cfg,

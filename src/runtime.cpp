@@ -117,8 +117,7 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
   }
   // The master gets a thread of its own beside one per local worker, so CPU-bound tasks never
   // starve it.
-  auto settings = m.opts.caf_settings;
-  settings.emplace("scheduler.max-threads", std::to_string(m.opts.local_workers + 1));
+  auto settings = with_scheduler_defaults(m.opts.caf_settings, m.opts.local_workers + 1);
   apply_caf_settings(m.cfg, settings);
   m.sys = std::make_unique<caf::actor_system>(m.cfg);
   verify_caf_settings(m.sys->config(), settings);

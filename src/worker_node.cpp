@@ -234,8 +234,7 @@ int run_worker_node(const worker_node_options& opts, std::shared_ptr<const regis
   caf::actor_system_config cfg;
   add_message_types(cfg);
   load_transport(cfg, opts.tls);
-  auto settings = opts.caf_settings;
-  settings.emplace("scheduler.max-threads", std::to_string(opts.workers + 1));
+  auto settings = with_scheduler_defaults(opts.caf_settings, opts.workers + 1);
   apply_caf_settings(cfg, settings);
   if (opts.listen) {
     // Actor types are registered only on spawn nodes: nothing else can be spawned here remotely.
