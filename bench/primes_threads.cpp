@@ -17,8 +17,8 @@
 namespace {
 
 // The primes job's split rule (jobs/primes.cpp, read_params and primes_plan), repeated here because
-// the job does not expose it: ceil(width / 2^25) tasks of ceil(width / tasks) numbers each.
-constexpr std::uint64_t default_chunk = std::uint64_t{1} << 25;
+// the job does not expose it: ceil(width / 2^27) tasks of ceil(width / tasks) numbers each.
+constexpr std::uint64_t default_chunk = std::uint64_t{1} << 27;
 
 struct chunking {
   std::uint64_t from;
