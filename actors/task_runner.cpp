@@ -14,6 +14,7 @@ struct task_runner::job_entry {
   /// Set when this worker must not run the kind's tasks: the answer to each of them.
   std::string refusal;
   params args;
+  bool cpu = false;
 };
 
 struct task_runner::slot_context final : task_context {
@@ -33,6 +34,7 @@ struct task_runner::running_task {
   task<partial> body;
   // Set while a finished task is held back to honour the slowdown factor.
   std::optional<task_result> held;
+  bool cpu = false;
 };
 
 task_runner::task_runner(std::shared_ptr<const registry> kinds, waker& w, double slowdown,
@@ -62,8 +64,35 @@ std::shared_ptr<task_runner::job_entry> task_runner::job_for(const job_desc& d) 
                      std::string(cap) + ")";
   }
   entry->args = params(params::map_type(d.args.begin(), d.args.end()));
+  entry->cpu = entry->kind != nullptr && entry->kind->bound(entry->args) == task_bound::cpu;
   jobs_[d.job] = entry;
   return entry;
+}
+
+void task_runner::launch(std::shared_ptr<job_entry> job, std::uint64_t batch_id, task_spec spec) {
+  auto slot = next_slot_++;
+  running_task t;
+  t.job = std::move(job);
+  t.batch = batch_id;
+  t.cpu = t.job->cpu;
+  cpu_running_ += t.cpu ? 1 : 0;
+  t.start = std::chrono::steady_clock::now();
+  t.ctx = std::make_unique<slot_context>(*this, t.job->args, spec.index, spec.attempt, slot);
+  t.ctx->set_channel(channel_);
+  t.body = t.job->kind->run(std::move(spec), *t.ctx);
+  t.body.start();
+  step(slot, t);
+  if (t.body.valid()) {
+    running_.emplace(slot, std::move(t));
+  }
+}
+
+void task_runner::start_queued() {
+  while (!queued_.empty() && cpu_running_ < cpu_limit_) {
+    auto q = std::move(queued_.front());
+    queued_.pop_front();
+    launch(std::move(q.job), q.batch, std::move(q.spec));
+  }
 }
 
 std::uint64_t task_runner::start_batch(const job_desc& d, std::vector<task_spec> tasks) {
@@ -80,24 +109,17 @@ std::uint64_t task_runner::start_batch(const job_desc& d, std::vector<task_spec>
       --b.remaining;
       continue;
     }
-    auto slot = next_slot_++;
-    running_task t;
-    t.job = job;
-    t.batch = batch_id;
-    t.start = std::chrono::steady_clock::now();
-    t.ctx = std::make_unique<slot_context>(*this, job->args, spec.index, spec.attempt, slot);
-    t.ctx->set_channel(channel_);
-    t.body = job->kind->run(std::move(spec), *t.ctx);
-    t.body.start();
-    step(slot, t);
-    if (t.body.valid()) {
-      running_.emplace(slot, std::move(t));
+    if (job->cpu && cpu_limit_ > 0 && cpu_running_ >= cpu_limit_) {
+      queued_.push_back({job, batch_id, std::move(spec)});
+      continue;
     }
+    launch(job, batch_id, std::move(spec));
   }
   if (--b.remaining == 0) {
     finished_.push_back({batch_id, std::move(b.results)});
     batches_.erase(batch_id);
   }
+  start_queued();
   return batch_id;
 }
 
@@ -135,18 +157,25 @@ void task_runner::step(std::uint64_t slot, running_task& t) {
 }
 
 void task_runner::finish(running_task& t, task_result r) {
-  auto i = batches_.find(t.batch);
   t.body = {};
+  if (std::exchange(t.cpu, false)) {
+    --cpu_running_;
+  }
+  answer(t.batch, std::move(r));
+}
+
+void task_runner::answer(std::uint64_t batch, task_result r) {
+  auto i = batches_.find(batch);
   if (i == batches_.end()) {
     return;
   }
   auto& b = i->second;
   if (b.results.empty()) {
-    progressed_.push_back(t.batch);
+    progressed_.push_back(batch);
   }
   b.results.push_back(std::move(r));
   if (--b.remaining == 0) {
-    finished_.push_back({t.batch, std::move(b.results)});
+    finished_.push_back({batch, std::move(b.results)});
     batches_.erase(i);
   }
 }
@@ -179,27 +208,28 @@ void task_runner::resume(std::uint64_t slot, std::uint64_t generation) {
   if (!t.body.valid()) {
     running_.erase(i);
   }
+  start_queued();
 }
 
 std::vector<std::uint64_t> task_runner::cancel_job(std::uint64_t job) {
-  return cancel_if([job](const running_task& t) { return t.job->id == job; });
+  return cancel_if([job](std::uint64_t j, std::uint64_t, std::uint32_t) { return j == job; });
 }
 
 bool task_runner::cancel_task(std::uint64_t job, std::uint64_t index, std::uint32_t attempt) {
-  return !cancel_if([&](const running_task& t) {
-            return t.job->id == job && t.ctx->index() == index && t.ctx->attempt() == attempt;
+  return !cancel_if([&](std::uint64_t j, std::uint64_t i, std::uint32_t a) {
+            return j == job && i == index && a == attempt;
           }).empty();
 }
 
 std::vector<std::uint64_t> task_runner::cancel_all() {
-  return cancel_if([](const running_task&) { return true; });
+  return cancel_if([](std::uint64_t, std::uint64_t, std::uint32_t) { return true; });
 }
 
 template <class Predicate> std::vector<std::uint64_t> task_runner::cancel_if(Predicate matches) {
   std::vector<std::uint64_t> cancelled;
   for (auto i = running_.begin(); i != running_.end();) {
     auto& t = i->second;
-    if (!matches(t)) {
+    if (!matches(t.job->id, t.ctx->index(), t.ctx->attempt())) {
       ++i;
       continue;
     }
@@ -208,6 +238,16 @@ template <class Predicate> std::vector<std::uint64_t> task_runner::cancel_if(Pre
     finish(t, {t.ctx->index(), t.ctx->attempt(), task_outcome::cancelled, {}, "cancelled"});
     i = running_.erase(i);
   }
+  for (auto q = queued_.begin(); q != queued_.end();) {
+    if (!matches(q->job->id, q->spec.index, q->spec.attempt)) {
+      ++q;
+      continue;
+    }
+    cancelled.push_back(q->spec.index);
+    answer(q->batch, {q->spec.index, q->spec.attempt, task_outcome::cancelled, {}, "cancelled"});
+    q = queued_.erase(q);
+  }
+  start_queued();
   return cancelled;
 }
 

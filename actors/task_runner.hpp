@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <unordered_map>
 #include <utility>
@@ -38,8 +39,11 @@ public:
 
   /// What this worker grants (job_kind::capability); a task of a kind needing another is refused.
   void grant(std::vector<std::string> capabilities) { granted_ = std::move(capabilities); }
-  /// Starts every task of a batch (those that finish without suspending finish here) and returns
-  /// its id.
+  /// At most `n` CPU-bound tasks run at once (0: no limit); the others wait in arrival order until
+  /// a running one ends.
+  void limit_cpu(std::uint32_t n) { cpu_limit_ = n; }
+  /// Starts the tasks of a batch, or queues CPU-bound ones beyond the limit (those that finish
+  /// without suspending finish here), and returns its id.
   std::uint64_t start_batch(const job_desc& job, std::vector<task_spec> tasks);
   /// A wake-up arrived; stale ones (task gone, or woken since) are ignored.
   void resume(std::uint64_t slot, std::uint64_t generation);
@@ -62,7 +66,8 @@ public:
   std::vector<finished_batch> take_progress();
   bool has_progress() const { return !progressed_.empty(); }
 
-  std::size_t in_flight() const { return running_.size(); }
+  /// Tasks held: running and queued.
+  std::size_t in_flight() const { return running_.size() + queued_.size(); }
 
   void resume_after(task_context& ctx, std::coroutine_handle<> h,
                     std::chrono::nanoseconds delay) override;
@@ -71,6 +76,16 @@ private:
   struct job_entry;
   struct slot_context;
   struct running_task;
+  struct queued_task {
+    std::shared_ptr<job_entry> job;
+    std::uint64_t batch;
+    task_spec spec;
+  };
+  void launch(std::shared_ptr<job_entry> job, std::uint64_t batch, task_spec spec);
+  /// Starts queued tasks while CPU slots are free.
+  void start_queued();
+  /// Adds one task's answer to its batch.
+  void answer(std::uint64_t batch, task_result r);
   struct open_batch {
     std::vector<task_result> results;
     std::size_t remaining = 0;
@@ -93,6 +108,9 @@ private:
   std::unordered_map<std::uint64_t, open_batch> batches_;
   std::vector<finished_batch> finished_;
   std::vector<std::uint64_t> progressed_;
+  std::uint32_t cpu_limit_ = 0;
+  std::uint32_t cpu_running_ = 0;
+  std::deque<queued_task> queued_;
 };
 
 } // namespace cohort

@@ -17,8 +17,9 @@ namespace cohort {
 
 namespace {
 
-// Answers of a running batch are sent ahead at most this often, so a slow task does not hold back
-// its batch's finished ones (the master merges them and hands out their credit again).
+// Answers of a running batch are sent ahead at once, then at most this often, so a slow task does
+// not hold back its batch's finished ones (the master merges them and hands out their credit again)
+// and a batch of thousands of short tasks still makes few messages.
 constexpr auto part_interval = std::chrono::milliseconds(5);
 
 struct batch_answer {
@@ -64,11 +65,30 @@ struct worker_state : task_runner::waker, request_channel {
       }
     }
     if (runner->has_progress() && !part_scheduled) {
-      part_scheduled = true;
-      self->delayed_send(self, part_interval, part_atom::value);
+      auto now = std::chrono::steady_clock::now();
+      if (now - last_part >= part_interval) {
+        send_parts(now);
+      } else {
+        part_scheduled = true;
+        self->delayed_send(self, part_interval - (now - last_part), part_atom::value);
+      }
     }
     if (drained.pending() && runner->in_flight() == 0) {
       drained.deliver(drain_atom::value);
+    }
+  }
+
+  std::chrono::steady_clock::time_point last_part{};
+
+  // Sends the answers collected since the last part.
+  void send_parts(std::chrono::steady_clock::time_point now) {
+    last_part = now;
+    for (auto& b : runner->take_progress()) {
+      auto i = promises.find(b.batch);
+      if (i != promises.end() && i->second.master) {
+        self->send(i->second.master, part_atom::value, i->second.master_batch,
+                   std::move(b.results));
+      }
     }
   }
 
@@ -95,6 +115,9 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self, worker_op
   self->state.runner =
       std::make_unique<task_runner>(opts.kinds, self->state, opts.slowdown, &self->state);
   self->state.runner->grant(opts.hello.capabilities);
+  // The actor has one thread: CPU-bound tasks beyond the first would only take turns on it, so
+  // the rest of its --slots wait in order and start without a round trip to the master.
+  self->state.runner->limit_cpu(1);
   self->state.attach_required = opts.attach_required;
   self->set_exit_handler([self](caf::exit_msg& em) {
     // Told to stop (its node lost the master, or shuts down): every task ends here.
@@ -144,13 +167,7 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self, worker_op
           return;
         }
         st.part_scheduled = false;
-        for (auto& b : st.runner->take_progress()) {
-          auto i = st.promises.find(b.batch);
-          if (i != st.promises.end() && i->second.master) {
-            self->send(i->second.master, part_atom::value, i->second.master_batch,
-                       std::move(b.results));
-          }
-        }
+        st.send_parts(std::chrono::steady_clock::now());
       },
       [self](resume_atom, std::uint64_t slot, std::uint64_t generation) {
         self->state.runner->resume(slot, generation);

@@ -5,7 +5,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
 
 using namespace cohort;
 
@@ -18,11 +22,13 @@ struct frame_counter {
   ~frame_counter() { --frames_alive; }
 };
 
-// lo = ms to sleep (0: no suspension), hi = 1: throw after the sleep.
+// lo = ms to sleep (0: no suspension), hi = 1: throw after the sleep. "test" is latency-bound,
+// "cpu" the same body counted as CPU-bound.
 class test_kind final : public job_kind {
 public:
-  std::string_view name() const override { return "test"; }
-  task_bound bound(const params&) const override { return task_bound::latency; }
+  test_kind(std::string name, task_bound b) : name_(std::move(name)), bound_(b) {}
+  std::string_view name() const override { return name_; }
+  task_bound bound(const params&) const override { return bound_; }
   void validate(const params&) const override {}
   std::unique_ptr<job_plan> split(const params&) const override { return nullptr; }
   task<partial> run(task_spec spec, task_context& ctx) const override {
@@ -33,6 +39,10 @@ public:
     }
     co_return partial{spec.index, {}};
   }
+
+private:
+  std::string name_;
+  task_bound bound_;
 };
 
 struct recorded_waker : task_runner::waker {
@@ -55,7 +65,8 @@ struct recorded_waker : task_runner::waker {
 
 std::shared_ptr<registry> test_registry() {
   auto r = std::make_shared<registry>();
-  r->add(std::make_shared<test_kind>());
+  r->add(std::make_shared<test_kind>("test", task_bound::latency));
+  r->add(std::make_shared<test_kind>("cpu", task_bound::cpu));
   return r;
 }
 
@@ -69,6 +80,7 @@ task_spec spec(std::uint64_t index, std::uint64_t ms, std::uint64_t fail = 0) {
 }
 
 const job_desc test_job{7, "test", {}};
+const job_desc cpu_job{9, "cpu", {}};
 
 } // namespace
 
@@ -244,4 +256,80 @@ TEST_CASE("a kind that needs a capability runs only where it is granted", "[task
   auto ran = granting.take_finished();
   REQUIRE(ran.size() == 1);
   REQUIRE(ran[0].results[0].outcome == task_outcome::ok);
+}
+
+TEST_CASE("with a CPU limit, CPU-bound tasks wait and run one after another in order",
+          "[task_runner]") {
+  recorded_waker w;
+  task_runner r(test_registry(), w, 1.0);
+  r.limit_cpu(1);
+  auto id = r.start_batch(cpu_job, {spec(0, 5), spec(1, 5), spec(2, 0)});
+  REQUIRE(frames_alive == 1);
+  REQUIRE(w.wakes.size() == 1);
+  REQUIRE(r.in_flight() == 3);
+  w.deliver_all(r);
+  REQUIRE(frames_alive == 1);
+  REQUIRE(w.wakes.size() == 1);
+  REQUIRE(r.in_flight() == 2);
+  w.deliver_all(r);
+  REQUIRE(frames_alive == 0);
+  REQUIRE(r.in_flight() == 0);
+  std::vector<std::uint64_t> order;
+  for (auto& b : r.take_progress()) {
+    for (auto& x : b.results) {
+      order.push_back(x.index);
+    }
+  }
+  auto done = r.take_finished();
+  REQUIRE(done.size() == 1);
+  REQUIRE(done[0].batch == id);
+  for (auto& x : done[0].results) {
+    order.push_back(x.index);
+  }
+  REQUIRE(order == std::vector<std::uint64_t>{0, 1, 2});
+}
+
+TEST_CASE("a CPU limit leaves latency-bound tasks alone", "[task_runner]") {
+  recorded_waker w;
+  task_runner r(test_registry(), w, 1.0);
+  r.limit_cpu(1);
+  r.start_batch(test_job, {spec(0, 5), spec(1, 5), spec(2, 5)});
+  REQUIRE(frames_alive == 3);
+  REQUIRE(w.wakes.size() == 3);
+  r.start_batch(cpu_job, {spec(0, 5), spec(1, 5)});
+  REQUIRE(frames_alive == 4);
+  w.deliver_all(r);
+  REQUIRE(r.take_finished().size() == 1);
+  REQUIRE(frames_alive == 1);
+  w.deliver_all(r);
+  REQUIRE(frames_alive == 0);
+  REQUIRE(r.take_finished().size() == 1);
+}
+
+TEST_CASE("waiting tasks are cancelled without ever starting", "[task_runner]") {
+  recorded_waker w;
+  task_runner r(test_registry(), w, 1.0);
+  r.limit_cpu(1);
+  r.start_batch(cpu_job, {spec(0, 5), spec(1, 5), spec(2, 5)});
+  REQUIRE(r.cancel_task(cpu_job.job, 1, 1));
+  REQUIRE(frames_alive == 1);
+  REQUIRE(r.in_flight() == 2);
+  auto ahead = r.take_progress();
+  REQUIRE(ahead.size() == 1);
+  REQUIRE(ahead[0].results.at(0).index == 1);
+  REQUIRE(ahead[0].results[0].outcome == task_outcome::cancelled);
+
+  auto cancelled = r.cancel_job(cpu_job.job);
+  std::sort(cancelled.begin(), cancelled.end());
+  REQUIRE(cancelled == std::vector<std::uint64_t>{0, 2});
+  REQUIRE(frames_alive == 0);
+  REQUIRE(r.in_flight() == 0);
+  auto done = r.take_finished();
+  REQUIRE(done.size() == 1);
+  REQUIRE(done[0].results.size() == 2);
+  for (const auto& x : done[0].results) {
+    REQUIRE(x.outcome == task_outcome::cancelled);
+  }
+  w.deliver_all(r);
+  REQUIRE(frames_alive == 0);
 }

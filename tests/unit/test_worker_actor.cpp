@@ -99,6 +99,7 @@ task_spec spec(std::uint64_t index, std::uint64_t lo, std::uint64_t hi) {
   return t;
 }
 
+// The batch's answers: those sent ahead (part messages, which arrive first) and the final ones.
 std::vector<task_result> run_batch(caf::scoped_actor& self, const caf::actor& worker,
                                    const std::string& kind, std::vector<task_spec> tasks) {
   std::vector<task_result> out;
@@ -106,6 +107,11 @@ std::vector<task_result> run_batch(caf::scoped_actor& self, const caf::actor& wo
                 std::move(tasks))
       .receive([&](std::vector<task_result>& r) { out = std::move(r); },
                [&](caf::error& err) { FAIL("batch failed: " << caf::to_string(err)); });
+  for (bool more = true; more;) {
+    self->receive([&](part_atom, std::uint64_t,
+                      std::vector<task_result>& r) { out.insert(out.end(), r.begin(), r.end()); },
+                  caf::after(std::chrono::seconds(0)) >> [&] { more = false; });
+  }
   return out;
 }
 
