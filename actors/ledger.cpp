@@ -394,20 +394,36 @@ std::optional<ledger::clock::duration> ledger::median_run(std::size_t min_sample
   return *mid;
 }
 
+bool ledger::may_speculate(std::uint64_t index, const live_set& set) const {
+  if (!set.more.empty()) {
+    return false;
+  }
+  auto h = history_.find(index);
+  return h == history_.end() || !(h->second.speculated || h->second.queued);
+}
+
 std::vector<std::uint64_t> ledger::overdue(clock::time_point now, clock::duration threshold) const {
   std::vector<std::uint64_t> out;
   for (const auto& [index, set] : in_flight_) {
-    if (!set.more.empty() || now - set.first.start <= threshold) {
-      continue;
+    if (now - set.first.start > threshold && may_speculate(index, set)) {
+      out.push_back(index);
     }
-    auto h = history_.find(index);
-    if (h != history_.end() && (h->second.speculated || h->second.queued)) {
-      continue;
-    }
-    out.push_back(index);
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+std::optional<ledger::clock::time_point> ledger::next_overdue(clock::duration threshold) const {
+  std::optional<clock::time_point> first;
+  for (const auto& [index, set] : in_flight_) {
+    if ((!first || set.first.start < *first) && may_speculate(index, set)) {
+      first = set.first.start;
+    }
+  }
+  if (first) {
+    *first += threshold;
+  }
+  return first;
 }
 
 std::optional<dispatched_task> ledger::speculate(std::uint64_t index, worker_ref worker,

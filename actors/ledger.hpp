@@ -109,6 +109,9 @@ public:
   std::optional<clock::duration> median_run(std::size_t min_samples) const;
   /// Tasks with exactly one live attempt, running longer than `threshold`, never speculated.
   std::vector<std::uint64_t> overdue(clock::time_point now, clock::duration threshold) const;
+  /// When the first task overdue() would name at `threshold` becomes overdue: the earliest start
+  /// among its candidates plus `threshold`; none without candidates.
+  std::optional<clock::time_point> next_overdue(clock::duration threshold) const;
   /// Adds a speculative live attempt of `index` on `worker`; none when the task has no live
   /// attempt, was already speculated, or `worker` runs it.
   std::optional<dispatched_task> speculate(std::uint64_t index, worker_ref worker,
@@ -166,6 +169,8 @@ private:
                                 worker_ref worker) const;
   live_attempt* find_live(std::uint64_t index, std::uint32_t attempt, worker_ref worker);
   bool runs_on(std::uint64_t index, worker_ref worker) const;
+  /// One live attempt, never speculated, not pending again: speculation may copy it.
+  bool may_speculate(std::uint64_t index, const live_set& set) const;
   void add_live(std::uint64_t index, live_attempt a);
   /// Removes one live attempt; true when the task still has others.
   bool remove_live(std::uint64_t index, std::uint32_t attempt, worker_ref worker);

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <optional>
 #include <unordered_map>
 
 namespace cohort {
@@ -30,6 +31,8 @@ struct master_state {
   std::vector<caf::actor> handles;
   std::unordered_map<caf::actor_addr, worker_ref> by_addr;
   std::unordered_map<std::uint64_t, caf::response_promise> promises;
+  /// When a speculate message is due (master_core::speculation_due), if one is on its way.
+  std::optional<master_core::clock::time_point> speculation_armed;
 };
 
 using master_actor = caf::stateful_actor<master_state>;
@@ -95,6 +98,12 @@ void flush(master_actor* self) {
       i->second.deliver(static_cast<std::int32_t>(e.outcome.status), std::move(e.outcome.json));
       st.promises.erase(i);
     }
+  }
+  auto due = st.core->speculation_due(now);
+  if (due && (!st.speculation_armed || *due < *st.speculation_armed)) {
+    // Just past the moment, as an attempt must run longer than the threshold.
+    st.speculation_armed = *due;
+    self->delayed_send(self, *due - now + std::chrono::milliseconds(1), speculate_atom::value);
   }
 }
 
@@ -218,6 +227,10 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
       },
       [self](cancel_atom) {
         self->state.core->cancel_all(master_core::clock::now());
+        flush(self);
+      },
+      [self](speculate_atom) {
+        self->state.speculation_armed.reset();
         flush(self);
       },
       [self](tick_atom) {

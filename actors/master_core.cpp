@@ -469,6 +469,32 @@ void master_core::speculate(job_state& j, clock::time_point now) {
   }
 }
 
+bool master_core::speculates_at_dispatch(const job_state& j) const {
+  return j.bound == task_bound::cpu && j.req.speculate && j.idempotent && j.led->pending() == 0 &&
+         j.led->in_flight() > 0;
+}
+
+std::optional<master_core::clock::time_point>
+master_core::speculation_due(clock::time_point now) const {
+  std::optional<clock::time_point> due;
+  for (const auto& [id, jp] : jobs_) {
+    const auto& j = *jp;
+    if (!speculates_at_dispatch(j)) {
+      continue;
+    }
+    bool idle = false;
+    for (worker_ref w = 0; w < dispatcher_.size() && !idle; ++w) {
+      idle = eligible(j, w) && dispatcher_.free_credit(w, j.bound) > 0;
+    }
+    auto median = idle ? j.led->median_run(speculation_samples) : std::nullopt;
+    auto at = median ? j.led->next_overdue(*median * 2) : std::nullopt;
+    if (at && *at > now && (!due || *at < *due)) {
+      due = at;
+    }
+  }
+  return due;
+}
+
 void master_core::designate(job_state& j) {
   for (worker_ref w = 0; w < dispatcher_.size(); ++w) {
     if (dispatcher_.at(w).alive && fits(j, w)) {
@@ -518,6 +544,24 @@ std::vector<outgoing_batch> master_core::dispatch(clock::time_point now) {
       }
     }
   }
+  // A CPU-bound job's slow attempt is copied as soon as a worker is idle for it (speculation_due
+  // says when to call again), not at the next tick: its last tasks decide its wall time.
+  std::vector<job_state*> ending;
+  for (auto& [id, j] : jobs_) {
+    if (speculates_at_dispatch(*j)) {
+      ending.push_back(j.get());
+    }
+  }
+  for (auto* j : ending) {
+    auto jobs_before = jobs_.size();
+    speculate(*j, now);
+    if (jobs_.size() != jobs_before) {
+      break;
+    }
+  }
+  auto copies = std::exchange(speculative_, {});
+  out.insert(out.end(), std::make_move_iterator(copies.begin()),
+             std::make_move_iterator(copies.end()));
   return out;
 }
 

@@ -88,6 +88,9 @@ public:
   void cancel_all(clock::time_point now);
   /// Deadlines, the wait for workers, task timeouts and speculation.
   void tick(clock::time_point now);
+  /// When an attempt of a CPU-bound job will be slow enough to copy to an idle worker (2x the
+  /// median), if that is still ahead: dispatch() then makes the copy without waiting for a tick.
+  std::optional<clock::time_point> speculation_due(clock::time_point now) const;
 
   std::vector<ended_job> take_ended();
   std::vector<cancel_order> take_cancels();
@@ -117,6 +120,8 @@ private:
   make_batch(job_state& j, worker_ref w, std::vector<dispatched_task> taken, clock::time_point now);
   void isolate(std::vector<outgoing_batch>& out, clock::time_point now);
   void speculate(job_state& j, clock::time_point now);
+  /// Whether speculate() applies to `j` at dispatch (CPU-bound, copies allowed, nothing pending).
+  bool speculates_at_dispatch(const job_state& j) const;
   /// Fixes the designated policy's owners of a job's stripes: the alive workers that fit it.
   void designate(job_state& j);
   /// Whether `w` carries the job's tags and grants its kind's capability.

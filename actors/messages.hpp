@@ -16,6 +16,7 @@ using resume_atom = caf::atom_constant<caf::atom("resume")>;
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 using submit_atom = caf::atom_constant<caf::atom("submit")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using speculate_atom = caf::atom_constant<caf::atom("speculate")>;
 using leave_atom = caf::atom_constant<caf::atom("leave")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using hello_atom = caf::atom_constant<caf::atom("hello")>;

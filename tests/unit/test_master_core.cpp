@@ -68,6 +68,13 @@ std::vector<task_result> answers(const outgoing_batch& b) {
   return out;
 }
 
+void require_balanced(const nlohmann::json& out) {
+  auto st = out["stats"];
+  REQUIRE(st["attempts"].get<int>() == st["tasks"].get<int>() + st["retries"].get<int>() +
+                                           st["reassigned"].get<int>() +
+                                           st["speculative"].get<int>());
+}
+
 nlohmann::json ended_json(master_core& m) {
   auto ended = m.take_ended();
   REQUIRE(ended.size() == 1);
@@ -140,10 +147,14 @@ TEST_CASE("credit is never exceeded with several slots and batches", "[dispatche
   fake_kind kind(task_bound::cpu);
   m.submit(job_of(500), kind, clock_type::time_point{});
   auto done = simulate(m, {1, 2, 3}, 4);
-  REQUIRE(done[0] + done[1] + done[2] == 500);
   REQUIRE(done[0] > done[1]);
   REQUIRE(done[1] > done[2]);
-  REQUIRE(ended_json(m)["stats"]["tasks"] == 500);
+  // Every attempt is answered here, copies of the slow workers' last tasks too (nothing is
+  // cancelled); each task is merged once.
+  auto out = ended_json(m);
+  REQUIRE(out["stats"]["tasks"] == 500);
+  REQUIRE(done[0] + done[1] + done[2] == out["stats"]["attempts"].get<std::uint64_t>());
+  require_balanced(out);
 }
 
 TEST_CASE("round-robin and designated policies finish exactly", "[dispatcher]") {
@@ -154,7 +165,10 @@ TEST_CASE("round-robin and designated policies finish exactly", "[dispatcher]") 
     m.add_worker(worker("a"));
     m.add_worker(worker("b"));
     fake_kind kind(task_bound::cpu);
-    m.submit(job_of(101), kind, clock_type::time_point{});
+    // Without copies of the slow worker's last tasks, so each worker's share shows.
+    auto r = job_of(101);
+    r.speculate = false;
+    m.submit(std::move(r), kind, clock_type::time_point{});
     auto done = simulate(m, {1, 4}, 1);
     REQUIRE(done[0] + done[1] == 101);
     if (policy == dispatch_policy::designated) {
@@ -372,13 +386,6 @@ TEST_CASE("a task that cannot be made fails its job and frees the worker's credi
 
 namespace {
 
-void require_balanced(const nlohmann::json& out) {
-  auto st = out["stats"];
-  REQUIRE(st["attempts"].get<int>() == st["tasks"].get<int>() + st["retries"].get<int>() +
-                                           st["reassigned"].get<int>() +
-                                           st["speculative"].get<int>());
-}
-
 // Answers every batch the master sends until its jobs end; `fate` may change the answers.
 template <class Fate>
 void run_all(master_core& m, clock_type::time_point now, Fate fate, int rounds = 100) {
@@ -563,6 +570,56 @@ TEST_CASE("a slow attempt is speculated once pending is empty - the loser is can
     return c.worker == a && c.task && c.task->index == stuck->tasks[0].index;
   }));
   (void)b;
+}
+
+TEST_CASE("a CPU-bound job's slow attempt is copied at dispatch once due, without a tick",
+          "[master]") {
+  master_core m({});
+  auto a = m.add_worker(worker("a"));
+  auto b = m.add_worker(worker("b"));
+  fake_kind kind(task_bound::cpu);
+  auto t = [](int ms) {
+    return clock_type::time_point{} + std::chrono::milliseconds(ms);
+  };
+  m.submit(job_of(6), kind, t(0));
+  std::map<worker_ref, outgoing_batch> held;
+  auto send = [&](int at) {
+    held.clear();
+    for (auto& x : m.dispatch(t(at))) {
+      held.emplace(x.worker, std::move(x));
+    }
+  };
+  // Two rounds of 10 ms on both workers, then b's last task hangs while a finishes its own.
+  send(0);
+  for (int round = 1; round <= 2; ++round) {
+    REQUIRE(held.size() == 2);
+    for (auto& [w, x] : held) {
+      m.on_results(x.id, w, answers(x), true, t(10 * round));
+    }
+    send(10 * round);
+  }
+  REQUIRE(held.size() == 2);
+  auto stuck = held.at(b);
+  m.on_results(held.at(a).id, a, answers(held.at(a)), true, t(30));
+  // Median 10 ms: b's attempt (from 20 ms) is overdue past 40 ms.
+  REQUIRE(m.dispatch(t(30)).empty());
+  REQUIRE(m.speculation_due(t(30)) == t(40));
+  REQUIRE(m.dispatch(t(39)).empty());
+  auto copies = m.dispatch(t(41));
+  REQUIRE(copies.size() == 1);
+  REQUIRE(copies[0].worker == a);
+  REQUIRE(copies[0].tasks.at(0).index == stuck.tasks.at(0).index);
+  REQUIRE_FALSE(m.speculation_due(t(41)));
+  m.on_results(copies[0].id, a, answers(copies[0]), true, t(45));
+  auto out = ended_json(m);
+  REQUIRE(out["status"] == "ok");
+  REQUIRE(out["result"]["completed"] == 6);
+  REQUIRE(out["stats"]["speculative"] == 1);
+  require_balanced(out);
+  auto cancels = m.take_cancels();
+  REQUIRE(std::any_of(cancels.begin(), cancels.end(), [&](const cancel_order& c) {
+    return c.worker == b && c.task && c.task->index == stuck.tasks[0].index;
+  }));
 }
 
 TEST_CASE("a timed-out attempt runs again elsewhere and the late answer is a duplicate",
