@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <exception>
 
+#include <time.h>
+
 namespace cohort {
 
 struct task_runner::job_entry {
@@ -30,6 +32,8 @@ struct task_runner::running_task {
   std::shared_ptr<job_entry> job;
   std::uint64_t batch = 0;
   std::chrono::steady_clock::time_point start;
+  // With a slowdown: the wall time its body ran but held no CPU (the thread was preempted).
+  std::chrono::nanoseconds preempted{};
   std::unique_ptr<slot_context> ctx;
   task<partial> body;
   // Set while a finished task is held back to honour the slowdown factor.
@@ -80,7 +84,7 @@ void task_runner::launch(std::shared_ptr<job_entry> job, std::uint64_t batch_id,
   t.ctx = std::make_unique<slot_context>(*this, t.job->args, spec.index, spec.attempt, slot);
   t.ctx->set_channel(channel_);
   t.body = t.job->kind->run(std::move(spec), *t.ctx);
-  t.body.start();
+  run_slice(t, [&] { t.body.start(); });
   step(slot, t);
   if (t.body.valid()) {
     running_.emplace(slot, std::move(t));
@@ -130,6 +134,34 @@ void task_runner::resume_after(task_context& ctx, std::coroutine_handle<> h,
   waker_.wake(sc.slot, ++sc.generation, delay);
 }
 
+namespace {
+
+std::chrono::nanoseconds thread_cpu() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
+} // namespace
+
+// Runs one slice of a task's body. With a slowdown, the slice's wall time that was not CPU time
+// (another thread or process had the core) is kept out of the task's time, so the slowdown
+// stretches the task's own work and does not multiply the machine's other load.
+template <class Slice> void task_runner::run_slice(running_task& t, Slice slice) {
+  if (slowdown_ <= 1.0) {
+    slice();
+    return;
+  }
+  auto wall = std::chrono::steady_clock::now();
+  auto cpu = thread_cpu();
+  slice();
+  auto wall_took = std::chrono::steady_clock::now() - wall;
+  auto cpu_took = thread_cpu() - cpu;
+  if (wall_took > cpu_took) {
+    t.preempted += std::chrono::duration_cast<std::chrono::nanoseconds>(wall_took - cpu_took);
+  }
+}
+
 // Settles a task that just ran: a finished body is answered (or held for the slowdown) and, once
 // answered, its frame is released by resetting t.body; a suspended one is left as it is.
 void task_runner::step(std::uint64_t slot, running_task& t) {
@@ -147,7 +179,7 @@ void task_runner::step(std::uint64_t slot, running_task& t) {
     r.error = "unknown exception";
   }
   if (slowdown_ > 1.0) {
-    auto ran = std::chrono::steady_clock::now() - t.start;
+    auto ran = std::chrono::steady_clock::now() - t.start - t.preempted;
     auto extra = std::chrono::duration_cast<std::chrono::nanoseconds>(ran * (slowdown_ - 1.0));
     t.held = std::move(r);
     waker_.wake(slot, ++t.ctx->generation, extra);
@@ -202,7 +234,7 @@ void task_runner::resume(std::uint64_t slot, std::uint64_t generation) {
     auto r = std::move(*t.held);
     finish(t, std::move(r));
   } else if (auto h = std::exchange(t.ctx->parked, {})) {
-    h.resume();
+    run_slice(t, [&] { h.resume(); });
     step(slot, t);
   }
   if (!t.body.valid()) {

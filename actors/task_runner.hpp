@@ -31,7 +31,8 @@ public:
     std::vector<task_result> results;
   };
 
-  /// slowdown F > 1 stretches every task to F times its own duration (a test and benchmark aid).
+  /// slowdown F > 1 stretches every task to F times its own duration, not counting time its
+  /// thread lost to others while it ran (a test and benchmark aid).
   /// `channel` is handed to every task context, for ctx.request (null: tasks cannot request).
   task_runner(std::shared_ptr<const registry> kinds, waker& w, double slowdown,
               request_channel* channel = nullptr);
@@ -93,6 +94,7 @@ private:
 
   std::shared_ptr<job_entry> job_for(const job_desc& d);
   void step(std::uint64_t slot, running_task& t);
+  template <class Slice> void run_slice(running_task& t, Slice slice);
   void finish(running_task& t, task_result r);
   template <class Predicate> std::vector<std::uint64_t> cancel_if(Predicate matches);
 

@@ -5,9 +5,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <time.h>
+
 #include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -332,4 +335,46 @@ TEST_CASE("waiting tasks are cancelled without ever starting", "[task_runner]") 
   }
   w.deliver_all(r);
   REQUIRE(frames_alive == 0);
+}
+
+namespace {
+
+std::chrono::nanoseconds thread_cpu_now() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
+// Blocks its thread for 40 ms (time without CPU, as when the core is taken by others), then
+// burns 5 ms of CPU.
+class blocking_kind final : public job_kind {
+public:
+  std::string_view name() const override { return "blocking"; }
+  task_bound bound(const params&) const override { return task_bound::cpu; }
+  void validate(const params&) const override {}
+  std::unique_ptr<job_plan> split(const params&) const override { return nullptr; }
+  task<partial> run(task_spec, task_context&) const override {
+    std::this_thread::sleep_for(std::chrono::milliseconds(40));
+    auto until = thread_cpu_now() + std::chrono::milliseconds(5);
+    while (thread_cpu_now() < until) {
+    }
+    co_return partial{1, {}};
+  }
+};
+
+} // namespace
+
+TEST_CASE("slowdown stretches a task's own run time, not time its thread did not run",
+          "[task_runner]") {
+  auto kinds = std::make_shared<registry>();
+  kinds->add(std::make_shared<blocking_kind>());
+  recorded_waker w;
+  task_runner r(kinds, w, 3.0);
+  r.start_batch(job_desc{4, "blocking", {}}, {spec(0, 0)});
+  REQUIRE(w.wakes.size() == 1);
+  // (3 - 1) x about 5 ms; counting the 40 ms blocked would hold it back 90 ms.
+  CHECK(w.wakes[0].delay >= std::chrono::milliseconds(10));
+  CHECK(w.wakes[0].delay < std::chrono::milliseconds(40));
+  w.deliver_all(r);
+  REQUIRE(r.take_finished().size() == 1);
 }
