@@ -75,6 +75,11 @@ void require_balanced(const nlohmann::json& out) {
                                            st["speculative"].get<int>());
 }
 
+// Simulated time: `ms` milliseconds after the epoch.
+clock_type::time_point t(int ms) {
+  return clock_type::time_point{} + std::chrono::milliseconds(ms);
+}
+
 nlohmann::json ended_json(master_core& m) {
   auto ended = m.take_ended();
   REQUIRE(ended.size() == 1);
@@ -541,9 +546,6 @@ TEST_CASE("a slow attempt is speculated once pending is empty - the loser is can
   auto a = m.add_worker(worker("a"));
   auto b = m.add_worker(worker("b"));
   fake_kind kind(task_bound::cpu);
-  auto t = [](int ms) {
-    return clock_type::time_point{} + std::chrono::milliseconds(ms);
-  };
   m.submit(job_of(6), kind, t(0));
   std::optional<outgoing_batch> stuck;
   int clock_ms = 0;
@@ -578,9 +580,6 @@ TEST_CASE("a CPU-bound job's slow attempt is copied at dispatch once due, withou
   auto a = m.add_worker(worker("a"));
   auto b = m.add_worker(worker("b"));
   fake_kind kind(task_bound::cpu);
-  auto t = [](int ms) {
-    return clock_type::time_point{} + std::chrono::milliseconds(ms);
-  };
   m.submit(job_of(6), kind, t(0));
   std::map<worker_ref, outgoing_batch> held;
   auto send = [&](int at) {
