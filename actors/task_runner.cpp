@@ -21,8 +21,8 @@ struct task_runner::job_entry {
 
 struct task_runner::slot_context final : task_context {
   slot_context(executor& e, const params& p, std::uint64_t index, std::uint32_t attempt,
-               std::uint64_t slot_id)
-      : task_context(e, p, index, attempt), slot(slot_id) {}
+               std::uint64_t slot_id, clock::time_point started)
+      : task_context(e, p, index, attempt, started), slot(slot_id) {}
   std::uint64_t slot;
   std::uint64_t generation = 0;
   std::coroutine_handle<> parked;
@@ -73,15 +73,18 @@ std::shared_ptr<task_runner::job_entry> task_runner::job_for(const job_desc& d) 
   return entry;
 }
 
-void task_runner::launch(std::shared_ptr<job_entry> job, std::uint64_t batch_id, task_spec spec) {
+void task_runner::launch(std::shared_ptr<job_entry> job, std::uint64_t batch_id, task_spec spec,
+                         std::chrono::steady_clock::time_point started) {
   auto slot = next_slot_++;
   running_task t;
   t.job = std::move(job);
   t.batch = batch_id;
   t.cpu = t.job->cpu;
   cpu_running_ += t.cpu ? 1 : 0;
-  t.start = std::chrono::steady_clock::now();
-  t.ctx = std::make_unique<slot_context>(*this, t.job->args, spec.index, spec.attempt, slot);
+  // The slowdown needs each task's own start; otherwise the batch's is close enough.
+  t.start = slowdown_ > 1.0 ? std::chrono::steady_clock::now() : started;
+  t.ctx =
+      std::make_unique<slot_context>(*this, t.job->args, spec.index, spec.attempt, slot, started);
   t.ctx->set_channel(channel_);
   t.body = t.job->kind->run(std::move(spec), *t.ctx);
   run_slice(t, [&] { t.body.start(); });
@@ -95,7 +98,7 @@ void task_runner::start_queued() {
   while (!queued_.empty() && cpu_running_ < cpu_limit_) {
     auto q = std::move(queued_.front());
     queued_.pop_front();
-    launch(std::move(q.job), q.batch, std::move(q.spec));
+    launch(std::move(q.job), q.batch, std::move(q.spec), std::chrono::steady_clock::now());
   }
 }
 
@@ -107,6 +110,7 @@ std::uint64_t task_runner::start_batch(const job_desc& d, std::vector<task_spec>
   // erase) it.
   b.remaining = tasks.size() + 1;
   b.results.reserve(tasks.size());
+  auto started = std::chrono::steady_clock::now();
   for (auto& spec : tasks) {
     if (!job->refusal.empty()) {
       b.results.push_back({spec.index, spec.attempt, task_outcome::failed, {}, job->refusal});
@@ -117,7 +121,7 @@ std::uint64_t task_runner::start_batch(const job_desc& d, std::vector<task_spec>
       queued_.push_back({job, batch_id, std::move(spec)});
       continue;
     }
-    launch(job, batch_id, std::move(spec));
+    launch(job, batch_id, std::move(spec), started);
   }
   if (--b.remaining == 0) {
     finished_.push_back({batch_id, std::move(b.results)});

@@ -82,7 +82,8 @@ private:
     std::uint64_t batch;
     task_spec spec;
   };
-  void launch(std::shared_ptr<job_entry> job, std::uint64_t batch, task_spec spec);
+  void launch(std::shared_ptr<job_entry> job, std::uint64_t batch, task_spec spec,
+              std::chrono::steady_clock::time_point started);
   /// Starts queued tasks while CPU slots are free.
   void start_queued();
   /// Adds one task's answer to its batch.

@@ -30,9 +30,11 @@ class task_context {
 public:
   using clock = std::chrono::steady_clock;
 
-  task_context(executor& exec, const params& job_params, std::uint64_t index, std::uint32_t attempt)
-      : exec_(&exec), params_(&job_params), index_(index), attempt_(attempt),
-        last_yield_(clock::now()) {}
+  /// `started`: when the task starts (the executor reads the clock once for a whole batch).
+  task_context(executor& exec, const params& job_params, std::uint64_t index, std::uint32_t attempt,
+               clock::time_point started = clock::now())
+      : exec_(&exec), params_(&job_params), index_(index), attempt_(attempt), last_yield_(started) {
+  }
 
   const params& job_params() const { return *params_; }
   std::uint64_t index() const { return index_; }
