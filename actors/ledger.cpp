@@ -413,15 +413,14 @@ std::vector<std::uint64_t> ledger::overdue(clock::time_point now, clock::duratio
   return out;
 }
 
-std::optional<ledger::clock::time_point> ledger::next_overdue(clock::duration threshold) const {
+std::optional<ledger::clock::time_point> ledger::next_overdue(clock::time_point now,
+                                                              clock::duration threshold) const {
   std::optional<clock::time_point> first;
   for (const auto& [index, set] : in_flight_) {
-    if ((!first || set.first.start < *first) && may_speculate(index, set)) {
-      first = set.first.start;
+    auto due = set.first.start + threshold;
+    if (due > now && (!first || due < *first) && may_speculate(index, set)) {
+      first = due;
     }
-  }
-  if (first) {
-    *first += threshold;
   }
   return first;
 }

@@ -109,9 +109,10 @@ public:
   std::optional<clock::duration> median_run(std::size_t min_samples) const;
   /// Tasks with exactly one live attempt, running longer than `threshold`, never speculated.
   std::vector<std::uint64_t> overdue(clock::time_point now, clock::duration threshold) const;
-  /// When the first task overdue() would name at `threshold` becomes overdue: the earliest start
-  /// among its candidates plus `threshold`; none without candidates.
-  std::optional<clock::time_point> next_overdue(clock::duration threshold) const;
+  /// When the next task overdue() would name at `threshold` becomes overdue, after `now`: the
+  /// earliest start plus `threshold` among candidates not overdue yet; none without one.
+  std::optional<clock::time_point> next_overdue(clock::time_point now,
+                                                clock::duration threshold) const;
   /// Adds a speculative live attempt of `index` on `worker`; none when the task has no live
   /// attempt, was already speculated, or `worker` runs it.
   std::optional<dispatched_task> speculate(std::uint64_t index, worker_ref worker,

@@ -297,8 +297,9 @@ std::optional<outgoing_batch> master_core::make_batch(job_state& j, worker_ref w
                                                       clock::time_point now) {
   outgoing_batch out{0, w, j.id, {}, std::nullopt};
   if (j.req.task_timeout) {
-    // A batch's tasks run side by side; each attempt is timed on its own (tick), so the request
-    // only needs to outlive the slowest attempt that could still win.
+    // Each attempt is timed on its own from dispatch (tick; a CPU-bound task waiting behind another
+    // on its worker is timed from dispatch too), so the request only needs to outlive the slowest
+    // attempt that could still win.
     out.timeout = *j.req.task_timeout * 2 + std::chrono::seconds(1);
   }
   out.tasks.reserve(taken.size());
@@ -487,8 +488,8 @@ master_core::speculation_due(clock::time_point now) const {
       idle = eligible(j, w) && dispatcher_.free_credit(w, j.bound) > 0;
     }
     auto median = idle ? j.led->median_run(speculation_samples) : std::nullopt;
-    auto at = median ? j.led->next_overdue(*median * 2) : std::nullopt;
-    if (at && *at > now && (!due || *at < *due)) {
+    auto at = median ? j.led->next_overdue(now, *median * 2) : std::nullopt;
+    if (at && (!due || *at < *due)) {
       due = at;
     }
   }
@@ -646,6 +647,7 @@ void master_core::on_results(std::uint64_t id, worker_ref from, std::vector<task
         j.red->merge(std::move(r->value));
         ++pw.tasks;
         if (j.red->result_bytes() > settings_.max_result_size) {
+          j.merge_s += seconds(clock::now() - merging);
           end_job(j, job_status::failed, "limit",
                   "the result holds about " + std::to_string(j.red->result_bytes()) +
                       " bytes, more than --max-result-size " +
@@ -661,6 +663,7 @@ void master_core::on_results(std::uint64_t id, worker_ref from, std::vector<task
         j.led->count_duplicate();
         break;
       case ledger::verdict::exhausted:
+        j.merge_s += seconds(clock::now() - merging);
         fail_task(j, r->index, "worker " + dispatcher_.at(worker).id + ": " + r->error, now);
         return;
       default:

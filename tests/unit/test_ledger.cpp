@@ -269,21 +269,22 @@ TEST_CASE("ledger puts back tasks taken for a batch that was cut as if never tak
   REQUIRE(balanced(l));
 }
 
-TEST_CASE("ledger says when its first task becomes overdue, skipping copied ones", "[ledger]") {
+TEST_CASE("ledger says when its next task becomes overdue, skipping copied and overdue ones",
+          "[ledger]") {
   ledger l(3, 1, 3);
   const auto ms = [](int n) {
     return std::chrono::milliseconds(n);
   };
-  REQUIRE_FALSE(l.next_overdue(ms(5)));
+  REQUIRE_FALSE(l.next_overdue(t0, ms(5)));
   l.take(0, 1, 0, false, t0);
   l.take(0, 1, 1, false, t0 + ms(2));
   l.take(0, 1, 0, false, t0 + ms(4));
-  REQUIRE(l.next_overdue(ms(5)) == t0 + ms(5));
-  // Task 0 gets a copy: the next candidate is task 1, started 2 ms later.
-  REQUIRE(l.speculate(0, 1, t0 + ms(6)));
-  REQUIRE(l.next_overdue(ms(5)) == t0 + ms(7));
-  REQUIRE(accept(l, 1, 1, 1));
-  REQUIRE(l.next_overdue(ms(5)) == t0 + ms(9));
+  REQUIRE(l.next_overdue(t0, ms(5)) == t0 + ms(5));
+  // Past that moment, the next one still ahead: task 1, started 2 ms later.
+  REQUIRE(l.next_overdue(t0 + ms(6), ms(5)) == t0 + ms(7));
+  // Task 1 gets a copy: the next candidate is task 2.
+  REQUIRE(l.speculate(1, 0, t0 + ms(6)));
+  REQUIRE(l.next_overdue(t0 + ms(6), ms(5)) == t0 + ms(9));
   REQUIRE(accept(l, 2, 1, 0));
-  REQUIRE_FALSE(l.next_overdue(ms(5)));
+  REQUIRE_FALSE(l.next_overdue(t0 + ms(6), ms(5)));
 }
