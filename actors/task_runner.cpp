@@ -121,7 +121,9 @@ std::uint64_t task_runner::start_batch(const job_desc& d, std::vector<task_spec>
       queued_.push_back({job, batch_id, std::move(spec)});
       continue;
     }
-    launch(job, batch_id, std::move(spec), started);
+    // A CPU-bound task may start after others of the batch ran: its own start (one clock read for
+    // >= 10 ms of work); latency-bound ones suspend or end at once, and share the batch's.
+    launch(job, batch_id, std::move(spec), job->cpu ? std::chrono::steady_clock::now() : started);
   }
   if (--b.remaining == 0) {
     finished_.push_back({batch_id, std::move(b.results)});

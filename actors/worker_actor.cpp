@@ -80,10 +80,14 @@ struct worker_state : task_runner::waker, request_channel {
 
   std::chrono::steady_clock::time_point last_part{};
 
-  // Sends the answers collected since the last part.
+  // Sends the answers collected since the last part; only a part actually sent starts the wait
+  // for the next one.
   void send_parts(std::chrono::steady_clock::time_point now) {
-    last_part = now;
-    for (auto& b : runner->take_progress()) {
+    auto parts = runner->take_progress();
+    if (!parts.empty()) {
+      last_part = now;
+    }
+    for (auto& b : parts) {
       auto i = promises.find(b.batch);
       if (i != promises.end() && i->second.master) {
         self->send(i->second.master, part_atom::value, i->second.master_batch,
