@@ -470,9 +470,12 @@ void master_core::speculate(job_state& j, clock::time_point now) {
   }
 }
 
+bool master_core::may_speculate(const job_state& j) const {
+  return j.req.speculate && j.idempotent && j.led->pending() == 0;
+}
+
 bool master_core::speculates_at_dispatch(const job_state& j) const {
-  return j.bound == task_bound::cpu && j.req.speculate && j.idempotent && j.led->pending() == 0 &&
-         j.led->in_flight() > 0;
+  return j.bound == task_bound::cpu && may_speculate(j) && j.led->in_flight() > 0;
 }
 
 std::optional<master_core::clock::time_point>
@@ -588,6 +591,7 @@ void master_core::on_results(std::uint64_t id, worker_ref from, std::vector<task
   }
   // Match every answer to an unanswered task of the batch; anything else is forged.
   std::size_t forged = 0;
+  std::uint64_t answer_bytes = 0;
   std::vector<task_result*> genuine;
   genuine.reserve(results.size());
   for (auto& r : results) {
@@ -599,6 +603,7 @@ void master_core::on_results(std::uint64_t id, worker_ref from, std::vector<task
       continue;
     }
     t->attempt = 0;
+    answer_bytes += r.value.data.size() + r.error.size();
     genuine.push_back(&r);
   }
   release(b, genuine.size());
@@ -624,10 +629,6 @@ void master_core::on_results(std::uint64_t id, worker_ref from, std::vector<task
     return;
   }
   auto& j = *ji->second;
-  std::uint64_t answer_bytes = 0;
-  for (const auto* r : genuine) {
-    answer_bytes += r->value.data.size() + r->error.size();
-  }
   if (answer_bytes > settings_.max_message_size) {
     end_job(j, job_status::failed, "limit",
             "worker " + dispatcher_.at(worker).id + " answered with " +
@@ -638,8 +639,12 @@ void master_core::on_results(std::uint64_t id, worker_ref from, std::vector<task
   }
   auto& pw = j.by_worker[worker];
   std::vector<losing_attempt> losers;
-  // merge_s times taking in a whole answer (two clock reads per message, not per task).
+  // merge_s times taking in a whole answer (two clock reads per message, not per task); an answer
+  // that ends the job counts before end_job renders the stats.
   auto merging = clock::now();
+  auto add_merge_time = [&] {
+    j.merge_s += seconds(clock::now() - merging);
+  };
   for (auto* r : genuine) {
     switch (r->outcome) {
     case task_outcome::ok:
@@ -647,7 +652,7 @@ void master_core::on_results(std::uint64_t id, worker_ref from, std::vector<task
         j.red->merge(std::move(r->value));
         ++pw.tasks;
         if (j.red->result_bytes() > settings_.max_result_size) {
-          j.merge_s += seconds(clock::now() - merging);
+          add_merge_time();
           end_job(j, job_status::failed, "limit",
                   "the result holds about " + std::to_string(j.red->result_bytes()) +
                       " bytes, more than --max-result-size " +
@@ -663,7 +668,7 @@ void master_core::on_results(std::uint64_t id, worker_ref from, std::vector<task
         j.led->count_duplicate();
         break;
       case ledger::verdict::exhausted:
-        j.merge_s += seconds(clock::now() - merging);
+        add_merge_time();
         fail_task(j, r->index, "worker " + dispatcher_.at(worker).id + ": " + r->error, now);
         return;
       default:
@@ -677,7 +682,7 @@ void master_core::on_results(std::uint64_t id, worker_ref from, std::vector<task
       break;
     }
   }
-  j.merge_s += seconds(clock::now() - merging);
+  add_merge_time();
   // Answers missing from a final batch count as not run.
   for (const auto& t : unanswered) {
     j.led->give_back(t.index, t.attempt, worker);
@@ -732,7 +737,7 @@ void master_core::tick(clock::time_point now) {
         continue;
       }
     }
-    if (j->req.speculate && j->idempotent && j->led->pending() == 0) {
+    if (may_speculate(*j)) {
       auto jobs_before = jobs_.size();
       speculate(*j, now);
       if (jobs_.size() != jobs_before) {

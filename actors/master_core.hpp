@@ -120,7 +120,9 @@ private:
   make_batch(job_state& j, worker_ref w, std::vector<dispatched_task> taken, clock::time_point now);
   void isolate(std::vector<outgoing_batch>& out, clock::time_point now);
   void speculate(job_state& j, clock::time_point now);
-  /// Whether speculate() applies to `j` at dispatch (CPU-bound, copies allowed, nothing pending).
+  /// Whether speculate() applies to `j`: copies allowed (option on, idempotent), nothing pending.
+  bool may_speculate(const job_state& j) const;
+  /// may_speculate, and checked at every dispatch too: CPU-bound with attempts in flight.
   bool speculates_at_dispatch(const job_state& j) const;
   /// Fixes the designated policy's owners of a job's stripes: the alive workers that fit it.
   void designate(job_state& j);
