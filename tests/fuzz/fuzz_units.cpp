@@ -4,41 +4,47 @@
 #include "cohort/units.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
+#include <algorithm>
+#include <optional>
 #include <stdexcept>
 
 namespace {
 
-void durations(std::string_view text) {
-  std::optional<std::chrono::nanoseconds> d;
+// What `parse` makes of `text`, or none when it refuses it (std::invalid_argument).
+template <class Parse>
+auto accepted(Parse parse, std::string_view text) -> std::optional<decltype(parse(text))> {
   try {
-    d = cohort::parse_duration(text);
+    return parse(text);
   } catch (const std::invalid_argument&) {
+    return std::nullopt;
+  }
+}
+
+void durations(std::string_view text) {
+  auto d = accepted(cohort::parse_duration, text);
+  if (!d) {
     return;
   }
-  cohort::fuzz::require(!d || d->count() >= 0);
-  cohort::fuzz::require(cohort::parse_duration(cohort::format_duration(d)) == d);
+  cohort::fuzz::require(!*d || (*d)->count() >= 0);
+  cohort::fuzz::require(cohort::parse_duration(cohort::format_duration(*d)) == *d);
 }
 
 void sizes(std::string_view text) {
-  std::uint64_t n = 0;
-  try {
-    n = cohort::parse_size(text);
-  } catch (const std::invalid_argument&) {
+  auto n = accepted(cohort::parse_size, text);
+  if (!n) {
     return;
   }
-  cohort::fuzz::require(cohort::parse_size(std::to_string(n)) == n);
-  cohort::fuzz::require(cohort::parse_size(std::to_string(n) + "B") == n);
+  cohort::fuzz::require(cohort::parse_size(std::to_string(*n)) == *n);
+  cohort::fuzz::require(cohort::parse_size(std::to_string(*n) + "B") == *n);
 }
 
 void numbers(std::string_view text) {
-  std::uint64_t n = 0;
-  try {
-    n = cohort::parse_u64(text);
-  } catch (const std::invalid_argument&) {
+  auto n = accepted(cohort::parse_u64, text);
+  if (!n) {
     return;
   }
   auto digits = text.substr(std::min(text.find_first_not_of('0'), text.size() - 1));
-  cohort::fuzz::require(std::to_string(n) == digits);
+  cohort::fuzz::require(std::to_string(*n) == digits);
 }
 
 void getters(std::string_view text) {

@@ -540,13 +540,36 @@ TEST_CASE("an isolation group waits until its process runs nothing else", "[mast
   require_balanced(out);
 }
 
-TEST_CASE("a slow attempt is speculated once pending is empty - the loser is cancelled",
-          "[master]") {
-  master_core m({});
-  auto a = m.add_worker(worker("a"));
-  auto b = m.add_worker(worker("b"));
-  fake_kind kind(task_bound::cpu);
-  m.submit(job_of(6), kind, t(0));
+namespace {
+
+// A CPU-bound job of 6 tasks on workers a and b, submitted at 0 ms.
+struct two_workers_six_tasks {
+  master_core m{master_settings{}};
+  worker_ref a = m.add_worker(worker("a"));
+  worker_ref b = m.add_worker(worker("b"));
+  fake_kind kind{task_bound::cpu};
+  two_workers_six_tasks() { m.submit(job_of(6), kind, t(0)); }
+};
+
+// The job ended ok with one speculative copy, and the `loser` holding the other attempt of task
+// `index` was told to cancel it.
+void require_copy_won(master_core& m, worker_ref loser, std::uint64_t index) {
+  auto out = ended_json(m);
+  REQUIRE(out["status"] == "ok");
+  REQUIRE(out["result"]["completed"] == 6);
+  REQUIRE(out["stats"]["speculative"] == 1);
+  require_balanced(out);
+  auto cancels = m.take_cancels();
+  REQUIRE(std::any_of(cancels.begin(), cancels.end(), [&](const cancel_order& c) {
+    return c.worker == loser && c.task && c.task->index == index;
+  }));
+}
+
+} // namespace
+
+TEST_CASE_METHOD(two_workers_six_tasks,
+                 "a slow attempt is speculated once pending is empty - the loser is cancelled",
+                 "[master]") {
   std::optional<outgoing_batch> stuck;
   int clock_ms = 0;
   while (m.running_jobs() > 0 && clock_ms < 1000) {
@@ -562,25 +585,12 @@ TEST_CASE("a slow attempt is speculated once pending is empty - the loser is can
     clock_ms += 1;
   }
   REQUIRE(stuck);
-  auto out = ended_json(m);
-  REQUIRE(out["status"] == "ok");
-  REQUIRE(out["result"]["completed"] == 6);
-  REQUIRE(out["stats"]["speculative"] == 1);
-  require_balanced(out);
-  auto cancels = m.take_cancels();
-  REQUIRE(std::any_of(cancels.begin(), cancels.end(), [&](const cancel_order& c) {
-    return c.worker == a && c.task && c.task->index == stuck->tasks[0].index;
-  }));
-  (void)b;
+  require_copy_won(m, a, stuck->tasks[0].index);
 }
 
-TEST_CASE("a CPU-bound job's slow attempt is copied at dispatch once due, without a tick",
-          "[master]") {
-  master_core m({});
-  auto a = m.add_worker(worker("a"));
-  auto b = m.add_worker(worker("b"));
-  fake_kind kind(task_bound::cpu);
-  m.submit(job_of(6), kind, t(0));
+TEST_CASE_METHOD(two_workers_six_tasks,
+                 "a CPU-bound job's slow attempt is copied at dispatch once due, without a tick",
+                 "[master]") {
   std::map<worker_ref, outgoing_batch> held;
   auto send = [&](int at) {
     held.clear();
@@ -610,15 +620,7 @@ TEST_CASE("a CPU-bound job's slow attempt is copied at dispatch once due, withou
   REQUIRE(copies[0].tasks.at(0).index == stuck.tasks.at(0).index);
   REQUIRE_FALSE(m.speculation_due(t(41)));
   m.on_results(copies[0].id, a, answers(copies[0]), true, t(45));
-  auto out = ended_json(m);
-  REQUIRE(out["status"] == "ok");
-  REQUIRE(out["result"]["completed"] == 6);
-  REQUIRE(out["stats"]["speculative"] == 1);
-  require_balanced(out);
-  auto cancels = m.take_cancels();
-  REQUIRE(std::any_of(cancels.begin(), cancels.end(), [&](const cancel_order& c) {
-    return c.worker == b && c.task && c.task->index == stuck.tasks[0].index;
-  }));
+  require_copy_won(m, b, stuck.tasks[0].index);
 }
 
 TEST_CASE("a timed-out attempt runs again elsewhere and the late answer is a duplicate",
