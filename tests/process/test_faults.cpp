@@ -213,6 +213,8 @@ TEST_CASE("faults: when the master is killed, its workers stop their tasks at on
   INFO(exits.report());
   CHECK(r.exit_code == 1);
   stays.wait_for_err(std::regex("master .* lost .*reconnecting"), 3s);
+  // The worker actor logs its cancel once its exit message reaches it, after the node's line.
+  stays.wait_for_err(std::regex("cancelled [0-9]+ tasks"), 3s);
   CHECK(std::chrono::steady_clock::now() - killed < 3s);
   INFO(stays.report());
   CHECK(stays.err().find("cancelled") != std::string::npos);
