@@ -3,7 +3,8 @@
 #include "actors/master_actor.hpp"
 
 #include "actors/messages.hpp"
-#include "actors/token.hpp"
+#include "core/master_core.hpp"
+#include "core/token.hpp"
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
@@ -25,7 +26,6 @@ constexpr auto progress_interval = std::chrono::seconds(1);
 
 struct master_state {
   std::unique_ptr<master_core> core;
-  std::shared_ptr<const registry> kinds;
   bool progress = false;
   master_core::clock::time_point last_progress;
   std::vector<caf::actor> handles;
@@ -121,8 +121,7 @@ worker_ref add_worker(master_actor* self, caf::actor handle, worker_entry entry)
 caf::behavior master_behavior(master_actor* self, master_options opts) {
   auto& st = self->state;
   st.core = std::make_unique<master_core>(opts.settings);
-  st.kinds = opts.kinds;
-  st.progress = opts.progress;
+  st.progress = opts.settings.progress;
   st.last_progress = master_core::clock::now();
   for (auto& [handle, entry] : opts.local_workers) {
     add_worker(self, handle, entry);
@@ -193,15 +192,10 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
           st.core->drain_worker(i->second);
         }
       },
-      [self](submit_atom, job_request& req) {
+      [self](submit_atom, const checked_job& job) {
         auto& st = self->state;
         auto rp = self->make_response_promise();
-        const auto* kind = st.kinds->find(req.kind);
-        if (kind == nullptr) {
-          rp.deliver(caf::make_error(caf::sec::unexpected_message, "unknown job kind " + req.kind));
-          return rp;
-        }
-        auto id = st.core->submit(std::move(req), *kind, master_core::clock::now());
+        auto id = st.core->submit(job, master_core::clock::now());
         st.promises.emplace(id, rp);
         flush(self);
         return rp;

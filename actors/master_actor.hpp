@@ -2,14 +2,14 @@
 // when its job ends.
 #pragma once
 
-#include "actors/dispatcher.hpp"
-#include "actors/master_core.hpp"
-#include "cohort/registry.hpp"
+#include "cohort/master_settings.hpp"
+#include "core/dispatcher.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
-#include <memory>
+#include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -17,9 +17,7 @@ namespace cohort {
 
 struct master_options {
   master_settings settings;
-  std::shared_ptr<const registry> kinds;
-  bool progress = false;
-  /// Joins must carry it (runtime_options::token).
+  /// Joins must carry it (network_settings::token).
   std::optional<std::string> token;
   /// Worker actors in this process, joined before the first job.
   std::vector<std::pair<caf::actor, worker_entry>> local_workers;

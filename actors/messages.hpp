@@ -2,7 +2,7 @@
 // code: it pulls in CAF.
 #pragma once
 
-#include "actors/protocol.hpp"
+#include "core/protocol.hpp"
 
 #include <caf/actor_system_config.hpp>
 #include <caf/atom.hpp>
@@ -30,9 +30,9 @@ void add_message_types(caf::actor_system_config& cfg);
 
 } // namespace cohort
 
-#include "cohort/runtime.hpp"
+#include "cohort/checked_job.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
 
-// A job request only ever travels from a caller to the master in the same process.
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cohort::job_request)
+// A checked job only ever travels from a caller to the master in the same process.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cohort::checked_job)

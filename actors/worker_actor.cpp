@@ -3,9 +3,9 @@
 #include "actors/worker_actor.hpp"
 
 #include "actors/messages.hpp"
-#include "actors/task_runner.hpp"
-#include "actors/token.hpp"
 #include "cohort/request.hpp"
+#include "core/task_runner.hpp"
+#include "core/token.hpp"
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>

@@ -2,8 +2,8 @@
 // request.
 #pragma once
 
-#include "actors/protocol.hpp"
 #include "cohort/registry.hpp"
+#include "core/protocol.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>

@@ -181,9 +181,9 @@ job_request parse_job(const std::string& text, const job_request& defaults) {
 
 } // namespace
 
-std::vector<job_request> parse_jobs(std::istream& in, const std::string& file,
-                                    const job_request& defaults, const job_check& check) {
-  std::vector<job_request> jobs;
+std::vector<job_line> parse_jobs(std::istream& in, const std::string& file,
+                                 const job_request& defaults) {
+  std::vector<job_line> jobs;
   std::string text;
   int line = 0;
   while (std::getline(in, text)) {
@@ -192,14 +192,9 @@ std::vector<job_request> parse_jobs(std::istream& in, const std::string& file,
       continue;
     }
     try {
-      jobs.push_back(parse_job(text, defaults));
-      if (check) {
-        check(jobs.back());
-      }
+      jobs.push_back({line, parse_job(text, defaults)});
     } catch (const line_error& e) {
       throw jobs_file_error(file + ":" + std::to_string(line) + ": " + e.what);
-    } catch (const param_error& e) {
-      throw jobs_file_error(file + ":" + std::to_string(line) + ": " + e.what());
     }
   }
   if (in.bad()) {
@@ -211,13 +206,26 @@ std::vector<job_request> parse_jobs(std::istream& in, const std::string& file,
   return jobs;
 }
 
-std::vector<job_request> read_jobs_file(const std::string& path, const job_request& defaults,
-                                        const job_check& check) {
+std::vector<checked_job> check_jobs(const std::vector<job_line>& jobs, const std::string& file,
+                                    const registry& kinds) {
+  std::vector<checked_job> out;
+  for (const auto& j : jobs) {
+    try {
+      out.push_back(check_job(kinds, j.job));
+    } catch (const param_error& e) {
+      throw jobs_file_error(file + ":" + std::to_string(j.line) + ": " + e.what());
+    }
+  }
+  return out;
+}
+
+std::vector<checked_job> read_jobs_file(const std::string& path, const job_request& defaults,
+                                        const registry& kinds) {
   std::ifstream in(path);
   if (!in) {
     throw jobs_file_error("cannot read jobs file '" + path + "': " + std::strerror(errno));
   }
-  return parse_jobs(in, path, defaults, check);
+  return check_jobs(parse_jobs(in, path, defaults), path, kinds);
 }
 
 } // namespace cohort::app

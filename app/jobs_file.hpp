@@ -1,9 +1,9 @@
-// Reader of --jobs files: JSON Lines, one job_request per line, all checked before any job runs.
+// Reader of --jobs files: JSON Lines, one job per line, all checked before any job runs.
 #pragma once
 
-#include "cohort/runtime.hpp"
+#include "cohort/checked_job.hpp"
+#include "cohort/registry.hpp"
 
-#include <functional>
 #include <istream>
 #include <stdexcept>
 #include <string>
@@ -17,18 +17,26 @@ struct jobs_file_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// One job of a jobs file, with its line number.
+struct job_line {
+  int line = 0;
+  job_request job;
+};
+
 /// Parses JSON Lines of `{"job", "params", "require", "task_timeout", "deadline", "max_attempts",
 /// "speculate", "concurrency"}`; each job starts from `defaults` and its fields override them.
-/// Blank lines are skipped; a file without jobs is an error. Kinds and params are not checked here:
-/// the registry does.
-/// Checks one job (say, against the registry); throws param_error, reported with the job's FILE:LINE.
-using job_check = std::function<void(const job_request&)>;
+/// Blank lines are skipped; a file without jobs is an error. Kinds and params are checked by
+/// check_jobs.
+std::vector<job_line> parse_jobs(std::istream& in, const std::string& file,
+                                 const job_request& defaults);
 
-std::vector<job_request> parse_jobs(std::istream& in, const std::string& file,
-                                    const job_request& defaults, const job_check& check = {});
+/// Checks every job against `kinds`; an error names the job's FILE:LINE.
+std::vector<checked_job> check_jobs(const std::vector<job_line>& jobs, const std::string& file,
+                                    const registry& kinds);
 
-/// Reads and parses the file at `path`; throws jobs_file_error naming it when it cannot be read.
-std::vector<job_request> read_jobs_file(const std::string& path, const job_request& defaults,
-                                        const job_check& check = {});
+/// Reads, parses and checks the file at `path`; throws jobs_file_error naming it when it cannot be
+/// read.
+std::vector<checked_job> read_jobs_file(const std::string& path, const job_request& defaults,
+                                        const registry& kinds);
 
 } // namespace cohort::app

@@ -1,9 +1,9 @@
 // Micro-benchmarks of the master's hot path: ledger bookkeeping, the dispatcher's pick and CAF
 // binary serialization of the batch messages. Kept small: each names the one call it measures.
-#include "actors/dispatcher.hpp"
-#include "actors/ledger.hpp"
 #include "actors/messages.hpp"
-#include "actors/protocol.hpp"
+#include "core/dispatcher.hpp"
+#include "core/ledger.hpp"
+#include "core/protocol.hpp"
 
 #include <benchmark/benchmark.h>
 #include <caf/actor_system.hpp>

@@ -32,17 +32,11 @@ struct chaos_params {
 };
 
 chaos_params read_params(const params& p) {
-  p.require_known("chaos",
-                  {"tasks", "ms", "seed", "throw", "abort", "hang", "spin", "slow", "mode"});
   chaos_params c;
   c.tasks = p.get_u64("tasks", 1);
   c.ms = p.get_u64("ms", 0);
   c.seed = p.get_u64("seed", 0);
-  auto mode = p.get_string("mode", "always");
-  if (mode != "always" && mode != "first") {
-    throw param_error("chaos: param 'mode' must be always or first, got '" + mode + "'");
-  }
-  c.first_only = mode == "first";
+  c.first_only = p.get_string("mode", "always") == "first";
   for (auto [key, f] : {std::pair{"throw", fault_throw}, std::pair{"abort", fault_abort},
                         std::pair{"hang", fault_hang}, std::pair{"spin", fault_spin},
                         std::pair{"slow", fault_slow}}) {
@@ -104,6 +98,28 @@ private:
 class chaos_kind final : public job_kind {
 public:
   std::string_view name() const override { return "chaos"; }
+  std::string_view summary() const override {
+    return "a test aid: tasks that wait ms milliseconds, or fail as told; result {\"completed\": "
+           "N}";
+  }
+  std::vector<param_spec> parameters() const override {
+    return {
+        {"tasks", param_type::count, "1", "how many tasks"},
+        {"ms", param_type::count, "0", "milliseconds each task waits"},
+        {"seed", param_type::count, "0", "spread waits over [ms/2, 3ms/2), reproducibly (0: no)"},
+        {"throw", param_type::index_list, "", "these tasks throw"},
+        {"abort", param_type::index_list, "", "these tasks abort their worker process"},
+        {"hang", param_type::index_list, "", "these tasks never finish"},
+        {"spin", param_type::index_list, "", "these tasks burn CPU until cancelled"},
+        {"slow", param_type::index_list, "", "these tasks take ten times as long"},
+        {"mode",
+         param_type::choice,
+         "always",
+         "faults on every attempt, or the first only",
+         false,
+         {"always", "first"}},
+    };
+  }
   task_bound bound(const params&) const override { return task_bound::latency; }
   void validate(const params& p) const override { read_params(p); }
   std::unique_ptr<job_plan> split(const params& p) const override {

@@ -73,31 +73,16 @@ struct exec_options {
 };
 
 exec_options read_options(const params& p) {
-  p.require_known("exec", {"file", "tail", "timeout", "retry"});
   exec_options o;
-  const auto file = p.get("file");
-  if (!file || file->empty()) {
-    throw param_error("exec: param 'file' is required");
-  }
-  o.file = *file;
+  o.file = p.get_string("file", {});
   if (const auto tail = p.get("tail")) {
-    try {
-      o.tail = parse_size(*tail);
-    } catch (const std::invalid_argument&) {
-      throw param_error(
-          "exec: param 'tail': expected a size in bytes such as 4096 or 64KiB, got '" + *tail +
-          "'");
-    }
+    o.tail = parse_size(*tail);
     if (o.tail > max_tail) {
       throw param_error("exec: param 'tail': at most 16MiB, got '" + *tail + "'");
     }
   }
-  try {
-    o.timeout = p.get_duration("timeout", std::nullopt);
-    o.retry = p.get_bool("retry", false);
-  } catch (const param_error& e) {
-    throw param_error(std::string("exec: ") + e.what());
-  }
+  o.timeout = p.get_duration("timeout", std::nullopt);
+  o.retry = p.get_bool("retry", false);
   if (o.timeout && o.timeout->count() <= 0) {
     throw param_error("exec: param 'timeout': must be more than 0 (or off)");
   }
@@ -183,6 +168,20 @@ private:
 class exec_kind final : public job_kind {
 public:
   std::string_view name() const override { return "exec"; }
+  std::string_view summary() const override {
+    return "runs commands on workers started with --allow-exec and reports how each ended; "
+           "result {\"commands\": [...]}";
+  }
+  std::vector<param_spec> parameters() const override {
+    return {
+        {"file", param_type::path, "",
+         "JSON Lines of {\"argv\": [...]} or {\"sh\": \"...\"}, read on the master", true},
+        {"tail", param_type::size, "4096",
+         "trailing bytes of stdout and stderr kept (at most 16MiB)"},
+        {"timeout", param_type::duration, "off", "a command running longer is killed"},
+        {"retry", param_type::flag, "false", "whether a command lost with its worker runs again"},
+    };
+  }
   task_bound bound(const params&) const override { return task_bound::latency; }
   bool idempotent(const params&) const override { return false; }
   bool rerun_after_loss(const params& p) const override { return read_options(p).retry; }

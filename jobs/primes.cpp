@@ -24,10 +24,6 @@ struct range_params {
 };
 
 range_params read_params(const params& p) {
-  p.require_known("primes", {"from", "to", "tasks"});
-  if (!p.has("to")) {
-    throw param_error("primes: param 'to' is required");
-  }
   range_params r{p.get_u64("from", 0), p.get_u64("to", 0), 0};
   if (r.from > r.to) {
     throw param_error("primes: from=" + std::to_string(r.from) +
@@ -84,6 +80,17 @@ private:
 class primes_kind final : public job_kind {
 public:
   std::string_view name() const override { return "primes"; }
+  std::string_view summary() const override {
+    return "counts the primes p with from <= p < to (a segmented sieve); result {\"count\": N}";
+  }
+  std::vector<param_spec> parameters() const override {
+    return {
+        {"from", param_type::count, "0", "lower end of the range, included"},
+        {"to", param_type::count, "", "upper end of the range, excluded (below 2^64)", true},
+        {"tasks", param_type::count, "",
+         "how many tasks (default: one per 2^27 numbers, about 17 ms each)"},
+    };
+  }
   task_bound bound(const params&) const override { return task_bound::cpu; }
   void validate(const params& p) const override { read_params(p); }
   std::unique_ptr<job_plan> split(const params& p) const override {

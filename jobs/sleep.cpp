@@ -15,7 +15,6 @@ struct sleep_params {
 };
 
 sleep_params read_params(const params& p) {
-  p.require_known("sleep", {"tasks", "ms"});
   return {p.get_u64("tasks", 1), p.get_u64("ms", 0)};
 }
 
@@ -40,6 +39,16 @@ private:
 class sleep_kind final : public job_kind {
 public:
   std::string_view name() const override { return "sleep"; }
+  std::string_view summary() const override {
+    return "tasks that each wait ms milliseconds without holding a thread; result {\"completed\": "
+           "N}";
+  }
+  std::vector<param_spec> parameters() const override {
+    return {
+        {"tasks", param_type::count, "1", "how many tasks"},
+        {"ms", param_type::count, "0", "milliseconds each task waits (0: ends at once)"},
+    };
+  }
   task_bound bound(const params&) const override { return task_bound::latency; }
   void validate(const params& p) const override { read_params(p); }
   std::unique_ptr<job_plan> split(const params& p) const override {

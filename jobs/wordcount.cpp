@@ -34,23 +34,10 @@ struct wordcount_options {
 };
 
 wordcount_options parse_options(const params& p) {
-  p.require_known("wordcount", {"path", "top", "ship"});
   wordcount_options o;
-  const auto path = p.get("path");
-  if (!path) {
-    throw param_error("wordcount: param 'path' is required");
-  }
-  o.path = *path;
-  try {
-    o.top = p.get_u64("top", o.top);
-  } catch (const param_error& e) {
-    throw param_error(std::string("wordcount: ") + e.what());
-  }
-  const std::string ship = p.get_string("ship", "bytes");
-  if (ship != "bytes" && ship != "path") {
-    throw param_error("wordcount: param 'ship': expected bytes or path, got '" + ship + "'");
-  }
-  o.ship_path = ship == "path";
+  o.path = p.get_string("path", {});
+  o.top = p.get_u64("top", o.top);
+  o.ship_path = p.get_string("ship", "bytes") == "path";
   return o;
 }
 
@@ -181,6 +168,23 @@ private:
 class wordcount_kind : public job_kind {
 public:
   std::string_view name() const override { return "wordcount"; }
+  std::string_view summary() const override {
+    return "counts the words (runs of ASCII letters, lower-cased) of a file or directory tree; "
+           "result {\"total\", \"distinct\", \"counts\"}";
+  }
+  std::vector<param_spec> parameters() const override {
+    return {
+        {"path", param_type::path, "",
+         "a file, or a directory read recursively (regular files; symlinks not followed)", true},
+        {"top", param_type::count, "", "list only the N most frequent words (default: all)"},
+        {"ship",
+         param_type::choice,
+         "bytes",
+         "bytes: the master reads and ships byte ranges; path: workers read the shared path",
+         false,
+         {"bytes", "path"}},
+    };
+  }
   task_bound bound(const params&) const override { return task_bound::cpu; }
 
   void validate(const params& p) const override { check_word_root(parse_options(p).path); }

@@ -53,9 +53,14 @@ private:
 class sumsq_kind final : public cohort::job_kind {
 public:
   std::string_view name() const override { return "sumsq"; }
+  std::string_view summary() const override { return "the sum of i*i for 1 <= i <= n"; }
+  std::vector<cohort::param_spec> parameters() const override {
+    return {{"n", cohort::param_type::count, "", "the last number squared", true}};
+  }
   cohort::task_bound bound(const cohort::params&) const override { return cohort::task_bound::cpu; }
+  // The table has checked that n is given and is a whole number; what it cannot say is checked
+  // here.
   void validate(const cohort::params& p) const override {
-    p.require_known("sumsq", {"n"});
     if (p.get_u64("n", 0) > 3'000'000) {
       throw cohort::param_error("sumsq: n must be at most 3000000 (the sum must fit 64 bits)");
     }
@@ -85,13 +90,13 @@ int main() {
   auto kinds = cohort::builtin_registry();
   kinds->add(std::make_shared<sumsq_kind>());
   cohort::runtime_options opts;
-  opts.local_workers = 2;
+  opts.local.count = 2;
   cohort::runtime rt(opts, kinds);
   const std::uint64_t n = 2'000'000;
   cohort::job_request job;
   job.kind = "sumsq";
   job.args.set("n", std::to_string(n));
-  auto outcomes = rt.run({job});
+  auto outcomes = rt.run(std::vector{job});
   std::cout << outcomes[0].json << '\n';
   auto result = nlohmann::json::parse(outcomes[0].json);
   auto expected = n * (n + 1) / 2 * (2 * n + 1) / 3;

@@ -2,6 +2,7 @@
 // partials merge.
 #pragma once
 
+#include "cohort/param_spec.hpp"
 #include "cohort/params.hpp"
 #include "cohort/task.hpp"
 
@@ -11,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cohort {
 
@@ -67,6 +69,11 @@ class job_kind {
 public:
   virtual ~job_kind() = default;
   virtual std::string_view name() const = 0;
+  /// What a job of this kind does, in one line (`cohort kinds`).
+  virtual std::string_view summary() const = 0;
+  /// Every parameter the kind takes; a job naming another, or a value of the wrong type, is
+  /// refused before anything runs.
+  virtual std::vector<param_spec> parameters() const = 0;
   virtual task_bound bound(const params& p) const = 0;
   /// Whether running a task twice is harmless (allows speculation and re-runs after a timeout).
   virtual bool idempotent(const params&) const { return true; }
@@ -74,8 +81,9 @@ public:
   virtual bool rerun_after_loss(const params& p) const { return idempotent(p); }
   /// What a worker must grant to run this kind ("exec": `--allow-exec`); empty for any worker.
   virtual std::string_view capability() const { return {}; }
-  /// Checks parameters before anything runs; throws param_error naming the problem.
-  virtual void validate(const params& p) const = 0;
+  /// Checks what the parameter table cannot (from <= to, a file that must exist) before anything
+  /// runs; throws param_error naming the problem. The table's checks have passed.
+  virtual void validate(const params&) const {}
   /// Splits a validated job on the master; may throw param_error (say, a path that vanished).
   virtual std::unique_ptr<job_plan> split(const params& p) const = 0;
   /// Runs one task on a worker. Take everything by value: the body may outlive the caller's frame.

@@ -4,7 +4,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <initializer_list>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -40,9 +39,6 @@ public:
   get_duration(std::string_view key, std::optional<std::chrono::nanoseconds> fallback) const;
   /// A comma-separated list of task indices ("3,17,40"), empty when absent.
   std::vector<std::uint64_t> get_index_list(std::string_view key) const;
-
-  /// Throws param_error naming the first key not in `known`.
-  void require_known(std::string_view kind, std::initializer_list<std::string_view> known) const;
 
   /// "k=v k2=v2", sorted by key: how errors and logs name a job's parameters.
   std::string describe() const;

@@ -15,15 +15,15 @@ class registry {
 public:
   /// Adds a kind; throws std::invalid_argument when its name is taken.
   void add(std::shared_ptr<const job_kind> kind);
-  /// The kind called `name`, or nullptr.
-  const job_kind* find(std::string_view name) const;
+  /// The kind called `name`, or null.
+  std::shared_ptr<const job_kind> find(std::string_view name) const;
   std::vector<std::string> names() const;
 
 private:
   std::map<std::string, std::shared_ptr<const job_kind>, std::less<>> kinds_;
 };
 
-/// A registry holding primes, wordcount, sleep and chaos.
+/// A registry holding the built-in kinds: primes, wordcount, sleep, chaos and exec.
 std::shared_ptr<registry> builtin_registry();
 
 } // namespace cohort

@@ -1,5 +1,5 @@
-// libFuzzer target: the command line (app/options.cpp), --param K=V and every DUR, SIZE and number
-// option included; the input is one argv word per line.
+// libFuzzer target: the command line (app/command_line.cpp), --param K=V and every DUR, SIZE and
+// number option included; the input is one argv word per line.
 #include "tests/fuzz/fuzz_support.hpp"
 #include "tests/fuzz/main_like.hpp"
 

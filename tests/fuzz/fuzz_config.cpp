@@ -1,5 +1,5 @@
 // libFuzzer target: config files, through the INI reader (app/ini.cpp) and then as --config FILE
-// of both modes (app/options.cpp), where every key and value is checked.
+// of both modes (app/command_line.cpp), where every key and value is checked.
 #include "app/ini.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 #include "tests/fuzz/main_like.hpp"

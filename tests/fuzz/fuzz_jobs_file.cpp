@@ -15,12 +15,11 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::istringstream in{std::string(cohort::fuzz::as_text(data, size))};
   try {
-    auto jobs = cohort::app::parse_jobs(in, "fuzz.jsonl", cohort::job_request{},
-                                        [](const cohort::job_request& j) {
-                                          cohort::validate_job(cohort::fuzz::builtin_kinds(), j);
-                                        });
+    auto lines = cohort::app::parse_jobs(in, "fuzz.jsonl", cohort::job_request{});
+    auto jobs = cohort::app::check_jobs(lines, "fuzz.jsonl", cohort::fuzz::builtin_kinds());
     cohort::fuzz::require(!jobs.empty());
-    for (const auto& j : jobs) {
+    for (const auto& checked : jobs) {
+      const auto& j = checked.request();
       cohort::fuzz::require(cohort::fuzz::builtin_kinds().find(j.kind) != nullptr);
       cohort::fuzz::require(j.max_attempts >= 1 && (!j.concurrency || *j.concurrency >= 1));
     }

@@ -47,7 +47,7 @@ inline bool names_no_path(std::string_view text) {
   return text.find('/') == std::string_view::npos;
 }
 
-/// Whether a config key's value is a file the command-line layer reads (app/options.cpp).
+/// Whether a config key's value is a file the command-line layer reads (app/command_line.cpp).
 inline bool is_file_key(std::string_view key) {
   return key == "config" || key == "jobs" || key == "token-file" || key == "tls-cert" ||
          key == "tls-key" || key == "tls-ca";

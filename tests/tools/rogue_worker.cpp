@@ -100,8 +100,8 @@ int rogue_spawn(caf::actor_system& sys, const std::string& host, std::uint16_t p
           [](attach_atom) { std::printf("attach accepted\n"); },
           [&](caf::error& err) { std::printf("attach refused: %s\n", sys.render(err).c_str()); });
   auto kinds = builtin_registry();
-  const auto* exec = kinds->find("exec");
-  if (exec == nullptr) {
+  auto exec = kinds->find("exec");
+  if (!exec) {
     std::printf("no exec kind\n");
     return 3;
   }

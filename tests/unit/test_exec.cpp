@@ -1,5 +1,6 @@
 // Unit tests of the exec kind without actors: the commands file, the codec, the reducer, and real
 // commands run by the task body (argv literal, sh, exit codes, signals, timeout, tails, cancel).
+#include "cohort/checked_job.hpp"
 #include "cohort/context.hpp"
 #include "jobs/child_process.hpp"
 #include "jobs/exec.hpp"
@@ -83,6 +84,14 @@ private:
 const job_kind& exec() {
   static const auto kind = make_exec_kind();
   return *kind;
+}
+
+/// Checks exec params the way every job is checked (table, then the kind's own checks).
+void check(const params& p) {
+  job_request job;
+  job.kind = "exec";
+  job.args = p;
+  check_job(*builtin_registry(), job);
 }
 
 params exec_params(const std::string& file,
@@ -206,23 +215,22 @@ TEST_CASE("exec: a bad line is a param error naming FILE:LINE", "[exec]") {
 
 TEST_CASE("exec: bad params name the param", "[exec]") {
   temp_file file("{\"argv\": [\"true\"]}\n");
-  CHECK_THROWS_WITH(exec().validate(params{}), Catch::Contains("'file' is required"));
-  CHECK_THROWS_WITH(exec().validate(exec_params("/nonexistent/cohort-exec")),
+  CHECK_THROWS_WITH(check(params{}), Catch::Contains("'file' is required"));
+  CHECK_THROWS_WITH(check(exec_params("/nonexistent/cohort-exec")),
                     Catch::Contains("/nonexistent/cohort-exec"));
-  CHECK_THROWS_WITH(exec().validate(exec_params(file.path(), {{"tail", "lots"}})),
+  CHECK_THROWS_WITH(check(exec_params(file.path(), {{"tail", "lots"}})),
                     Catch::Contains("'tail'") && Catch::Contains("lots"));
-  CHECK_THROWS_WITH(exec().validate(exec_params(file.path(), {{"tail", "1GiB"}})),
-                    Catch::Contains("'tail'"));
-  CHECK_THROWS_WITH(exec().validate(exec_params(file.path(), {{"timeout", "5"}})),
+  CHECK_THROWS_WITH(check(exec_params(file.path(), {{"tail", "1GiB"}})), Catch::Contains("'tail'"));
+  CHECK_THROWS_WITH(check(exec_params(file.path(), {{"timeout", "5"}})),
                     Catch::Contains("'timeout'"));
-  CHECK_THROWS_WITH(exec().validate(exec_params(file.path(), {{"timeout", "0s"}})),
+  CHECK_THROWS_WITH(check(exec_params(file.path(), {{"timeout", "0s"}})),
                     Catch::Contains("'timeout'"));
-  CHECK_THROWS_WITH(exec().validate(exec_params(file.path(), {{"retry", "yes"}})),
+  CHECK_THROWS_WITH(check(exec_params(file.path(), {{"retry", "yes"}})),
                     Catch::Contains("'retry'"));
-  CHECK_THROWS_WITH(exec().validate(exec_params(file.path(), {{"shell", "1"}})),
+  CHECK_THROWS_WITH(check(exec_params(file.path(), {{"shell", "1"}})),
                     Catch::Contains("unknown param 'shell'"));
-  CHECK_NOTHROW(exec().validate(
-      exec_params(file.path(), {{"tail", "64KiB"}, {"timeout", "off"}, {"retry", "true"}})));
+  CHECK_NOTHROW(
+      check(exec_params(file.path(), {{"tail", "64KiB"}, {"timeout", "off"}, {"retry", "true"}})));
 }
 
 TEST_CASE("exec: command and result bytes round-trip - garbage is refused", "[exec]") {

@@ -1,5 +1,6 @@
 // The jobs-file reader: fields, per-job defaults, parameter text, FILE:LINE errors naming fields.
 #include "app/jobs_file.hpp"
+#include "cohort/registry.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -18,7 +19,11 @@ namespace {
 
 std::vector<job_request> parse(const std::string& text, const job_request& defaults = {}) {
   std::istringstream in(text);
-  return parse_jobs(in, "jobs.jsonl", defaults);
+  std::vector<job_request> out;
+  for (auto& j : parse_jobs(in, "jobs.jsonl", defaults)) {
+    out.push_back(std::move(j.job));
+  }
+  return out;
 }
 
 std::string error_of(const std::string& text) {
@@ -163,14 +168,24 @@ TEST_CASE("jobs file: reading files", "[jobs_file]") {
   std::filesystem::path dir = dir_template;
   auto path = (dir / "jobs.jsonl").string();
   std::ofstream(path) << "{\"job\": \"primes\", \"params\": {\"to\": 100}}\n{\"job\": \"sleep\"}\n";
-  auto jobs = read_jobs_file(path, {});
+  auto kinds = cohort::builtin_registry();
+  auto jobs = read_jobs_file(path, {}, *kinds);
   REQUIRE(jobs.size() == 2);
-  CHECK(jobs[0].args.get("to") == "100");
-  CHECK(jobs[1].kind == "sleep");
+  CHECK(jobs[0].request().args.get("to") == "100");
+  CHECK(jobs[1].request().kind == "sleep");
+
+  // Each job is checked against the kinds, and an error names its line.
+  std::ofstream(path) << "{\"job\": \"sleep\"}\n\n{\"job\": \"primes\"}\n";
+  try {
+    read_jobs_file(path, {}, *kinds);
+    FAIL("no jobs_file_error thrown");
+  } catch (const jobs_file_error& e) {
+    CHECK(std::string(e.what()) == path + ":3: primes: param 'to' is required");
+  }
 
   auto missing = (dir / "missing.jsonl").string();
   try {
-    read_jobs_file(missing, {});
+    read_jobs_file(missing, {}, *kinds);
     FAIL("no jobs_file_error thrown");
   } catch (const jobs_file_error& e) {
     CHECK(std::string(e.what()) ==

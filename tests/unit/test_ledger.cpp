@@ -1,5 +1,5 @@
 // Unit tests of the ledger: pending, in flight, merged exactly once, retries and give-backs.
-#include "actors/ledger.hpp"
+#include "core/ledger.hpp"
 
 #include <catch2/catch.hpp>
 

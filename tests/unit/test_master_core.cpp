@@ -1,7 +1,9 @@
 // Unit tests of the master's logic (master_core + dispatcher + ledger) in simulated time, no
 // actors.
-#include "actors/master_core.hpp"
 #include "cohort/count_reducer.hpp"
+#include "core/master_core.hpp"
+
+#include "tests/unit/test_kinds.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -28,7 +30,7 @@ private:
   std::uint64_t n_;
 };
 
-class fake_kind final : public job_kind {
+class fake_kind final : public test::test_kind_base {
 public:
   explicit fake_kind(task_bound b) : bound_(b) {}
   std::string_view name() const override { return "fake"; }
@@ -132,7 +134,7 @@ TEST_CASE("a worker slowed 4x gets about a fifth of the tasks", "[dispatcher]") 
   m.add_worker(worker("fast"));
   m.add_worker(worker("slow"));
   fake_kind kind(task_bound::cpu);
-  m.submit(job_of(1000), kind, clock_type::time_point{});
+  m.submit(test::checked(kind, job_of(1000)), clock_type::time_point{});
   auto done = simulate(m, {1, 4}, 1);
   REQUIRE(done[0] + done[1] == 1000);
   double slow_share = static_cast<double>(done[1]) / 1000.0;
@@ -150,7 +152,7 @@ TEST_CASE("credit is never exceeded with several slots and batches", "[dispatche
   m.add_worker(worker("b", 4));
   m.add_worker(worker("c", 4));
   fake_kind kind(task_bound::cpu);
-  m.submit(job_of(500), kind, clock_type::time_point{});
+  m.submit(test::checked(kind, job_of(500)), clock_type::time_point{});
   auto done = simulate(m, {1, 2, 3}, 4);
   REQUIRE(done[0] > done[1]);
   REQUIRE(done[1] > done[2]);
@@ -165,7 +167,7 @@ TEST_CASE("credit is never exceeded with several slots and batches", "[dispatche
 TEST_CASE("round-robin and designated policies finish exactly", "[dispatcher]") {
   for (auto policy : {dispatch_policy::round_robin, dispatch_policy::designated}) {
     master_settings s;
-    s.policy = policy;
+    s.dispatch = policy;
     master_core m(s);
     m.add_worker(worker("a"));
     m.add_worker(worker("b"));
@@ -173,7 +175,7 @@ TEST_CASE("round-robin and designated policies finish exactly", "[dispatcher]") 
     // Without copies of the slow worker's last tasks, so each worker's share shows.
     auto r = job_of(101);
     r.speculate = false;
-    m.submit(std::move(r), kind, clock_type::time_point{});
+    m.submit(test::checked(kind, std::move(r)), clock_type::time_point{});
     auto done = simulate(m, {1, 4}, 1);
     REQUIRE(done[0] + done[1] == 101);
     if (policy == dispatch_policy::designated) {
@@ -192,8 +194,8 @@ TEST_CASE("jobs with pending tasks take turns", "[dispatcher]") {
   m.add_worker(worker("a", 1, 4));
   fake_kind kind(task_bound::latency);
   auto now = clock_type::time_point{};
-  auto j1 = m.submit(job_of(10), kind, now);
-  auto j2 = m.submit(job_of(10), kind, now);
+  auto j1 = m.submit(test::checked(kind, job_of(10)), now);
+  auto j2 = m.submit(test::checked(kind, job_of(10)), now);
   auto sent = m.dispatch(now);
   REQUIRE(sent.size() == 4);
   REQUIRE(sent[0].job != sent[1].job);
@@ -208,7 +210,7 @@ TEST_CASE("a lost worker's tasks go back to pending and finish elsewhere", "[mas
   m.add_worker(worker("b", 1, 10));
   fake_kind kind(task_bound::latency);
   auto now = clock_type::time_point{};
-  m.submit(job_of(30), kind, now);
+  m.submit(test::checked(kind, job_of(30)), now);
   auto sent = m.dispatch(now);
   m.remove_worker(a, now);
   for (auto& b : sent) {
@@ -242,7 +244,7 @@ TEST_CASE("a task failing max-attempts times fails its job naming the task", "[m
   auto now = clock_type::time_point{};
   job_request r = job_of(4);
   r.max_attempts = 2;
-  m.submit(r, kind, now);
+  m.submit(test::checked(kind, r), now);
   for (int round = 0; round < 20 && m.running_jobs() > 0; ++round) {
     for (auto& b : m.dispatch(now)) {
       auto res = answers(b);
@@ -273,7 +275,7 @@ TEST_CASE("a job without eligible workers fails with no-workers after the wait",
   auto now = clock_type::time_point{};
   job_request r = job_of(3);
   r.require = {"gpu"};
-  m.submit(r, kind, now);
+  m.submit(test::checked(kind, r), now);
   REQUIRE(m.dispatch(now).empty());
   m.tick(now);
   m.tick(now + std::chrono::seconds(1));
@@ -291,7 +293,7 @@ TEST_CASE("a deadline fails the job and cancels its tasks in flight", "[master]"
   auto now = clock_type::time_point{};
   job_request r = job_of(3);
   r.deadline = std::chrono::seconds(5);
-  m.submit(r, kind, now);
+  m.submit(test::checked(kind, r), now);
   REQUIRE(m.dispatch(now).size() == 1);
   m.tick(now + std::chrono::seconds(5));
   auto cancels = m.take_cancels();
@@ -307,7 +309,7 @@ TEST_CASE("no dispatch before min-workers have joined", "[master]") {
   m.add_worker(worker("a"));
   fake_kind kind(task_bound::cpu);
   auto now = clock_type::time_point{};
-  m.submit(job_of(3), kind, now);
+  m.submit(test::checked(kind, job_of(3)), now);
   REQUIRE(m.dispatch(now).empty());
   m.add_worker(worker("b"));
   REQUIRE(m.dispatch(now).size() == 2);
@@ -316,7 +318,7 @@ TEST_CASE("no dispatch before min-workers have joined", "[master]") {
 TEST_CASE("a job of zero tasks ends ok at once", "[master]") {
   master_core m({});
   fake_kind kind(task_bound::cpu);
-  m.submit(job_of(0), kind, clock_type::time_point{});
+  m.submit(test::checked(kind, job_of(0)), clock_type::time_point{});
   auto out = ended_json(m);
   REQUIRE(out["status"] == "ok");
   REQUIRE(out["result"]["completed"] == 0);
@@ -329,7 +331,7 @@ TEST_CASE("a job's concurrency caps its tasks per worker", "[dispatcher]") {
   job_request r = job_of(100);
   r.concurrency = 7;
   auto now = clock_type::time_point{};
-  m.submit(r, kind, now);
+  m.submit(test::checked(kind, r), now);
   auto sent = m.dispatch(now);
   std::size_t n = 0;
   for (auto& b : sent) {
@@ -354,7 +356,7 @@ public:
   }
 };
 
-class failing_kind final : public job_kind {
+class failing_kind final : public test::test_kind_base {
 public:
   std::string_view name() const override { return "failing"; }
   task_bound bound(const params&) const override { return task_bound::cpu; }
@@ -373,8 +375,8 @@ TEST_CASE("a task that cannot be made fails its job and frees the worker's credi
   failing_kind bad;
   fake_kind good(task_bound::cpu);
   auto now = clock_type::time_point{};
-  m.submit(job_of(0), bad, now);
-  m.submit(job_of(2), good, now);
+  m.submit(test::checked(bad, job_of(0)), now);
+  m.submit(test::checked(good, job_of(2)), now);
   auto sent = m.dispatch(now);
   auto ended = m.take_ended();
   REQUIRE(ended.size() == 1);
@@ -410,7 +412,7 @@ TEST_CASE("answers for tasks a batch does not hold are dropped, not merged", "[m
   m.add_worker(worker("a", 1, 10));
   fake_kind kind(task_bound::latency);
   auto now = clock_type::time_point{};
-  m.submit(job_of(10), kind, now);
+  m.submit(test::checked(kind, job_of(10)), now);
   run_all(m, now, [](const outgoing_batch&, std::vector<task_result>& res) {
     auto forged = res;
     for (auto& f : forged) {
@@ -437,7 +439,7 @@ TEST_CASE("answers sent ahead free credit and merge once", "[master]") {
   auto a = m.add_worker(worker("a", 1, 4));
   fake_kind kind(task_bound::latency);
   auto now = clock_type::time_point{};
-  m.submit(job_of(6), kind, now);
+  m.submit(test::checked(kind, job_of(6)), now);
   auto first = m.dispatch(now);
   REQUIRE(first.size() == 1);
   REQUIRE(first[0].tasks.size() == 4);
@@ -472,7 +474,7 @@ TEST_CASE("a loss beside other tasks is not charged - a lone loss is", "[master]
   auto now = clock_type::time_point{};
   job_request r = job_of(30);
   r.max_attempts = 1;
-  m.submit(r, kind, now);
+  m.submit(test::checked(kind, r), now);
   auto sent = m.dispatch(now);
   REQUIRE(sent.size() == 3);
   m.remove_worker(wa1, now);
@@ -497,7 +499,7 @@ TEST_CASE("a loss beside other tasks is not charged - a lone loss is", "[master]
   lone.add_worker(worker("y", 1, 10));
   job_request one = job_of(1);
   one.max_attempts = 1;
-  lone.submit(one, kind, now);
+  lone.submit(test::checked(kind, one), now);
   auto only = lone.dispatch(now);
   REQUIRE(only.size() == 1);
   lone.remove_worker(only[0].worker, now);
@@ -513,7 +515,7 @@ TEST_CASE("an isolation group waits until its process runs nothing else", "[mast
   auto b = m.add_worker(worker("b", 1, 10));
   fake_kind kind(task_bound::latency);
   auto now = clock_type::time_point{};
-  m.submit(job_of(40), kind, now);
+  m.submit(test::checked(kind, job_of(40)), now);
   auto sent = m.dispatch(now);
   REQUIRE(sent.size() == 2);
   auto on_b = sent[0].worker == b ? sent[0] : sent[1];
@@ -548,7 +550,7 @@ struct two_workers_six_tasks {
   worker_ref a = m.add_worker(worker("a"));
   worker_ref b = m.add_worker(worker("b"));
   fake_kind kind{task_bound::cpu};
-  two_workers_six_tasks() { m.submit(job_of(6), kind, t(0)); }
+  two_workers_six_tasks() { m.submit(test::checked(kind, job_of(6)), t(0)); }
 };
 
 // The job ended ok with one speculative copy, and the `loser` holding the other attempt of task
@@ -633,7 +635,7 @@ TEST_CASE("a timed-out attempt runs again elsewhere and the late answer is a dup
   job_request r = job_of(2);
   r.task_timeout = std::chrono::seconds(1);
   r.speculate = false;
-  m.submit(r, kind, now);
+  m.submit(test::checked(kind, r), now);
   auto sent = m.dispatch(now);
   REQUIRE(sent.size() == 2);
   REQUIRE(sent[0].timeout);
@@ -659,7 +661,7 @@ TEST_CASE("a timed-out attempt runs again elsewhere and the late answer is a dup
 
 namespace {
 
-class capable_kind final : public job_kind {
+class capable_kind final : public test::test_kind_base {
 public:
   std::string_view name() const override { return "capable"; }
   std::string_view capability() const override { return "exec"; }
@@ -683,7 +685,7 @@ TEST_CASE("a kind needing a capability goes only to workers granting it, else fa
   {
     master_core m(s);
     m.add_worker(worker("plain", 1, 10));
-    m.submit(job_of(3), kind, now);
+    m.submit(test::checked(kind, job_of(3)), now);
     REQUIRE(m.dispatch(now).empty());
     m.tick(now);
     m.tick(now + std::chrono::seconds(2));
@@ -697,7 +699,7 @@ TEST_CASE("a kind needing a capability goes only to workers granting it, else fa
     auto granting = worker("granting", 1, 10);
     granting.capabilities = {"exec"};
     auto g = m.add_worker(granting);
-    m.submit(job_of(3), kind, now);
+    m.submit(test::checked(kind, job_of(3)), now);
     auto sent = m.dispatch(now);
     REQUIRE(sent.size() == 1);
     REQUIRE(sent[0].worker == g);
@@ -711,11 +713,11 @@ TEST_CASE("a kind needing a capability goes only to workers granting it, else fa
 
 TEST_CASE("designated owners are fixed once --min-workers have joined", "[dispatcher]") {
   master_settings s;
-  s.policy = dispatch_policy::designated;
+  s.dispatch = dispatch_policy::designated;
   s.min_workers = 2;
   master_core m(s);
   fake_kind kind(task_bound::cpu);
-  m.submit(job_of(100), kind, clock_type::time_point{});
+  m.submit(test::checked(kind, job_of(100)), clock_type::time_point{});
   m.add_worker(worker("a"));
   m.add_worker(worker("b"));
   auto done = simulate(m, {1, 1}, 1);
@@ -744,9 +746,13 @@ private:
   std::size_t bytes_;
 };
 
-class sized_kind final : public job_kind {
+class sized_kind final : public test::test_kind_base {
 public:
   std::string_view name() const override { return "sized"; }
+  std::vector<param_spec> parameters() const override {
+    return {{"tasks", param_type::count, "1", "how many tasks"},
+            {"bytes", param_type::count, "0", "bytes of data per task"}};
+  }
   task_bound bound(const params&) const override { return task_bound::latency; }
   void validate(const params&) const override {}
   std::unique_ptr<job_plan> split(const params& p) const override {
@@ -768,13 +774,13 @@ job_request sized_job(std::uint64_t tasks, std::uint64_t bytes) {
 TEST_CASE("batches stay under --max-message-size - a task over it fails its job with limit",
           "[master]") {
   master_settings s;
-  s.max_message_size = 10'000;
+  s.limits.max_message_size = 10'000;
   sized_kind kind;
   auto now = clock_type::time_point{};
   {
     master_core m(s);
     m.add_worker(worker("a", 1, 100));
-    m.submit(sized_job(20, 3000), kind, now);
+    m.submit(test::checked(kind, sized_job(20, 3000)), now);
     std::size_t batches = 0;
     run_all(m, now, [&](const outgoing_batch& b, std::vector<task_result>&) {
       ++batches;
@@ -789,7 +795,7 @@ TEST_CASE("batches stay under --max-message-size - a task over it fails its job 
   {
     master_core m(s);
     m.add_worker(worker("a", 1, 100));
-    m.submit(sized_job(2, 20'000), kind, now);
+    m.submit(test::checked(kind, sized_job(2, 20'000)), now);
     REQUIRE(m.dispatch(now).empty());
     auto out = ended_json(m);
     REQUIRE(out["reason"] == "limit");
@@ -801,14 +807,14 @@ TEST_CASE("answers over --max-message-size and results over --max-result-size fa
           "limit",
           "[master]") {
   master_settings s;
-  s.max_message_size = 1000;
-  s.max_result_size = 20;
+  s.limits.max_message_size = 1000;
+  s.limits.max_result_size = 20;
   fake_kind kind(task_bound::latency);
   auto now = clock_type::time_point{};
   {
     master_core m(s);
     m.add_worker(worker("a", 1, 100));
-    m.submit(job_of(3), kind, now);
+    m.submit(test::checked(kind, job_of(3)), now);
     run_all(m, now, [](const outgoing_batch&, std::vector<task_result>& res) {
       res.front().value.data.assign(2000, 'y');
     });
@@ -817,10 +823,10 @@ TEST_CASE("answers over --max-message-size and results over --max-result-size fa
     REQUIRE(out["error"].get<std::string>().find("answered with 2000 bytes") != std::string::npos);
   }
   {
-    s.max_result_size = 5;
+    s.limits.max_result_size = 5;
     master_core m(s);
     m.add_worker(worker("a", 1, 100));
-    m.submit(job_of(3), kind, now);
+    m.submit(test::checked(kind, job_of(3)), now);
     run_all(m, now, [](const outgoing_batch&, std::vector<task_result>&) {});
     auto out = ended_json(m);
     REQUIRE(out["status"] == "failed");

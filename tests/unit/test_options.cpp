@@ -1,21 +1,21 @@
 // The command line: modes, defaults, precedence (command line > file > default) as --print-config
 // shows it, and one message per error naming the option or key and the value.
-#include "app/options.hpp"
+#include "app/command_line.hpp"
+#include "cohort/registry.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 using namespace std::chrono_literals;
 using cohort::dispatch_policy;
 using cohort::app::app_config;
 using cohort::app::app_mode;
-using cohort::app::parse_command_line;
 using cohort::app::usage_error;
-using cohort::app::usage_text;
 
 namespace {
 
@@ -25,7 +25,8 @@ app_config parse(std::vector<std::string> args) {
   for (const auto& a : args) {
     argv.push_back(a.c_str());
   }
-  return parse_command_line(static_cast<int>(argv.size()), argv.data());
+  return cohort::app::parse_command_line(static_cast<int>(argv.size()), argv.data(),
+                                         *cohort::builtin_registry());
 }
 
 std::string error_of(std::vector<std::string> args) {
@@ -118,29 +119,33 @@ TEST_CASE("options: modes", "[options]") {
   CHECK(parse(worker_base).mode == app_mode::worker);
 
   CHECK(error_of({"--slots", "2"}) == "missing mode: cohort master|worker [OPTIONS] (see --help)");
-  CHECK(error_of({"boss"}) == "unknown mode 'boss' (master | worker)");
+  CHECK(error_of({"boss"}) == "unknown mode 'boss' (master | worker | kinds)");
   CHECK(error_of({"master", "extra"}) == "unexpected argument 'extra'");
 }
 
 TEST_CASE("options: master defaults", "[options]") {
   token_env env;
   auto cfg = parse({"master"});
-  const auto& rt = cfg.runtime;
-  CHECK(rt.local_workers == cohort::runtime_options{}.local_workers);
-  CHECK(rt.min_workers == 1);
-  CHECK(rt.wait_for_workers == 30s);
-  CHECK(rt.slots == 1);
-  CHECK(rt.concurrency == 10000);
-  CHECK(rt.batch == 1000);
-  CHECK(rt.tags.empty());
-  CHECK(rt.dispatch == dispatch_policy::least_loaded);
-  CHECK(rt.slowdown == 1.0);
-  CHECK_FALSE(rt.progress);
-  CHECK(rt.caf_settings ==
-        std::map<std::string, std::string>{{"middleman.connection-timeout", "2s"},
-                                           {"middleman.heartbeat-interval", "500ms"}});
+  const auto& m = cfg.master;
+  CHECK(m.local.count == cohort::worker_settings{}.count);
+  CHECK(m.master.min_workers == 1);
+  CHECK(m.master.wait_for_workers == 30s);
+  CHECK(m.local.slots == 1);
+  CHECK(m.local.concurrency == 10000);
+  CHECK(m.master.batch == 1000);
+  CHECK(m.local.batch == 1000);
+  CHECK(m.local.tags.empty());
+  CHECK(m.local.capabilities.empty());
+  CHECK(m.master.dispatch == dispatch_policy::least_loaded);
+  CHECK(m.local.slowdown == 1.0);
+  CHECK_FALSE(m.master.progress);
+  CHECK_FALSE(m.scheduler.max_threads.has_value());
+  CHECK(m.scheduler.policy == cohort::scheduler_policy::stealing);
+  CHECK_FALSE(m.scheduler.max_throughput.has_value());
+  CHECK(m.network.heartbeat_interval == 500ms);
+  CHECK(m.network.connection_timeout == 2s);
   REQUIRE(cfg.jobs.size() == 1);
-  const auto& job = cfg.jobs[0];
+  const auto& job = cfg.jobs[0].request();
   CHECK(job.kind == "primes");
   CHECK(job.args.describe() == "from=0 to=10000000000");
   CHECK(job.require.empty());
@@ -152,14 +157,13 @@ TEST_CASE("options: master defaults", "[options]") {
   CHECK(cfg.output_path.empty());
   CHECK(cfg.log_level == "warn");
   CHECK_FALSE(cfg.print_config);
-  CHECK_FALSE(cfg.listen.has_value());
-  CHECK(cfg.spawn_on.empty());
-  CHECK_FALSE(cfg.allow_exec);
-  CHECK_FALSE(cfg.token.has_value());
-  CHECK_FALSE(cfg.tls.has_value());
-  CHECK(cfg.limits.max_message_size == 64u << 20);
-  CHECK(cfg.limits.max_tasks == 100000000);
-  CHECK(cfg.limits.max_result_size == 256u << 20);
+  CHECK_FALSE(m.network.listen.has_value());
+  CHECK(m.spawn_on.empty());
+  CHECK_FALSE(m.network.token.has_value());
+  CHECK_FALSE(m.network.tls.has_value());
+  CHECK(m.master.limits.max_message_size == 64u << 20);
+  CHECK(m.master.limits.max_tasks == 100000000);
+  CHECK(m.master.limits.max_result_size == 256u << 20);
 }
 
 TEST_CASE("options: every master option parses", "[options]") {
@@ -227,38 +231,38 @@ TEST_CASE("options: every master option parses", "[options]") {
                     "1.5s",
                     "--middleman.connection-timeout",
                     "6s"});
-  const auto& rt = cfg.runtime;
-  CHECK(rt.local_workers == 0);
-  REQUIRE(cfg.spawn_on.size() == 2);
-  CHECK(cfg.spawn_on[0].host == "10.0.0.1");
-  CHECK(cfg.spawn_on[0].port == 7001);
-  CHECK(cfg.spawn_on[1].host == "node-b");
-  CHECK(cfg.spawn_on[1].port == 7002);
-  CHECK(rt.min_workers == 4);
-  CHECK(rt.wait_for_workers == 2min);
-  CHECK(rt.dispatch == dispatch_policy::designated);
-  CHECK(cfg.limits.max_message_size == 1u << 20);
-  CHECK(cfg.limits.max_tasks == 1000);
-  CHECK(cfg.limits.max_result_size == std::uint64_t{2} << 30);
-  CHECK(rt.progress);
+  const auto& m = cfg.master;
+  CHECK(m.local.count == 0);
+  REQUIRE(m.spawn_on.size() == 2);
+  CHECK(m.spawn_on[0].host == "10.0.0.1");
+  CHECK(m.spawn_on[0].port == 7001);
+  CHECK(m.spawn_on[1].host == "node-b");
+  CHECK(m.spawn_on[1].port == 7002);
+  CHECK(m.master.min_workers == 4);
+  CHECK(m.master.wait_for_workers == 2min);
+  CHECK(m.master.dispatch == dispatch_policy::designated);
+  CHECK(m.master.limits.max_message_size == 1u << 20);
+  CHECK(m.master.limits.max_tasks == 1000);
+  CHECK(m.master.limits.max_result_size == std::uint64_t{2} << 30);
+  CHECK(m.master.progress);
   CHECK(cfg.output_path == out);
-  REQUIRE(cfg.listen.has_value());
-  CHECK(cfg.listen->host == "0.0.0.0");
-  CHECK(cfg.listen->port == 0);
-  CHECK(rt.slots == 2);
-  CHECK(rt.concurrency == 50);
-  CHECK(rt.batch == 10);
-  CHECK(rt.tags == std::vector<std::string>{"a", "b"});
-  CHECK(cfg.allow_exec);
+  REQUIRE(m.network.listen.has_value());
+  CHECK(m.network.listen->host == "0.0.0.0");
+  CHECK(m.network.listen->port == 0);
+  CHECK(m.local.slots == 2);
+  CHECK(m.local.concurrency == 50);
+  CHECK(m.master.batch == 10);
+  CHECK(m.local.batch == 10);
+  CHECK(m.local.tags == std::vector<std::string>{"a", "b"});
+  CHECK(m.local.capabilities == std::vector<std::string>{"exec"});
   CHECK(cfg.log_level == "debug");
-  CHECK(rt.caf_settings ==
-        std::map<std::string, std::string>{{"middleman.connection-timeout", "6s"},
-                                           {"middleman.heartbeat-interval", "1500ms"},
-                                           {"scheduler.max-threads", "3"},
-                                           {"scheduler.max-throughput", "100"},
-                                           {"scheduler.policy", "sharing"}});
+  CHECK(m.scheduler.max_threads == 3u);
+  CHECK(m.scheduler.policy == cohort::scheduler_policy::sharing);
+  CHECK(m.scheduler.max_throughput == 100u);
+  CHECK(m.network.heartbeat_interval == 1500ms);
+  CHECK(m.network.connection_timeout == 6s);
   REQUIRE(cfg.jobs.size() == 1);
-  const auto& job = cfg.jobs[0];
+  const auto& job = cfg.jobs[0].request();
   CHECK(job.kind == "sleep");
   CHECK(job.args.describe() == "ms=5 tasks=10");
   CHECK(job.require == std::vector<std::string>{"gpu", "ssd"});
@@ -274,28 +278,30 @@ TEST_CASE("options: every worker option parses", "[options]") {
   auto cfg = parse({"worker", "--master", "host-a:7000", "--workers", "3", "--connect-timeout",
                     "5s", "--exit-with-master", "--drain-timeout", "0s", "--slowdown", "2.5",
                     "--slots", "4", "--tags", "gpu", "--allow-exec"});
-  REQUIRE(cfg.master.has_value());
-  CHECK(cfg.master->host == "host-a");
-  CHECK(cfg.master->port == 7000);
-  CHECK(cfg.runtime.local_workers == 3);
-  CHECK(cfg.connect_timeout == 5s);
-  CHECK(cfg.exit_with_master);
-  CHECK(cfg.drain_timeout == 0s);
-  CHECK(cfg.runtime.slowdown == 2.5);
-  CHECK(cfg.runtime.slots == 4);
-  CHECK(cfg.runtime.tags == std::vector<std::string>{"gpu"});
-  CHECK(cfg.allow_exec);
+  const auto& w = cfg.worker;
+  REQUIRE(w.master.has_value());
+  CHECK(w.master->host == "host-a");
+  CHECK(w.master->port == 7000);
+  CHECK(w.workers.count == 3);
+  CHECK(w.connect_timeout == 5s);
+  CHECK(w.exit_with_master);
+  CHECK(w.drain_timeout == 0s);
+  CHECK(w.workers.slowdown == 2.5);
+  CHECK(w.workers.slots == 4);
+  CHECK(w.workers.tags == std::vector<std::string>{"gpu"});
+  CHECK(w.workers.capabilities == std::vector<std::string>{"exec"});
   CHECK(cfg.jobs.empty());
 
-  auto node = parse({"worker", "--listen", "7100"});
-  REQUIRE(node.listen.has_value());
-  CHECK(node.listen->host == "127.0.0.1");
-  CHECK(node.listen->port == 7100);
+  auto node = parse({"worker", "--listen", "7100", "--batch", "5"}).worker;
+  REQUIRE(node.network.listen.has_value());
+  CHECK(node.network.listen->host == "127.0.0.1");
+  CHECK(node.network.listen->port == 7100);
   CHECK_FALSE(node.master.has_value());
   CHECK(node.connect_timeout == 60s);
   CHECK(node.drain_timeout == 10s);
   CHECK_FALSE(node.exit_with_master);
-  CHECK(node.runtime.local_workers == cohort::runtime_options{}.local_workers);
+  CHECK(node.workers.count == cohort::worker_settings{}.count);
+  CHECK(node.workers.batch == 5);
 }
 
 TEST_CASE("options: worker needs exactly one of --master and --listen", "[options]") {
@@ -397,14 +403,17 @@ TEST_CASE("options: CAF durations may be off", "[options]") {
   token_env env;
   auto cfg = parse(
       {"master", "--middleman.connection-timeout", "off", "--middleman.heartbeat-interval", "0s"});
-  CHECK(cfg.runtime.caf_settings.at("middleman.connection-timeout") == "off");
-  CHECK(cfg.runtime.caf_settings.at("middleman.heartbeat-interval") == "0s");
+  CHECK_FALSE(cfg.master.network.connection_timeout.has_value());
+  CHECK(cfg.master.network.heartbeat_interval == 0s);
+  CHECK(shown_one(cfg, "middleman.connection-timeout") == "off  # command line");
+  CHECK(shown_one(cfg, "middleman.heartbeat-interval") == "0s  # command line");
 }
 
 TEST_CASE("options: addresses", "[options]") {
   token_env env;
-  CHECK(parse({"master", "--listen", "host:0", "--insecure"}).listen->host == "host");
-  CHECK(parse({"master", "--listen", "localhost:0"}).listen->host == "localhost");
+  CHECK(parse({"master", "--listen", "host:0", "--insecure"}).master.network.listen->host ==
+        "host");
+  CHECK(parse({"master", "--listen", "localhost:0"}).master.network.listen->host == "localhost");
   CHECK(error_of({"master", "--listen", "host:0"}).find("not a loopback address") !=
         std::string::npos);
   CHECK(error_of({"master", "--listen", "65536"}) ==
@@ -427,8 +436,8 @@ TEST_CASE("options: --job, --param and --jobs", "[options]") {
   token_env env;
   temp_dir dir;
   CHECK(error_of({"master", "--param", "to=10"}) == "--param 'to=10' needs --job KIND");
-  auto jobs =
-      dir.write("jobs.jsonl", "{\"job\": \"primes\"}\n{\"job\": \"sleep\", \"max_attempts\": 1}\n");
+  auto jobs = dir.write("jobs.jsonl", "{\"job\": \"primes\", \"params\": {\"to\": 100}}\n"
+                                      "{\"job\": \"sleep\", \"max_attempts\": 1}\n");
   CHECK(error_of({"master", "--job", "primes", "--jobs", jobs}) ==
         "--job cannot be combined with --jobs");
   CHECK(error_of({"master", "--job", "primes", "--param", "to"}) ==
@@ -439,20 +448,24 @@ TEST_CASE("options: --job, --param and --jobs", "[options]") {
         "--param: bad value 'to=6': parameter 'to' is given twice");
   CHECK(error_of({"master", "--job", ""}) == "--job: bad value '': must not be empty");
 
-  auto cfg = parse({"master", "--job", "wordcount", "--param", "path=/x=y", "--param", "top="});
-  CHECK(cfg.jobs[0].args.get("path") == "/x=y");
-  CHECK(cfg.jobs[0].args.get("top") == "");
+  CHECK(error_of({"master", "--job", "primes", "--param", "to=x"}) ==
+        "primes: param 'to': expected an unsigned integer, got 'x'");
+  CHECK(error_of({"master", "--job", "bogus"}) ==
+        "unknown job kind 'bogus' (known: chaos, exec, primes, sleep, wordcount)");
+  auto cfg = parse({"master", "--job", "sleep", "--param", "tasks=3", "--param", "ms=0"});
+  CHECK(cfg.jobs[0].request().args.get("tasks") == "3");
+  CHECK(cfg.jobs[0].request().args.get("ms") == "0");
 
   // Per-job options are the defaults of every jobs-file line; the file's fields override them.
   auto many = parse({"master", "--jobs", jobs, "--max-attempts", "7", "--require", "gpu",
                      "--task-timeout", "2s"});
   REQUIRE(many.jobs.size() == 2);
-  CHECK(many.jobs[0].kind == "primes");
-  CHECK(many.jobs[0].max_attempts == 7);
-  CHECK(many.jobs[0].require == std::vector<std::string>{"gpu"});
-  CHECK(many.jobs[0].task_timeout == 2s);
-  CHECK(many.jobs[1].kind == "sleep");
-  CHECK(many.jobs[1].max_attempts == 1);
+  CHECK(many.jobs[0].request().kind == "primes");
+  CHECK(many.jobs[0].request().max_attempts == 7);
+  CHECK(many.jobs[0].request().require == std::vector<std::string>{"gpu"});
+  CHECK(many.jobs[0].request().task_timeout == 2s);
+  CHECK(many.jobs[1].request().kind == "sleep");
+  CHECK(many.jobs[1].request().max_attempts == 1);
 
   auto bad_jobs = dir.write("bad.jsonl", "{\"job\": \"primes\"}\n{\"job\": \"x\", \"tasks\": 3}\n");
   CHECK(error_of({"master", "--jobs", bad_jobs}) ==
@@ -480,12 +493,12 @@ TEST_CASE("options: config file and precedence", "[options]") {
                                       "max-threads = 2\n");
   auto cfg = parse({"master", "--config", file, "--slots", "5", "--print-config"});
   CHECK(cfg.print_config);
-  CHECK(cfg.runtime.local_workers == 2);
-  CHECK(cfg.runtime.slots == 5);
-  CHECK(cfg.runtime.progress);
-  CHECK(cfg.runtime.caf_settings.at("middleman.heartbeat-interval") == "2s");
-  CHECK(cfg.runtime.caf_settings.at("scheduler.max-threads") == "2");
-  CHECK(cfg.jobs[0].require == std::vector<std::string>{"gpu", "ssd"});
+  CHECK(cfg.master.local.count == 2);
+  CHECK(cfg.master.local.slots == 5);
+  CHECK(cfg.master.master.progress);
+  CHECK(cfg.master.network.heartbeat_interval == 2s);
+  CHECK(cfg.master.scheduler.max_threads == 2u);
+  CHECK(cfg.jobs[0].request().require == std::vector<std::string>{"gpu", "ssd"});
 
   CHECK(shown_one(cfg, "slots") == "5  # command line");
   CHECK(shown_one(cfg, "local-workers") == "2  # " + file + ":2");
@@ -500,7 +513,7 @@ TEST_CASE("options: config file and precedence", "[options]") {
 
   // The command line replaces a repeatable key's file lines as a whole.
   auto over = parse({"master", "--config", file, "--require", "fpga"});
-  CHECK(over.jobs[0].require == std::vector<std::string>{"fpga"});
+  CHECK(over.jobs[0].request().require == std::vector<std::string>{"fpga"});
   CHECK(shown(over, "require") == std::vector<std::string>{"fpga  # command line"});
 }
 
@@ -509,14 +522,14 @@ TEST_CASE("options: a job named on the command line replaces the file's job", "[
   temp_dir dir;
   auto file = dir.write("job.ini", "job = sleep\nparam = tasks=3\nparam = ms=1\n");
   auto from_file = parse({"master", "--config", file});
-  CHECK(from_file.jobs[0].kind == "sleep");
-  CHECK(from_file.jobs[0].args.describe() == "ms=1 tasks=3");
+  CHECK(from_file.jobs[0].request().kind == "sleep");
+  CHECK(from_file.jobs[0].request().args.describe() == "ms=1 tasks=3");
   CHECK(shown(from_file, "param") ==
         std::vector<std::string>{"tasks=3  # " + file + ":2", "ms=1  # " + file + ":3"});
 
   auto replaced = parse({"master", "--config", file, "--job", "primes", "--param", "to=100"});
-  CHECK(replaced.jobs[0].kind == "primes");
-  CHECK(replaced.jobs[0].args.describe() == "to=100");
+  CHECK(replaced.jobs[0].request().kind == "primes");
+  CHECK(replaced.jobs[0].request().args.describe() == "to=100");
 }
 
 TEST_CASE("options: config file errors name FILE:LINE", "[options]") {
@@ -618,7 +631,8 @@ TEST_CASE("options: print-config lists every setting, sorted, with sources", "[o
   CHECK(shown_one(cfg, "output") == "  # default");
   CHECK(shown_one(cfg, "scheduler.policy") == "stealing  # default");
   CHECK(shown_one(cfg, "scheduler.max-threads") ==
-        std::to_string(cfg.runtime.local_workers + 1) + "  # default");
+        std::to_string(cfg.master.local.count + 1) + "  # default");
+  CHECK(shown_one(cfg, "scheduler.max-throughput") == "unlimited  # default");
   CHECK(shown_one(parse({"master", "--local-workers", "6"}), "scheduler.max-threads") ==
         "7  # default");
 
@@ -637,7 +651,7 @@ TEST_CASE("options: the token is read, never shown", "[options]") {
   {
     token_env env("env-secret");
     auto cfg = parse({"master", "--print-config"});
-    CHECK(cfg.token == "env-secret");
+    CHECK(cfg.master.network.token == "env-secret");
     CHECK(shown_one(cfg, "token") == "<redacted>  # env COHORT_TOKEN");
     CHECK(cfg.print_config_text.find("env-secret") == std::string::npos);
   }
@@ -645,14 +659,13 @@ TEST_CASE("options: the token is read, never shown", "[options]") {
     token_env env("env-secret");
     auto file = dir.write("token", "  file-secret\n");
     auto cfg = parse(worker_with({"--token-file", file, "--print-config"}));
-    CHECK(cfg.token == "file-secret");
-    CHECK(cfg.token_file == file);
+    CHECK(cfg.worker.network.token == "file-secret");
     CHECK(shown_one(cfg, "token") == "<redacted>  # command line");
     CHECK(shown_one(cfg, "token-file") == file + "  # command line");
     CHECK(cfg.print_config_text.find("secret") == std::string::npos);
   }
   token_env env;
-  CHECK_FALSE(parse({"master"}).token.has_value());
+  CHECK_FALSE(parse({"master"}).master.network.token.has_value());
   CHECK(shown(parse({"master"}), "token").empty());
   auto empty = dir.write("empty", "\n \n");
   CHECK(error_of({"master", "--token-file", empty}) ==
@@ -669,10 +682,11 @@ TEST_CASE("options: TLS files go together and must be readable", "[options]") {
   auto key = dir.write("key.pem", "k");
   auto ca = dir.write("ca.pem", "a");
   auto cfg = parse({"master", "--tls-cert", cert, "--tls-key", key, "--tls-ca", ca});
-  REQUIRE(cfg.tls.has_value());
-  CHECK(cfg.tls->cert == cert);
-  CHECK(cfg.tls->key == key);
-  CHECK(cfg.tls->ca == ca);
+  const auto& tls = cfg.master.network.tls;
+  REQUIRE(tls.has_value());
+  CHECK(tls->cert == cert);
+  CHECK(tls->key == key);
+  CHECK(tls->ca == ca);
 
   CHECK(error_of({"master", "--tls-cert", cert}) ==
         "--tls-cert, --tls-key and --tls-ca go together: missing --tls-key, --tls-ca");
@@ -686,8 +700,17 @@ TEST_CASE("options: TLS files go together and must be readable", "[options]") {
         "--tls-ca: cannot read '" + folder + "': it is a directory");
 }
 
-TEST_CASE("options: usage text names every option", "[options]") {
-  auto text = usage_text();
+TEST_CASE("options: --help lists every option on a line of its own, and the kinds", "[options]") {
+  auto text = cohort::app::usage_text(*cohort::builtin_registry());
+  // The option lines: two spaces, then the option; usage lines above them do not count.
+  std::set<std::string> listed;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("  --", 0) == 0) {
+      listed.insert(line.substr(2, line.find(' ', 2) - 2));
+    }
+  }
   for (const char* option : {"--job",
                              "--param",
                              "--jobs",
@@ -720,6 +743,7 @@ TEST_CASE("options: usage text names every option", "[options]") {
                              "--batch",
                              "--tags",
                              "--allow-exec",
+                             "--insecure",
                              "--token-file",
                              "--tls-cert",
                              "--tls-key",
@@ -729,9 +753,23 @@ TEST_CASE("options: usage text names every option", "[options]") {
                              "--scheduler.policy",
                              "--scheduler.max-throughput",
                              "--middleman.heartbeat-interval",
-                             "--middleman.connection-timeout",
-                             "--help",
-                             "--version"}) {
-    CHECK(text.find(option) != std::string::npos);
+                             "--middleman.connection-timeout"}) {
+    CHECK(listed.count(option) == 1);
   }
+  CHECK(listed.size() == 43);
+  CHECK(text.find("cohort --help | --version") != std::string::npos);
+  CHECK(text.find("job kinds: chaos, exec, primes, sleep, wordcount") != std::string::npos);
+  // Defaults come from the settings themselves.
+  CHECK(text.find("--slots N") != std::string::npos);
+  CHECK(text.find("CPU-bound tasks per worker actor (1)") != std::string::npos);
+  CHECK(text.find("messages per actor per turn (unlimited)") != std::string::npos);
+}
+
+TEST_CASE("options: cohort kinds [KIND]", "[options]") {
+  CHECK(parse({"kinds"}).mode == app_mode::kinds);
+  CHECK(parse({"kinds"}).kind.empty());
+  CHECK(parse({"kinds", "primes"}).kind == "primes");
+  CHECK(error_of({"kinds", "bogus"}) == "unknown job kind 'bogus' (see cohort kinds)");
+  CHECK(error_of({"kinds", "primes", "sleep"}) == "unexpected argument 'sleep'");
+  CHECK(error_of({"kinds", "--slots", "2"}) == "cohort kinds takes no options");
 }

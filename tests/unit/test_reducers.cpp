@@ -1,4 +1,5 @@
 // Unit tests of the counting reducer shared by primes, sleep and chaos, and of the kinds' plans.
+#include "cohort/checked_job.hpp"
 #include "cohort/count_reducer.hpp"
 #include "cohort/registry.hpp"
 
@@ -16,7 +17,7 @@ TEST_CASE("count_reducer sums partial counts under its key", "[reducer]") {
 
 TEST_CASE("primes chunks cover from..to without gaps or overlaps", "[reducer]") {
   auto kinds = builtin_registry();
-  const auto* primes = kinds->find("primes");
+  auto primes = kinds->find("primes");
   REQUIRE(primes != nullptr);
   for (auto [from, to, tasks] :
        {std::tuple{0ULL, 100ULL, 7ULL}, std::tuple{5ULL, 6ULL, 3ULL},
@@ -39,7 +40,7 @@ TEST_CASE("primes chunks cover from..to without gaps or overlaps", "[reducer]") 
 
 TEST_CASE("primes rejects from > to and unknown params, naming them", "[reducer]") {
   auto kinds = builtin_registry();
-  const auto* primes = kinds->find("primes");
+  auto primes = kinds->find("primes");
   params p;
   p.set("from", "10");
   p.set("to", "3");
@@ -47,12 +48,16 @@ TEST_CASE("primes rejects from > to and unknown params, naming them", "[reducer]
   params q;
   q.set("to", "3");
   q.set("bogus", "1");
-  REQUIRE_THROWS_WITH(primes->validate(q), Catch::Contains("bogus"));
+  job_request job;
+  job.kind = "primes";
+  job.args = q;
+  REQUIRE_THROWS_WITH(check_job(*kinds, job),
+                      "primes: unknown param 'bogus' (known: from, to, tasks)");
 }
 
 TEST_CASE("chaos marks faulty tasks and checks their indices", "[reducer]") {
   auto kinds = builtin_registry();
-  const auto* chaos = kinds->find("chaos");
+  auto chaos = kinds->find("chaos");
   params p;
   p.set("tasks", "5");
   p.set("throw", "1,3");

@@ -12,7 +12,7 @@ namespace {
 std::string error_of(const std::string& text) {
   std::istringstream in(text);
   try {
-    cohort::app::parse_jobs(in, "jobs.jsonl", {});
+    cohort::app::parse_jobs(in, "jobs.jsonl", cohort::job_request{});
   } catch (const cohort::app::jobs_file_error& e) {
     return e.what();
   }

@@ -1,7 +1,9 @@
 // Unit tests of the worker's task_runner without actors: wake-ups, batches, failures, cancellation.
-#include "actors/task_runner.hpp"
 #include "cohort/context.hpp"
 #include "cohort/count_reducer.hpp"
+#include "core/task_runner.hpp"
+
+#include "tests/unit/test_kinds.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -27,7 +29,7 @@ struct frame_counter {
 
 // lo = ms to sleep (0: no suspension), hi = 1: throw after the sleep. "test" is latency-bound,
 // "cpu" the same body counted as CPU-bound.
-class test_kind final : public job_kind {
+class test_kind final : public test::test_kind_base {
 public:
   test_kind(std::string name, task_bound b) : name_(std::move(name)), bound_(b) {}
   std::string_view name() const override { return name_; }
@@ -229,7 +231,7 @@ TEST_CASE("cancelling one attempt leaves the batch's other tasks running", "[tas
 
 namespace {
 
-class guarded_kind final : public job_kind {
+class guarded_kind final : public test::test_kind_base {
 public:
   std::string_view name() const override { return "guarded"; }
   std::string_view capability() const override { return "exec"; }
@@ -347,7 +349,7 @@ std::chrono::nanoseconds thread_cpu_now() {
 
 // Blocks its thread for 40 ms (time without CPU, as when the core is taken by others), then
 // burns 5 ms of CPU.
-class blocking_kind final : public job_kind {
+class blocking_kind final : public test::test_kind_base {
 public:
   std::string_view name() const override { return "blocking"; }
   task_bound bound(const params&) const override { return task_bound::cpu; }

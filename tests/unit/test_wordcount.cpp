@@ -1,4 +1,5 @@
 // Unit tests of the wordcount kind: tokenizer, chunk boundaries, walk, codec, result, errors.
+#include "cohort/checked_job.hpp"
 #include "cohort/context.hpp"
 #include "jobs/word_codec.hpp"
 #include "jobs/word_files.hpp"
@@ -165,7 +166,10 @@ params with(std::string path, std::string ship = "bytes") {
 
 std::string error_of(const params& p) {
   try {
-    make_wordcount_kind()->validate(p);
+    job_request job;
+    job.kind = "wordcount";
+    job.args = p;
+    check_job(*builtin_registry(), job);
     split_wordcount(p, wordcount_chunk_bytes);
   } catch (const param_error& e) {
     return e.what();

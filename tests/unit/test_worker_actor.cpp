@@ -4,7 +4,9 @@
 #include "actors/worker_actor.hpp"
 #include "cohort/request.hpp"
 
+#include "tests/unit/test_kinds.hpp"
 #include <caf/all.hpp>
+
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -18,7 +20,7 @@ using namespace std::chrono_literals;
 namespace {
 
 // lo: the number to send, hi: the timeout in ms. The answer plus one is the partial.
-class asking_kind final : public job_kind {
+class asking_kind final : public test::test_kind_base {
 public:
   explicit asking_kind(caf::actor target) : target_(std::move(target)) {}
   std::string_view name() const override { return "asking"; }
@@ -41,7 +43,7 @@ private:
 std::atomic<int> frames_alive{0};
 
 // Each task holds a counted local across a long sleep, so a frame that is not freed shows.
-class lingering_kind final : public job_kind {
+class lingering_kind final : public test::test_kind_base {
 public:
   std::string_view name() const override { return "lingering"; }
   task_bound bound(const params&) const override { return task_bound::latency; }

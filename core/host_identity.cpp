@@ -1,5 +1,5 @@
 // Host and worker naming.
-#include "src/host_identity.hpp"
+#include "core/host_identity.hpp"
 
 #include <unistd.h>
 

@@ -1,6 +1,6 @@
 // Transport: the same middleman requests for plain and TLS ports. Calls go to the middleman actor
 // with a timeout of ours, because openssl's blocking helpers can wait for ever (CAF-NOTES.md).
-#include "src/transport.hpp"
+#include "node/transport.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -13,10 +13,6 @@ namespace cohort {
 namespace {
 
 constexpr auto open_timeout = std::chrono::seconds(10);
-
-std::string address(const endpoint& e) {
-  return e.host + ":" + std::to_string(e.port);
-}
 
 } // namespace
 
@@ -43,7 +39,7 @@ std::uint16_t publish_on(caf::actor_system& sys, bool tls, const caf::actor& who
                 caf::actor_cast<caf::strong_actor_ptr>(whom), ifs, at.host, true)
       .receive([&](std::uint16_t p) { port = p; },
                [&](caf::error& err) {
-                 throw std::runtime_error("cannot listen on " + address(at) + ": " +
+                 throw std::runtime_error("cannot listen on " + to_string(at) + ": " +
                                           sys.render(err));
                });
   return port;
@@ -55,7 +51,7 @@ std::uint16_t open_on(caf::actor_system& sys, bool tls, const endpoint& at) {
   self->request(transport(sys, tls), open_timeout, caf::open_atom::value, at.port, at.host, true)
       .receive([&](std::uint16_t p) { port = p; },
                [&](caf::error& err) {
-                 throw std::runtime_error("cannot listen on " + address(at) + ": " +
+                 throw std::runtime_error("cannot listen on " + to_string(at) + ": " +
                                           sys.render(err));
                });
   return port;

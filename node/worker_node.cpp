@@ -2,12 +2,12 @@
 // master goes (reconnect or exit) or a signal asks for a drained stop.
 #include "cohort/worker_node.hpp"
 
-#include "actors/caf_settings.hpp"
 #include "actors/messages.hpp"
 #include "actors/worker_actor.hpp"
-#include "src/host_identity.hpp"
-#include "src/stop_signals.hpp"
-#include "src/transport.hpp"
+#include "cohort/stop_signals.hpp"
+#include "core/host_identity.hpp"
+#include "node/caf_settings.hpp"
+#include "node/transport.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -30,10 +30,6 @@ constexpr auto dial_timeout = std::chrono::seconds(10);
 constexpr auto poll_interval = std::chrono::milliseconds(100);
 constexpr auto rejoin_pause = std::chrono::milliseconds(500);
 
-std::string address(const endpoint& e) {
-  return e.host + ":" + std::to_string(e.port);
-}
-
 // COHORT_TEST_PROTOCOL_VERSION makes this worker claim another protocol version: the only way to
 // rehearse a version mismatch with one build (tests/process/test_network.cpp does).
 std::uint32_t spoken_protocol() {
@@ -48,13 +44,13 @@ worker_options make_worker_options(const worker_node_options& opts,
   worker_options w;
   w.hello.protocol = spoken_protocol();
   w.kinds = std::move(kinds);
-  w.slowdown = opts.slowdown;
+  w.slowdown = opts.workers.slowdown;
   w.hello.host = host;
-  w.hello.tags = opts.tags;
-  w.hello.capabilities = opts.capabilities;
-  w.hello.slots = opts.slots;
-  w.hello.concurrency = opts.concurrency;
-  w.hello.node_workers = opts.workers;
+  w.hello.tags = opts.workers.tags;
+  w.hello.capabilities = opts.workers.capabilities;
+  w.hello.slots = opts.workers.slots;
+  w.hello.concurrency = opts.workers.concurrency;
+  w.hello.node_workers = opts.workers.count;
   return w;
 }
 
@@ -81,7 +77,7 @@ struct node {
     while (stop_signal() == 0) {
       auto now = steady::now();
       auto m =
-          dial(sys, opts.tls.has_value(), *opts.master,
+          dial(sys, opts.network.tls.has_value(), *opts.master,
                std::clamp<steady::duration>(deadline - now, std::chrono::seconds(1), dial_timeout));
       if (m && m->actor) {
         return m->actor;
@@ -90,7 +86,7 @@ struct node {
       now = steady::now();
       if (now >= deadline) {
         std::fprintf(stderr, "cohort: cannot reach master %s within %.1fs: %s\n",
-                     address(*opts.master).c_str(),
+                     to_string(*opts.master).c_str(),
                      std::chrono::duration<double>(opts.connect_timeout).count(),
                      last_error.c_str());
         return std::nullopt;
@@ -107,7 +103,7 @@ struct node {
   // process; no answer means the master is gone again, and the caller reconnects.
   join_result join(caf::scoped_actor& self, const caf::actor& master,
                    std::vector<caf::actor>& workers) {
-    for (std::uint32_t i = 0; i < opts.workers; ++i) {
+    for (std::uint32_t i = 0; i < opts.workers.count; ++i) {
       auto w = make_worker_options(opts, kinds, host);
       w.hello.id = worker_id(host, next_worker++);
       w.owner = caf::actor{self};
@@ -115,16 +111,16 @@ struct node {
       workers.push_back(spawn_worker(sys, std::move(w)));
       auto result = join_result::joined;
       self->request(master, join_timeout, join_atom::value, workers.back(), hello,
-                    opts.token.value_or(std::string{}))
+                    opts.network.token.value_or(std::string{}))
           .receive([](join_atom) {},
                    [&](caf::error& err) {
                      if (err.context().match_elements<std::string>()) {
                        std::fprintf(stderr, "cohort: master %s refused worker %s: %s\n",
-                                    address(*opts.master).c_str(), hello.id.c_str(),
+                                    to_string(*opts.master).c_str(), hello.id.c_str(),
                                     reason_of(err).c_str());
                        result = join_result::refused;
                      } else {
-                       spdlog::warn("master {} did not take worker {}: {}", address(*opts.master),
+                       spdlog::warn("master {} did not take worker {}: {}", to_string(*opts.master),
                                     hello.id, caf::to_string(err));
                        result = join_result::unreachable;
                      }
@@ -134,7 +130,7 @@ struct node {
         return result;
       }
     }
-    spdlog::info("joined master {} with {} worker actors", address(*opts.master), workers.size());
+    spdlog::info("joined master {} with {} worker actors", to_string(*opts.master), workers.size());
     return join_result::joined;
   }
 
@@ -201,10 +197,11 @@ struct node {
       bool shut_down =
           said_bye || *lost == caf::exit_reason::user_shutdown || *lost == caf::exit_reason::normal;
       if (opts.exit_with_master) {
-        spdlog::info("master {} {}, exiting", address(*opts.master), shut_down ? "ended" : "lost");
+        spdlog::info("master {} {}, exiting", to_string(*opts.master),
+                     shut_down ? "ended" : "lost");
         return shut_down ? 0 : 1;
       }
-      spdlog::warn("master {} {} ({}), reconnecting", address(*opts.master),
+      spdlog::warn("master {} {} ({}), reconnecting", to_string(*opts.master),
                    shut_down ? "ended" : "lost", sys.render(*lost));
       deadline = steady::time_point::max();
       std::this_thread::sleep_for(rejoin_pause);
@@ -214,12 +211,12 @@ struct node {
   int serve_spawns() {
     std::uint16_t port = 0;
     try {
-      port = open_on(sys, opts.tls.has_value(), *opts.listen);
+      port = open_on(sys, opts.network.tls.has_value(), *opts.network.listen);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "cohort: %s\n", e.what());
       return 1;
     }
-    std::fprintf(stderr, "listening on %s:%u\n", opts.listen->host.c_str(), port);
+    std::fprintf(stderr, "listening on %s:%u\n", opts.network.listen->host.c_str(), port);
     while (stop_signal() == 0) {
       std::this_thread::sleep_for(poll_interval);
     }
@@ -233,22 +230,22 @@ int run_worker_node(const worker_node_options& opts, std::shared_ptr<const regis
   install_stop_signals();
   caf::actor_system_config cfg;
   add_message_types(cfg);
-  load_transport(cfg, opts.tls);
-  auto settings = with_scheduler_defaults(opts.caf_settings, opts.workers + 1);
+  load_transport(cfg, opts.network.tls);
+  auto settings = caf_keys(opts.scheduler, opts.network, opts.workers.count + 1);
   apply_caf_settings(cfg, settings);
-  if (opts.listen) {
+  if (opts.network.listen) {
     // Actor types are registered only on spawn nodes: nothing else can be spawned here remotely.
     auto host = host_name();
     auto w = make_worker_options(opts, kinds, host);
     w.hello.id = host + "/" + std::to_string(getpid()) + "/";
     w.attach_required = true;
-    w.token = opts.token;
+    w.token = opts.network.token;
     add_worker_actor_type(cfg, std::move(w));
   }
   caf::actor_system sys{cfg};
   verify_caf_settings(sys.config(), settings);
   node running{opts, std::move(kinds), sys};
-  return opts.listen ? running.serve_spawns() : running.serve();
+  return opts.network.listen ? running.serve_spawns() : running.serve();
 }
 
 } // namespace cohort

@@ -2,11 +2,12 @@
 // decisions (what to send where, which job ended how) that the master actor carries out.
 #pragma once
 
-#include "actors/dispatcher.hpp"
-#include "actors/ledger.hpp"
-#include "actors/protocol.hpp"
-#include "cohort/registry.hpp"
-#include "cohort/runtime.hpp"
+#include "cohort/checked_job.hpp"
+#include "cohort/job_outcome.hpp"
+#include "cohort/master_settings.hpp"
+#include "core/dispatcher.hpp"
+#include "core/ledger.hpp"
+#include "core/protocol.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -18,18 +19,6 @@
 #include <vector>
 
 namespace cohort {
-
-struct master_settings {
-  std::uint32_t min_workers = 1;
-  std::chrono::nanoseconds wait_for_workers = std::chrono::seconds(30);
-  std::uint32_t batch = 1000;
-  dispatch_policy policy = dispatch_policy::least_loaded;
-  std::uint64_t max_tasks = 100'000'000;
-  /// Most bytes of task data in one batch, and of answers in one message (--max-message-size).
-  std::uint64_t max_message_size = std::uint64_t{64} << 20;
-  /// Most bytes a job's result may hold (--max-result-size).
-  std::uint64_t max_result_size = std::uint64_t{256} << 20;
-};
 
 /// A batch the actor must send now, with the timeout of its request (none: the long default).
 struct outgoing_batch {
@@ -69,9 +58,8 @@ public:
   void drain_worker(worker_ref w) { dispatcher_.drain(w); }
   const dispatcher& workers() const { return dispatcher_; }
 
-  /// Splits and starts a job. The request must have passed validation; a split that throws ends the
-  /// job.
-  std::uint64_t submit(job_request req, const job_kind& kind, clock::time_point now);
+  /// Splits and starts a job; a split that throws ends the job.
+  std::uint64_t submit(const checked_job& job, clock::time_point now);
   const job_desc& desc(std::uint64_t job) const;
 
   /// Batches to send now: isolation groups first, then round-robin among jobs with pending tasks,

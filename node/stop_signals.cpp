@@ -1,5 +1,5 @@
 // Signal handlers only store the signal: everything else happens on a normal thread that polls it.
-#include "src/stop_signals.hpp"
+#include "cohort/stop_signals.hpp"
 
 #include <atomic>
 #include <csignal>

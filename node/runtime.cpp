@@ -1,12 +1,12 @@
 // runtime: an actor system with a master and local worker actors, driven from the caller's thread.
 #include "cohort/runtime.hpp"
 
-#include "actors/caf_settings.hpp"
 #include "actors/master_actor.hpp"
 #include "actors/messages.hpp"
 #include "actors/worker_actor.hpp"
-#include "src/host_identity.hpp"
-#include "src/transport.hpp"
+#include "core/host_identity.hpp"
+#include "node/caf_settings.hpp"
+#include "node/transport.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -22,10 +22,6 @@ constexpr auto job_request_timeout = std::chrono::seconds(365 * 24 * 3600);
 constexpr auto spawn_timeout = std::chrono::seconds(10);
 constexpr auto poll_interval = std::chrono::milliseconds(50);
 constexpr auto bye_wait = std::chrono::seconds(3);
-
-std::string address(const endpoint& e) {
-  return e.host + ":" + std::to_string(e.port);
-}
 
 worker_entry entry_of(const worker_hello& h) {
   worker_entry e;
@@ -44,7 +40,7 @@ void spawn_on(caf::actor_system& sys, const endpoint& at, const std::optional<tl
               const std::optional<std::string>& token, const caf::actor& master,
               std::vector<caf::actor>& out) {
   auto fail = [&](const caf::error& err) {
-    throw std::runtime_error("cannot spawn workers on " + address(at) + ": " + sys.render(err));
+    throw std::runtime_error("cannot spawn workers on " + to_string(at) + ": " + sys.render(err));
   };
   auto nid = dial(sys, tls.has_value(), at, spawn_timeout);
   if (!nid) {
@@ -77,24 +73,6 @@ void spawn_on(caf::actor_system& sys, const endpoint& at, const std::optional<tl
 
 } // namespace
 
-void validate_job(const registry& kinds, const job_request& job) {
-  const auto* kind = kinds.find(job.kind);
-  if (kind == nullptr) {
-    std::string known;
-    for (const auto& n : kinds.names()) {
-      known += (known.empty() ? "" : ", ") + n;
-    }
-    throw param_error("unknown job kind '" + job.kind + "' (known: " + known + ")");
-  }
-  if (job.max_attempts == 0) {
-    throw param_error(job.kind + ": max_attempts must be at least 1");
-  }
-  if (job.concurrency && *job.concurrency == 0) {
-    throw param_error(job.kind + ": concurrency must be at least 1");
-  }
-  kind->validate(job.args);
-}
-
 struct runtime::impl {
   runtime_options opts;
   std::shared_ptr<const registry> kinds;
@@ -111,39 +89,33 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
   m.opts = std::move(opts);
   m.kinds = std::move(kinds);
   add_message_types(m.cfg);
-  bool networked = m.opts.listen || !m.opts.spawn_on.empty();
+  const auto& net = m.opts.network;
+  bool networked = net.listen || !m.opts.spawn_on.empty();
   if (networked) {
-    load_transport(m.cfg, m.opts.tls);
+    load_transport(m.cfg, net.tls);
   }
   // The master gets a thread of its own beside one per local worker, so CPU-bound tasks never
   // starve it.
-  auto settings = with_scheduler_defaults(m.opts.caf_settings, m.opts.local_workers + 1);
+  auto settings = caf_keys(m.opts.scheduler, net, m.opts.local.count + 1);
   apply_caf_settings(m.cfg, settings);
   m.sys = std::make_unique<caf::actor_system>(m.cfg);
   verify_caf_settings(m.sys->config(), settings);
   master_options mo;
-  mo.settings.min_workers = m.opts.min_workers;
-  mo.settings.wait_for_workers = m.opts.wait_for_workers;
-  mo.settings.batch = m.opts.batch;
-  mo.settings.policy = m.opts.dispatch;
-  mo.settings.max_tasks = m.opts.max_tasks;
-  mo.settings.max_message_size = m.opts.max_message_size;
-  mo.settings.max_result_size = m.opts.max_result_size;
-  mo.kinds = m.kinds;
-  mo.progress = m.opts.progress;
-  mo.token = m.opts.token;
+  mo.settings = m.opts.master;
+  mo.token = net.token;
   auto host = host_name();
-  for (std::uint32_t i = 0; i < m.opts.local_workers; ++i) {
+  const auto& local = m.opts.local;
+  for (std::uint32_t i = 0; i < local.count; ++i) {
     worker_options wo;
     wo.kinds = m.kinds;
-    wo.slowdown = m.opts.slowdown;
+    wo.slowdown = local.slowdown;
     wo.hello.id = worker_id(host, i);
     wo.hello.host = host;
-    wo.hello.tags = m.opts.tags;
-    wo.hello.capabilities = m.opts.capabilities;
-    wo.hello.slots = m.opts.slots;
-    wo.hello.concurrency = m.opts.concurrency;
-    wo.hello.node_workers = m.opts.local_workers;
+    wo.hello.tags = local.tags;
+    wo.hello.capabilities = local.capabilities;
+    wo.hello.slots = local.slots;
+    wo.hello.concurrency = local.concurrency;
+    wo.hello.node_workers = local.count;
     auto e = entry_of(wo.hello);
     mo.local_workers.emplace_back(spawn_worker(*m.sys, std::move(wo)), std::move(e));
   }
@@ -153,10 +125,10 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
   m.master = spawn_master(*m.sys, std::move(mo));
   try {
     for (const auto& at : m.opts.spawn_on) {
-      spawn_on(*m.sys, at, m.opts.tls, m.opts.token, m.master, m.workers);
+      spawn_on(*m.sys, at, net.tls, net.token, m.master, m.workers);
     }
-    if (m.opts.listen) {
-      m.port = publish_on(*m.sys, m.opts.tls.has_value(), m.master, *m.opts.listen);
+    if (net.listen) {
+      m.port = publish_on(*m.sys, net.tls.has_value(), m.master, *net.listen);
     }
   } catch (...) {
     // The actor system waits for every actor when it goes: stop the ones made so far.
@@ -174,7 +146,7 @@ std::uint16_t runtime::port() const {
 
 runtime::~runtime() {
   auto& m = *impl_;
-  if (m.opts.listen || !m.opts.spawn_on.empty()) {
+  if (m.opts.network.listen || !m.opts.spawn_on.empty()) {
     caf::scoped_actor self{*m.sys};
     self->request(m.master, bye_wait, bye_atom::value).receive([](bye_atom) {}, [](caf::error&) {});
   }
@@ -200,10 +172,10 @@ std::string error_line(const std::string& kind, const std::string& what) {
 // Asks the master for every job at once and forwards each answer, tagged with its position, to the
 // client: the client then waits on plain messages and can look at its cancel flag in between.
 caf::behavior caller(caf::event_based_actor* self, caf::actor master, caf::actor client,
-                     std::vector<job_request> jobs) {
+                     std::vector<checked_job> jobs) {
   for (std::uint64_t i = 0; i < jobs.size(); ++i) {
-    auto kind = jobs[i].kind;
-    self->request(master, job_request_timeout, submit_atom::value, std::move(jobs[i]))
+    auto kind = jobs[i].request().kind;
+    self->request(master, job_request_timeout, submit_atom::value, jobs[i])
         .then(
             [self, client, i](std::int32_t status, std::string& json) {
               self->send(client, done_atom::value, i, status, std::move(json));
@@ -221,10 +193,27 @@ caf::behavior caller(caf::event_based_actor* self, caf::actor master, caf::actor
 
 std::vector<job_outcome> runtime::run(const std::vector<job_request>& jobs,
                                       const std::function<void(const job_outcome&)>& on_done) {
-  auto& m = *impl_;
-  for (const auto& j : jobs) {
-    validate_job(*m.kinds, j);
+  std::vector<checked_job> checked;
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    try {
+      checked.push_back(check_job(*impl_->kinds, jobs[i]));
+    } catch (const param_error& e) {
+      if (jobs.size() == 1) {
+        throw;
+      }
+      throw param_error("job " + std::to_string(i + 1) + ": " + e.what());
+    }
   }
+  return run(checked, on_done);
+}
+
+const registry& runtime::kinds() const {
+  return *impl_->kinds;
+}
+
+std::vector<job_outcome> runtime::run(const std::vector<checked_job>& jobs,
+                                      const std::function<void(const job_outcome&)>& on_done) {
+  auto& m = *impl_;
   caf::scoped_actor self{*m.sys};
   auto asker = m.sys->spawn(caller, m.master, caf::actor{self}, jobs);
   std::vector<std::optional<job_outcome>> ended(jobs.size());

@@ -1,8 +1,7 @@
 // CAF's own parsers ignore unknown keys and wrongly typed values, so cohort keeps the list of keys
 // it passes on, converts each value itself, and reads them back once the system runs.
-#include "actors/caf_settings.hpp"
+#include "node/caf_settings.hpp"
 
-#include "cohort/runtime.hpp"
 #include "cohort/units.hpp"
 
 #include <caf/actor_system_config.hpp>
@@ -57,9 +56,7 @@ caf::timespan duration_of(const std::string& key, const std::string& value) {
   }
 }
 
-} // namespace
-
-void check_caf_setting(const std::string& key, const std::string& value) {
+void check_value(const std::string& key, const std::string& value) {
   switch (kind_of(key)) {
   case kind::count:
     count_of(key, value);
@@ -75,15 +72,25 @@ void check_caf_setting(const std::string& key, const std::string& value) {
   }
 }
 
-std::map<std::string, std::string> with_scheduler_defaults(std::map<std::string, std::string> given,
-                                                           std::size_t threads) {
-  given.emplace("scheduler.max-threads", std::to_string(threads));
+} // namespace
+
+std::map<std::string, std::string> caf_keys(const scheduler_settings& scheduler,
+                                            const network_settings& network, std::size_t threads) {
+  std::map<std::string, std::string> keys;
+  keys["scheduler.max-threads"] =
+      std::to_string(scheduler.max_threads ? std::size_t{*scheduler.max_threads} : threads);
+  keys["scheduler.policy"] = scheduler.policy == scheduler_policy::sharing ? "sharing" : "stealing";
+  if (scheduler.max_throughput) {
+    keys["scheduler.max-throughput"] = std::to_string(*scheduler.max_throughput);
+  }
   // CAF 0.17's idle thread polls its queue 100 times, then 500 times with a 50 us sleep between
   // (20,000 wake-ups a second while any message arrives every few ms), before it waits on a
   // condition variable. Beside CPU-bound tasks that polling took 5-10% of a core; one moderate
   // poll leaves the spin and goes to the wait (docs/benchmarks.md, benchmark 1).
-  given.emplace("work-stealing.moderate-poll-attempts", "1");
-  return given;
+  keys["work-stealing.moderate-poll-attempts"] = "1";
+  keys["middleman.heartbeat-interval"] = format_duration(network.heartbeat_interval);
+  keys["middleman.connection-timeout"] = format_duration(network.connection_timeout);
+  return keys;
 }
 
 void apply_caf_settings(caf::actor_system_config& cfg,
@@ -94,7 +101,7 @@ void apply_caf_settings(caf::actor_system_config& cfg,
       cfg.set(key, count_of(key, value));
       break;
     case kind::policy:
-      check_caf_setting(key, value);
+      check_value(key, value);
       cfg.set(key, caf::atom_from_string(value));
       break;
     case kind::duration:

@@ -1,5 +1,5 @@
 // The master's decisions; the actor in master_actor.cpp only carries them out.
-#include "actors/master_core.hpp"
+#include "core/master_core.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -134,7 +134,9 @@ void master_core::fail_task(job_state& j, std::uint64_t index, const std::string
           now);
 }
 
-std::uint64_t master_core::submit(job_request req, const job_kind& kind, clock::time_point now) {
+std::uint64_t master_core::submit(const checked_job& checked, clock::time_point now) {
+  const auto& kind = checked.kind();
+  auto req = checked.request();
   auto id = next_job_++;
   auto j = std::make_unique<job_state>();
   auto& job = *j;
@@ -157,17 +159,17 @@ std::uint64_t master_core::submit(job_request req, const job_kind& kind, clock::
     return id;
   }
   job.split_s = seconds(clock::now() - now);
-  if (job.plan->task_count() > settings_.max_tasks) {
+  if (job.plan->task_count() > settings_.limits.max_tasks) {
     job.led = std::make_unique<ledger>(0, 1, 1);
     end_job(job, job_status::failed, "limit",
             "the job has " + std::to_string(job.plan->task_count()) +
-                " tasks, more than --max-tasks " + std::to_string(settings_.max_tasks),
+                " tasks, more than --max-tasks " + std::to_string(settings_.limits.max_tasks),
             now);
     return id;
   }
   job.red = job.plan->make_reducer();
   std::uint32_t stripes = 1;
-  if (settings_.policy == dispatch_policy::designated) {
+  if (settings_.dispatch == dispatch_policy::designated) {
     // Before --min-workers have joined, the owners are fixed when they have (designate()).
     if (min_workers_reached_ || dispatcher_.alive_count() >= settings_.min_workers) {
       designate(job);
@@ -244,7 +246,7 @@ std::optional<worker_ref> master_core::designated_owner(const job_state& j,
 }
 
 std::optional<outgoing_batch> master_core::next_batch(job_state& j, clock::time_point now) {
-  bool designated = settings_.policy == dispatch_policy::designated;
+  bool designated = settings_.dispatch == dispatch_policy::designated;
   auto owns_pending = [&](worker_ref w) {
     for (std::uint32_t s = 0; s < j.led->stripes(); ++s) {
       if (j.led->stripe_has_pending(s) && designated_owner(j, s) == w) {
@@ -259,7 +261,7 @@ std::optional<outgoing_batch> master_core::next_batch(job_state& j, clock::time_
     eligible += dispatcher_.at(w).alive && fits(j, w) ? 1 : 0;
   }
   while (true) {
-    auto w = dispatcher_.pick(designated ? dispatch_policy::round_robin : settings_.policy,
+    auto w = dispatcher_.pick(designated ? dispatch_policy::round_robin : settings_.dispatch,
                               [&](worker_ref c) -> std::uint32_t {
                                 if (std::find(tried.begin(), tried.end(), c) != tried.end()) {
                                   return 0;
@@ -321,12 +323,12 @@ std::optional<outgoing_batch> master_core::make_batch(job_state& j, worker_ref w
     spec.index = t.index;
     spec.attempt = t.attempt;
     bytes += spec.data.size() + sizeof(task_spec);
-    if (bytes > settings_.max_message_size) {
+    if (bytes > settings_.limits.max_message_size) {
       if (out.tasks.empty()) {
         end_job(j, job_status::failed, "limit",
                 "task " + std::to_string(t.index) + " (" + j.plan->describe(t.index) + ") is " +
                     std::to_string(spec.data.size()) + " bytes, more than --max-message-size " +
-                    std::to_string(settings_.max_message_size),
+                    std::to_string(settings_.limits.max_message_size),
                 now);
         return std::nullopt;
       }
@@ -514,7 +516,7 @@ std::vector<outgoing_batch> master_core::dispatch(clock::time_point now) {
       return out;
     }
     min_workers_reached_ = true;
-    if (settings_.policy == dispatch_policy::designated) {
+    if (settings_.dispatch == dispatch_policy::designated) {
       for (auto& [id, j] : jobs_) {
         if (j->designated.empty()) {
           designate(*j);
@@ -629,11 +631,11 @@ void master_core::on_results(std::uint64_t id, worker_ref from, std::vector<task
     return;
   }
   auto& j = *ji->second;
-  if (answer_bytes > settings_.max_message_size) {
+  if (answer_bytes > settings_.limits.max_message_size) {
     end_job(j, job_status::failed, "limit",
             "worker " + dispatcher_.at(worker).id + " answered with " +
                 std::to_string(answer_bytes) + " bytes, more than --max-message-size " +
-                std::to_string(settings_.max_message_size),
+                std::to_string(settings_.limits.max_message_size),
             now);
     return;
   }
@@ -651,12 +653,12 @@ void master_core::on_results(std::uint64_t id, worker_ref from, std::vector<task
       if (j.led->accept(r->index, r->attempt, worker, now, losers)) {
         j.red->merge(std::move(r->value));
         ++pw.tasks;
-        if (j.red->result_bytes() > settings_.max_result_size) {
+        if (j.red->result_bytes() > settings_.limits.max_result_size) {
           add_merge_time();
           end_job(j, job_status::failed, "limit",
                   "the result holds about " + std::to_string(j.red->result_bytes()) +
                       " bytes, more than --max-result-size " +
-                      std::to_string(settings_.max_result_size),
+                      std::to_string(settings_.limits.max_result_size),
                   now);
           return;
         }
@@ -799,11 +801,11 @@ void master_core::end_job(job_state& j, job_status status, std::string reason, s
   if (status == job_status::ok) {
     result = j.red->render();
     auto size = result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size();
-    if (size > settings_.max_result_size) {
+    if (size > settings_.limits.max_result_size) {
       status = job_status::failed;
       reason = "limit";
       error = "the result is " + std::to_string(size) + " bytes, more than --max-result-size " +
-              std::to_string(settings_.max_result_size);
+              std::to_string(settings_.limits.max_result_size);
     }
   }
   out["status"] = status_name(status);

@@ -1,5 +1,5 @@
 // Worker choice by free credit; see dispatcher.hpp for the policy.
-#include "actors/dispatcher.hpp"
+#include "core/dispatcher.hpp"
 
 #include <algorithm>
 

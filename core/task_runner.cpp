@@ -1,6 +1,6 @@
 // task_runner: coroutine bookkeeping of one worker actor. Everything runs on the actor's thread of
 // control.
-#include "actors/task_runner.hpp"
+#include "core/task_runner.hpp"
 
 #include <algorithm>
 #include <exception>
@@ -58,7 +58,7 @@ std::shared_ptr<task_runner::job_entry> task_runner::job_for(const job_desc& d) 
   }
   auto entry = std::make_shared<job_entry>();
   entry->id = d.job;
-  entry->kind = kinds_->find(d.kind);
+  entry->kind = kinds_->find(d.kind).get();
   entry->kind_name = d.kind;
   if (entry->kind == nullptr) {
     entry->refusal = "this worker has no job kind '" + d.kind + "'";

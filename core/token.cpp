@@ -1,5 +1,5 @@
 // Token checks: constant-time comparison, so answer times tell an attacker nothing.
-#include "actors/token.hpp"
+#include "core/token.hpp"
 
 #include <cstddef>
 

@@ -2,9 +2,9 @@
 // batch.
 #pragma once
 
-#include "actors/ledger.hpp"
 #include "cohort/job.hpp"
-#include "cohort/runtime.hpp"
+#include "cohort/master_settings.hpp"
+#include "core/ledger.hpp"
 
 #include <cstdint>
 #include <functional>

@@ -2,7 +2,8 @@
 // with every call bounded by our own timeout.
 #pragma once
 
-#include "cohort/runtime.hpp"
+#include "cohort/endpoint.hpp"
+#include "cohort/tls_files.hpp"
 
 #include <caf/fwd.hpp>
 #include <caf/io/middleman_actor.hpp>

@@ -89,24 +89,6 @@ std::vector<std::uint64_t> params::get_index_list(std::string_view key) const {
   return out;
 }
 
-void params::require_known(std::string_view kind,
-                           std::initializer_list<std::string_view> known) const {
-  for (const auto& [key, value] : values_) {
-    bool ok = false;
-    for (auto k : known) {
-      ok = ok || k == key;
-    }
-    if (!ok) {
-      std::string names;
-      for (auto k : known) {
-        names += names.empty() ? "" : ", ";
-        names += k;
-      }
-      throw param_error(std::string(kind) + ": unknown param '" + key + "' (known: " + names + ")");
-    }
-  }
-}
-
 std::string params::describe() const {
   std::string out;
   for (const auto& [key, value] : values_) {

@@ -1,5 +1,5 @@
 // Ledger bookkeeping: every task is pending, in flight with one or more live attempts, or merged.
-#include "actors/ledger.hpp"
+#include "core/ledger.hpp"
 
 #include <algorithm>
 #include <utility>

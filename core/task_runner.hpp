@@ -2,9 +2,9 @@
 // cancels them, and collects each batch's answers once all its tasks are done.
 #pragma once
 
-#include "actors/protocol.hpp"
 #include "cohort/context.hpp"
 #include "cohort/registry.hpp"
+#include "core/protocol.hpp"
 
 #include <chrono>
 #include <cstdint>

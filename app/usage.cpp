@@ -1,0 +1,94 @@
+// The --help text, walked from the option schema: each option with its argument, its help line and
+// its default as the settings themselves hold it.
+#include "app/command_line.hpp"
+#include "app/option_schema.hpp"
+
+#include <algorithm>
+
+namespace cohort::app {
+
+namespace {
+
+/// The default of `o` as --help says it; empty for none (an off switch, an empty text).
+std::string default_of(const option& o) {
+  if (!o.machine_default.empty()) {
+    return std::string(o.machine_default);
+  }
+  if ((o.traits & (flag | repeated)) != 0) {
+    return {};
+  }
+  parse_state fresh;
+  fresh.mode = (o.modes & for_master) != 0 ? for_master : for_worker;
+  auto rows = o.show(fresh);
+  return rows.size() == 1 ? rows.front() : std::string{};
+}
+
+std::string left_column(const option& o) {
+  std::string left = "--" + std::string(o.name);
+  if (!o.arg.empty()) {
+    left += " " + std::string(o.arg);
+  }
+  return left;
+}
+
+} // namespace
+
+std::string usage_text(const registry& kinds) {
+  std::string out =
+      "usage: cohort master [OPTIONS]   run jobs; print one JSON line per job on stdout\n"
+      "       cohort worker [OPTIONS]   join a master (--master) or serve as a spawn node "
+      "(--listen)\n"
+      "       cohort kinds [KIND]       the job kinds, or one kind's parameters\n"
+      "       cohort --help | --version\n"
+      "\nDUR: a number with a unit (ns, us, ms, s, min, h), e.g. 500ms, 1.5s, 2min, "
+      "or off. SIZE: bytes, or with B, KiB, MiB, GiB.\n";
+  std::size_t width = 0;
+  for (const auto& o : option_schema()) {
+    width = std::max(width, left_column(o).size());
+  }
+  struct section {
+    std::string_view title;
+    bool (*holds)(const option&);
+  };
+  const section sections[] = {
+      {"master options",
+       [](const option& o) {
+         return o.modes == for_master;
+       }},
+      {"worker options",
+       [](const option& o) {
+         return o.modes == for_worker && (o.traits & testing) == 0;
+       }},
+      {"options of both modes",
+       [](const option& o) {
+         return o.modes == for_both;
+       }},
+      {"testing (test and benchmark aids)",
+       [](const option& o) {
+         return (o.traits & testing) != 0;
+       }},
+  };
+  for (const auto& [title, holds] : sections) {
+    out += "\n" + std::string(title) + ":\n";
+    for (const auto& o : option_schema()) {
+      if (!holds(o)) {
+        continue;
+      }
+      auto left = left_column(o);
+      auto fallback = default_of(o);
+      out += "  " + left + std::string(width + 2 - left.size(), ' ') + std::string(o.help);
+      if (!fallback.empty()) {
+        out += " (" + fallback + ")";
+      }
+      out += "\n";
+    }
+  }
+  std::string names;
+  for (const auto& n : kinds.names()) {
+    names += (names.empty() ? "" : ", ") + n;
+  }
+  out += "\njob kinds: " + names + " (`cohort kinds KIND` lists a kind's parameters)\n";
+  return out;
+}
+
+} // namespace cohort::app

@@ -1,0 +1,26 @@
+// The one check every job passes where it enters: its kind, its parameters, its options.
+#include "cohort/checked_job.hpp"
+
+namespace cohort {
+
+checked_job check_job(const registry& kinds, job_request job) {
+  auto kind = kinds.find(job.kind);
+  if (!kind) {
+    std::string known;
+    for (const auto& n : kinds.names()) {
+      known += (known.empty() ? "" : ", ") + n;
+    }
+    throw param_error("unknown job kind '" + job.kind + "' (known: " + known + ")");
+  }
+  if (job.max_attempts == 0) {
+    throw param_error(job.kind + ": max_attempts must be at least 1");
+  }
+  if (job.concurrency && *job.concurrency == 0) {
+    throw param_error(job.kind + ": concurrency must be at least 1");
+  }
+  check_params(kind->name(), kind->parameters(), job.args);
+  kind->validate(job.args);
+  return checked_job(std::move(job), std::move(kind));
+}
+
+} // namespace cohort

@@ -1,0 +1,29 @@
+// How a master dispatches: when it starts, how it picks workers, how big its batches are, its
+// limits.
+#pragma once
+
+#include "cohort/job_limits.hpp"
+
+#include <chrono>
+#include <cstdint>
+
+namespace cohort {
+
+/// How the master picks the worker for the next batch: the one with the most free credit, the
+/// next one in turn, or task i to worker i mod n (n fixed once --min-workers have joined).
+enum class dispatch_policy { least_loaded, round_robin, designated };
+
+struct master_settings {
+  /// Worker actors (local and remote) joined before the first dispatch.
+  std::uint32_t min_workers = 1;
+  /// How long a job waits for (suitable) workers before it fails with reason `no-workers`.
+  std::chrono::nanoseconds wait_for_workers = std::chrono::seconds(30);
+  /// Most tasks per dispatch message.
+  std::uint32_t batch = 1000;
+  dispatch_policy dispatch = dispatch_policy::least_loaded;
+  job_limits limits;
+  /// Progress lines on stderr, once a second.
+  bool progress = false;
+};
+
+} // namespace cohort

@@ -1,0 +1,29 @@
+// Settings of a master process: its dispatch, its local worker actors, its network face and the
+// nodes it fills with workers.
+#pragma once
+
+#include "cohort/endpoint.hpp"
+#include "cohort/master_settings.hpp"
+#include "cohort/network_settings.hpp"
+#include "cohort/scheduler_settings.hpp"
+#include "cohort/worker_settings.hpp"
+
+#include <functional>
+#include <vector>
+
+namespace cohort {
+
+struct runtime_options {
+  master_settings master;
+  /// The worker actors inside this process (`count` 0: none).
+  worker_settings local;
+  /// `listen`: publish the master for `cohort worker --master` processes to join.
+  network_settings network;
+  scheduler_settings scheduler;
+  /// Spawn worker actors on these `cohort worker --listen` nodes (each node's --workers count).
+  std::vector<endpoint> spawn_on;
+  /// Polled while run() waits: once it returns true, every running job is cancelled.
+  std::function<bool()> cancel_requested;
+};
+
+} // namespace cohort

@@ -1,0 +1,22 @@
+// The registry holding the built-in job kinds.
+#include "cohort/registry.hpp"
+
+#include "jobs/chaos.hpp"
+#include "jobs/exec.hpp"
+#include "jobs/primes.hpp"
+#include "jobs/sleep.hpp"
+#include "jobs/wordcount.hpp"
+
+namespace cohort {
+
+std::shared_ptr<registry> builtin_registry() {
+  auto r = std::make_shared<registry>();
+  r->add(make_primes_kind());
+  r->add(make_wordcount_kind());
+  r->add(make_sleep_kind());
+  r->add(make_chaos_kind());
+  r->add(make_exec_kind());
+  return r;
+}
+
+} // namespace cohort
