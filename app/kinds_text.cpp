@@ -13,15 +13,8 @@ std::string pad(std::string s, std::size_t width) {
 }
 
 std::string describe(const job_kind& k) {
-  params none;
-  std::string traits = k.bound(none) == task_bound::cpu ? "CPU-bound" : "latency-bound";
-  if (!k.idempotent(none)) {
-    traits += ", not idempotent";
-  }
-  if (!k.capability().empty()) {
-    traits += ", needs --allow-" + std::string(k.capability());
-  }
-  std::string out = std::string(k.name()) + " (" + traits + "): " + std::string(k.summary()) + "\n";
+  std::string out =
+      std::string(k.name()) + " (" + kind_traits(k) + "): " + std::string(k.summary()) + "\n";
   auto table = k.parameters();
   std::size_t name_w = 0;
   std::size_t type_w = 0;
@@ -39,6 +32,18 @@ std::string describe(const job_kind& k) {
 }
 
 } // namespace
+
+std::string kind_traits(const job_kind& k) {
+  params none;
+  std::string traits = k.bound(none) == task_bound::cpu ? "CPU-bound" : "latency-bound";
+  if (!k.idempotent(none)) {
+    traits += ", not idempotent";
+  }
+  if (!k.capability().empty()) {
+    traits += ", needs --allow-" + std::string(k.capability());
+  }
+  return traits;
+}
 
 std::string kinds_text(const registry& kinds, std::string_view kind) {
   std::string out;

@@ -287,7 +287,7 @@ std::vector<option> make_schema() {
   // Master: the job.
   s.push_back(text(
       "job", "KIND", for_master, job_help_text, [](auto& st) -> auto& { return st.job_kind; }));
-  s.push_back({"param", "K=V", for_master, "a parameter of --job (repeatable)", repeated,
+  s.push_back({"param", "K=V", for_master, "a parameter of --job", repeated,
                [](parse_state& st, const given_value& v) {
                  auto eq = v.text.find('=');
                  if (eq == std::string::npos || eq == 0) {
@@ -355,8 +355,7 @@ std::vector<option> make_schema() {
   s.push_back(duration(
       "wait-for-workers", for_master, "how long a job waits for (tagged) workers before failing",
       [](auto& st) -> auto& { return st.cfg.master.master.wait_for_workers; }));
-  s.push_back({"require", "TAG", for_master,
-               "per job: only workers with all these tags (repeatable)", repeated,
+  s.push_back({"require", "TAG", for_master, "per job: only workers with all these tags", repeated,
                [](parse_state& st, const given_value& v) {
                  if (!is_tag(v.text)) {
                    bad("require", v, "a tag is non-empty and has no blanks or commas");
@@ -568,6 +567,34 @@ job_request default_job() {
 const std::vector<option>& option_schema() {
   static const std::vector<option> schema = make_schema();
   return schema;
+}
+
+std::vector<option_section> option_sections() {
+  std::vector<option_section> out{{"master options", {}},
+                                  {"worker options", {}},
+                                  {"options of both modes", {}},
+                                  {"testing (test and benchmark aids)", {}}};
+  for (const auto& o : option_schema()) {
+    std::size_t at = (o.traits & testing) != 0 ? 3
+                     : o.modes == for_master   ? 0
+                     : o.modes == for_worker   ? 1
+                                               : 2;
+    out[at].options.push_back(&o);
+  }
+  return out;
+}
+
+std::string shown_default(const option& o) {
+  if (!o.machine_default.empty()) {
+    return std::string(o.machine_default);
+  }
+  if ((o.traits & (flag | repeated)) != 0) {
+    return {};
+  }
+  parse_state fresh;
+  fresh.mode = (o.modes & for_master) != 0 ? for_master : for_worker;
+  auto shown = o.show(fresh);
+  return shown.size() == 1 ? shown.front() : std::string{};
 }
 
 const option* find_option(std::string_view name) {

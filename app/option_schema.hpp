@@ -73,6 +73,19 @@ job_request default_job();
 /// Every option, in --help order.
 const std::vector<option>& option_schema();
 
+/// The options under one heading of --help and the reference.
+struct option_section {
+  std::string_view title;
+  std::vector<const option*> options;
+};
+
+/// Master, worker and both-mode options, then the test aids, each in schema order.
+std::vector<option_section> option_sections();
+
+/// The default of `o` as --help and the reference say it; empty for none (an off switch, an empty
+/// text, a repeatable option).
+std::string shown_default(const option& o);
+
 /// The option called `name`, or nullptr.
 const option* find_option(std::string_view name);
 

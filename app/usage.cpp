@@ -4,24 +4,11 @@
 #include "app/option_schema.hpp"
 
 #include <algorithm>
+#include <string>
 
 namespace cohort::app {
 
 namespace {
-
-/// The default of `o` as --help says it; empty for none (an off switch, an empty text).
-std::string default_of(const option& o) {
-  if (!o.machine_default.empty()) {
-    return std::string(o.machine_default);
-  }
-  if ((o.traits & (flag | repeated)) != 0) {
-    return {};
-  }
-  parse_state fresh;
-  fresh.mode = (o.modes & for_master) != 0 ? for_master : for_worker;
-  auto rows = o.show(fresh);
-  return rows.size() == 1 ? rows.front() : std::string{};
-}
 
 std::string left_column(const option& o) {
   std::string left = "--" + std::string(o.name);
@@ -46,37 +33,15 @@ std::string usage_text(const registry& kinds) {
   for (const auto& o : option_schema()) {
     width = std::max(width, left_column(o).size());
   }
-  struct section {
-    std::string_view title;
-    bool (*holds)(const option&);
-  };
-  const section sections[] = {
-      {"master options",
-       [](const option& o) {
-         return o.modes == for_master;
-       }},
-      {"worker options",
-       [](const option& o) {
-         return o.modes == for_worker && (o.traits & testing) == 0;
-       }},
-      {"options of both modes",
-       [](const option& o) {
-         return o.modes == for_both;
-       }},
-      {"testing (test and benchmark aids)",
-       [](const option& o) {
-         return (o.traits & testing) != 0;
-       }},
-  };
-  for (const auto& [title, holds] : sections) {
+  for (const auto& [title, options] : option_sections()) {
     out += "\n" + std::string(title) + ":\n";
-    for (const auto& o : option_schema()) {
-      if (!holds(o)) {
-        continue;
+    for (const auto* o : options) {
+      auto left = left_column(*o);
+      auto fallback = shown_default(*o);
+      out += "  " + left + std::string(width + 2 - left.size(), ' ') + std::string(o->help);
+      if ((o->traits & repeated) != 0) {
+        out += ", repeatable";
       }
-      auto left = left_column(o);
-      auto fallback = default_of(o);
-      out += "  " + left + std::string(width + 2 - left.size(), ' ') + std::string(o.help);
       if (!fallback.empty()) {
         out += " (" + fallback + ")";
       }

@@ -1,4 +1,5 @@
-// Signal handlers only store the signal: everything else happens on a normal thread that polls it.
+// Signal handlers only store the first signal: everything else happens on a normal thread that
+// polls it. The first signal decides the exit code; a second SIGINT exits at once with it.
 #include "cohort/stop_signals.hpp"
 
 #include <atomic>
@@ -11,9 +12,14 @@ namespace {
 
 std::atomic<int> received{0};
 
+int exit_code_of(int sig) {
+  return sig == SIGINT ? 130 : 143;
+}
+
 extern "C" void on_stop_signal(int sig) {
-  if (received.exchange(sig) != 0 && sig == SIGINT) {
-    _exit(130);
+  int none = 0;
+  if (!received.compare_exchange_strong(none, sig) && sig == SIGINT) {
+    _exit(exit_code_of(none));
   }
 }
 

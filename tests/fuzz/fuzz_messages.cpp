@@ -1,4 +1,4 @@
-// libFuzzer target: our protocol messages (actors/protocol.hpp) decoded from a remote peer's
+// libFuzzer target: our protocol messages (core/protocol.hpp) decoded from a remote peer's
 // bytes. The first byte picks one message type, decoded alone and checked to re-encode stably, or
 // a whole BASP payload, read as CAF 0.17.6 reads one (libcaf_io/caf/io/basp/
 // remote_message_handler.hpp: the forwarding stages, then a caf::message of registered types)

@@ -1,5 +1,5 @@
-// libFuzzer target: DUR, SIZE and plain numbers (src/units.cpp) and the typed getters of job
-// params (src/params.cpp) on one value; what parses must also read back unchanged.
+// libFuzzer target: DUR, SIZE and plain numbers (core/units.cpp) and the typed getters of job
+// params (core/params.cpp) on one value; what parses must also read back unchanged.
 #include "cohort/params.hpp"
 #include "cohort/units.hpp"
 #include "tests/fuzz/fuzz_support.hpp"

@@ -10,6 +10,7 @@
 #include <array>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -84,6 +85,12 @@ bool drain(int fd, std::string& out) {
 }
 
 } // namespace
+
+void skip_test(const std::string& why) {
+  std::fprintf(stderr, "skipped: %s\n", why.c_str());
+  std::fflush(stderr);
+  std::_Exit(skip_code);
+}
 
 std::string describe(const std::vector<std::string>& argv) {
   std::string out;

@@ -29,6 +29,13 @@ struct timed_signal {
 process_result run_process(std::vector<std::string> argv, std::chrono::milliseconds timeout,
                            std::string stdin_text = {}, timed_signal send = {});
 
+/// CTest's skip code (SKIP_RETURN_CODE, set for every process test).
+inline constexpr int skip_code = 77;
+
+/// Ends this test process as skipped, saying why on stderr: only where the host lacks what the
+/// test needs (CTest runs each test in a process of its own, so no other test is lost).
+[[noreturn]] void skip_test(const std::string& why);
+
 /// "argv[0] argv[1] ...", for messages.
 std::string describe(const std::vector<std::string>& argv);
 

@@ -16,8 +16,7 @@ TEST_CASE("network: master and workers in three network namespaces give the exac
           "[network][netns]") {
   std::string why;
   if (!netns_lab::permitted(why)) {
-    WARN("skipped: network namespaces are not permitted here: " << why);
-    return;
+    skip_test("network namespaces are not permitted here: " + why);
   }
   constexpr std::uint64_t to = 2'000'000'000;
   const netns_lab lab(2);
@@ -66,8 +65,7 @@ TEST_CASE("network: a worker whose link goes down mid-job is found within 3 s an
           "[network][netns][faults]") {
   std::string why;
   if (!netns_lab::permitted(why)) {
-    WARN("skipped: network namespaces are not permitted here: " << why);
-    return;
+    skip_test("network namespaces are not permitted here: " + why);
   }
   const auto slowdown = slowdown_for(6);
   const netns_lab lab(2);
