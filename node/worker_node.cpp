@@ -45,6 +45,7 @@ worker_options make_worker_options(const worker_node_options& opts,
   w.hello.protocol = spoken_protocol();
   w.kinds = std::move(kinds);
   w.slowdown = opts.workers.slowdown;
+  w.batch = opts.workers.batch;
   w.hello.host = host;
   w.hello.tags = opts.workers.tags;
   w.hello.capabilities = opts.workers.capabilities;
