@@ -178,7 +178,10 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self, worker_op
       [self](drain_atom, caf::timespan limit) {
         auto& st = self->state;
         st.drained = self->make_response_promise();
-        st.core->drain();
+        auto handed_back = st.core->drain();
+        if (!handed_back.empty()) {
+          spdlog::info("draining: handing back {} tasks not started", handed_back.size());
+        }
         self->delayed_send(self, limit, drain_atom::value);
         st.carry_out();
         return st.drained;

@@ -263,6 +263,26 @@ std::vector<std::uint64_t> task_runner::cancel_all() {
   return cancel_if([](std::uint64_t, std::uint64_t, std::uint32_t) { return true; });
 }
 
+std::vector<std::uint64_t> task_runner::cancel_waiting() {
+  std::vector<std::uint64_t> cancelled;
+  for (auto& q : std::exchange(queued_, {})) {
+    cancelled.push_back(q.spec.index);
+    answer(q.batch, {q.spec.index, q.spec.attempt, task_outcome::cancelled, {}, "cancelled"});
+  }
+  return cancelled;
+}
+
+std::uint64_t task_runner::hand_back(std::vector<task_spec> tasks) {
+  auto batch_id = next_batch_++;
+  std::vector<task_result> results;
+  results.reserve(tasks.size());
+  for (const auto& spec : tasks) {
+    results.push_back({spec.index, spec.attempt, task_outcome::cancelled, {}, "cancelled"});
+  }
+  finished_.push_back({batch_id, std::move(results)});
+  return batch_id;
+}
+
 template <class Predicate> std::vector<std::uint64_t> task_runner::cancel_if(Predicate matches) {
   std::vector<std::uint64_t> cancelled;
   for (auto i = running_.begin(); i != running_.end();) {

@@ -19,7 +19,8 @@ worker_core::worker_core(std::shared_ptr<const registry> kinds, task_runner::wak
 
 std::uint64_t worker_core::start_batch(const job_desc& job, std::uint64_t master_batch,
                                        std::vector<task_spec> tasks) {
-  auto id = runner_.start_batch(job, std::move(tasks));
+  auto id =
+      draining_ ? runner_.hand_back(std::move(tasks)) : runner_.start_batch(job, std::move(tasks));
   master_batches_.emplace(id, master_batch);
   return id;
 }
@@ -29,9 +30,12 @@ void worker_core::part_timer_fired() {
   part_due_ = true;
 }
 
-void worker_core::drain() {
+std::vector<std::uint64_t> worker_core::drain() {
   draining_ = true;
   drain_reported_ = false;
+  // The master runs what is handed back elsewhere: it goes without waiting for the pace of parts.
+  part_due_ = true;
+  return runner_.cancel_waiting();
 }
 
 worker_core::output worker_core::take_output() {

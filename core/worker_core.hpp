@@ -61,8 +61,9 @@ public:
   /// Wake-ups go straight to `waker` (the actor's messages to itself), not through output.
   worker_core(std::shared_ptr<const registry> kinds, task_runner::waker& waker, settings s);
 
-  /// Starts a batch the master numbered `master_batch`; returns this worker's id for it, which
-  /// names it in output. The actor keeps the batch's request under that id before take_output().
+  /// Starts a batch the master numbered `master_batch` (while draining: hands it back unstarted);
+  /// returns this worker's id for it, which names it in output. The actor keeps the batch's
+  /// request under that id before take_output().
   std::uint64_t start_batch(const job_desc& job, std::uint64_t master_batch,
                             std::vector<task_spec> tasks);
   /// A wake-up (or an answer to a parked task) arrived; stale ones are ignored.
@@ -82,8 +83,10 @@ public:
   }
   /// The part timer armed by an earlier output went off: what waits goes ahead now.
   void part_timer_fired();
-  /// Takes nothing new from now on: drained is reported once the worker holds no task.
-  void drain();
+  /// Starts nothing more: tasks not started yet are handed back at once (answered as cancelled,
+  /// which the master puts back uncharged), running ones go on; drained is reported once the
+  /// worker holds no task. Returns the indices of the tasks handed back.
+  std::vector<std::uint64_t> drain();
   /// The drain time ran out, or the actor stops: every task held ends, answered as cancelled
   /// (handed back); returns their indices.
   std::vector<std::uint64_t> cancel_all() { return runner_.cancel_all(); }

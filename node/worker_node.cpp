@@ -142,7 +142,9 @@ struct node {
     workers.clear();
   }
 
-  // Stops taking tasks, lets running ones finish up to the drain timeout, hands back the rest.
+  // Stops taking tasks, hands back unstarted ones at once, lets running ones finish up to the drain
+  // timeout, hands back the rest. Every worker actor drains at the same time, so the process ends
+  // within about one drain timeout, whatever --workers is.
   void drain(caf::scoped_actor& self, const caf::actor& master, std::vector<caf::actor>& workers) {
     spdlog::info("draining {} worker actors (up to {:.1f}s)", workers.size(),
                  std::chrono::duration<double>(opts.drain_timeout).count());
@@ -150,9 +152,15 @@ struct node {
       self->send(master, leave_atom::value, w);
     }
     auto limit = caf::timespan{opts.drain_timeout.count()};
+    using pending_drain =
+        decltype(self->request(workers.front(), opts.drain_timeout, drain_atom::value, limit));
+    std::vector<pending_drain> pending;
     for (auto& w : workers) {
-      self->request(w, opts.drain_timeout + join_timeout, drain_atom::value, limit)
-          .receive([](drain_atom) {}, [](caf::error&) {});
+      pending.push_back(
+          self->request(w, opts.drain_timeout + join_timeout, drain_atom::value, limit));
+    }
+    for (auto& p : pending) {
+      p.receive([](drain_atom) {}, [](caf::error&) {});
     }
     stop(self, workers);
   }

@@ -248,3 +248,49 @@ TEST_CASE("when the drain time is up, every task held is handed back", "[worker_
   CHECK(out.drained);
   CHECK(f.core.in_flight() == 0);
 }
+
+TEST_CASE("a drain hands back the tasks waiting behind the running one at once", "[worker_core]") {
+  fixture f;
+  auto id = f.core.start_batch(cpu_job, 8, {spec(0, 5), spec(1, 5), spec(2, 5)});
+  CHECK(f.core.take_output().ahead.empty());
+  REQUIRE(f.core.in_flight() == 3);
+  // A part went out just now: the hand-back does not wait for the pace of parts.
+  f.waker.deliver(f.core, 0);
+  REQUIRE(f.core.take_output().ahead.size() == 1);
+  REQUIRE(f.core.in_flight() == 2);
+  auto handed_back = f.core.drain();
+  CHECK(handed_back == std::vector<std::uint64_t>{2});
+  auto out = f.core.take_output();
+  REQUIRE(out.ahead.size() == 1);
+  CHECK(out.ahead[0].batch == id);
+  CHECK(out.ahead[0].master_batch == 8);
+  REQUIRE(out.ahead[0].answers.size() == 1);
+  CHECK(out.ahead[0].answers[0].index == 2);
+  CHECK(out.ahead[0].answers[0].outcome == task_outcome::cancelled);
+  CHECK_FALSE(out.drained);
+  // The running one finishes and ends the drain; nothing else was started.
+  REQUIRE(f.waker.wakes.size() == 2);
+  f.waker.deliver(f.core, 1);
+  auto last = f.core.take_output();
+  REQUIRE(last.answers.size() == 1);
+  CHECK(indices(last.answers[0].answers) == std::vector<std::uint64_t>{1});
+  CHECK(last.answers[0].answers[0].outcome == task_outcome::ok);
+  CHECK(last.drained);
+  CHECK(f.waker.wakes.size() == 2);
+}
+
+TEST_CASE("a batch arriving during a drain is handed back unstarted", "[worker_core]") {
+  fixture f;
+  f.core.drain();
+  CHECK(f.core.take_output().drained);
+  auto id = f.core.start_batch(test_job, 4, {spec(0, 5), spec(1, 0)});
+  auto out = f.core.take_output();
+  REQUIRE(out.answers.size() == 1);
+  CHECK(out.answers[0].batch == id);
+  CHECK(indices(out.answers[0].answers) == std::vector<std::uint64_t>{0, 1});
+  for (const auto& a : out.answers[0].answers) {
+    CHECK(a.outcome == task_outcome::cancelled);
+  }
+  CHECK(f.waker.wakes.empty());
+  CHECK(f.core.in_flight() == 0);
+}
