@@ -14,7 +14,6 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <thread>
 #include <unistd.h>
 
@@ -30,19 +29,9 @@ constexpr auto dial_timeout = std::chrono::seconds(10);
 constexpr auto poll_interval = std::chrono::milliseconds(100);
 constexpr auto rejoin_pause = std::chrono::milliseconds(500);
 
-// COHORT_TEST_PROTOCOL_VERSION makes this worker claim another protocol version: the only way to
-// rehearse a version mismatch with one build (tests/process/test_network.cpp does).
-std::uint32_t spoken_protocol() {
-  if (const char* v = std::getenv("COHORT_TEST_PROTOCOL_VERSION")) {
-    return static_cast<std::uint32_t>(std::strtoul(v, nullptr, 10));
-  }
-  return protocol_version;
-}
-
 worker_options make_worker_options(const worker_node_options& opts,
                                    std::shared_ptr<const registry> kinds, const std::string& host) {
   worker_options w;
-  w.hello.protocol = spoken_protocol();
   w.kinds = std::move(kinds);
   w.slowdown = opts.workers.slowdown;
   w.batch = opts.workers.batch;

@@ -384,14 +384,19 @@ TEST_CASE("network: a worker speaking another protocol version is refused, both 
   constexpr std::uint64_t to = 100'000'000;
   auto master = start_master(primes_job(to));
   const auto port = listening_port(master, start_timeout);
-  auto stranger = background_process({"env", "COHORT_TEST_PROTOCOL_VERSION=999", COHORT_BINARY,
-                                      "worker", "--master", loopback(port), "--workers", "1"});
-  const auto refused = ended(stranger, exit_timeout);
-  INFO(stranger.report());
-  CHECK(refused.exit_code == 1);
-  CHECK(std::count(refused.err.begin(), refused.err.end(), '\n') == 1);
-  CHECK(refused.err.find("protocol version 999") != std::string::npos);
-  master.wait_for_err(std::regex("refused worker .* protocol version 999"), start_timeout);
+  // A peer of this build that claims version 999, as a worker of another build would.
+  const auto stranger = run_process(
+      {COHORT_ROGUE_BINARY, "claim", "999", "127.0.0.1", std::to_string(port)}, exit_timeout);
+  INFO(stranger.out << stranger.err);
+  REQUIRE(stranger.exit_code == 0);
+  std::smatch ours;
+  REQUIRE(std::regex_search(stranger.out, ours, std::regex("this build speaks ([0-9]+)")));
+  CHECK(ours[1] != "999");
+  CHECK(stranger.out.find("join refused: protocol version 999 refused: the master speaks version " +
+                          ours[1].str() + "\n") != std::string::npos);
+  master.wait_for_err(
+      std::regex("refused worker .* protocol version 999, this master speaks " + ours[1].str()),
+      start_timeout);
   auto worker = start_worker(port, {"--exit-with-master"});
   const auto line = finished_ok(master);
   INFO(line.dump());
