@@ -1,11 +1,11 @@
-// A thin shell over task_runner: batches in, wake-ups as messages to itself, answers through
-// promises.
+// A thin shell over worker_core: batches in, wake-ups and timers as messages to itself, answers
+// through promises and part messages.
 #include "actors/worker_actor.hpp"
 
 #include "actors/messages.hpp"
 #include "cohort/request.hpp"
-#include "core/task_runner.hpp"
 #include "core/token.hpp"
+#include "core/worker_core.hpp"
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
@@ -17,22 +17,16 @@ namespace cohort {
 
 namespace {
 
-// Answers of a running batch are sent ahead at once, then at most this often, so a slow task does
-// not hold back its batch's finished ones (the master merges them and hands out their credit again)
-// and a batch of thousands of short tasks still makes few messages.
-constexpr auto part_interval = std::chrono::milliseconds(5);
-
-struct batch_answer {
+// The CAF side of one batch: its request, and the master that sent it (answers ahead go there).
+struct batch_handle {
   caf::response_promise promise;
-  std::uint64_t master_batch = 0;
   caf::actor master;
 };
 
 struct worker_state : task_runner::waker, request_channel {
   caf::event_based_actor* self = nullptr;
-  std::unique_ptr<task_runner> runner;
-  std::unordered_map<std::uint64_t, batch_answer> promises;
-  bool part_scheduled = false;
+  std::unique_ptr<worker_core> core;
+  std::unordered_map<std::uint64_t, batch_handle> batches;
 
   void wake(std::uint64_t slot, std::uint64_t generation, std::chrono::nanoseconds delay) override {
     if (delay <= std::chrono::nanoseconds::zero()) {
@@ -45,54 +39,38 @@ struct worker_state : task_runner::waker, request_channel {
   caf::event_based_actor* sender() override { return self; }
 
   parking park(task_context& ctx, std::coroutine_handle<> h) override {
-    auto [slot, generation] = runner->park(ctx, h);
+    auto [slot, generation] = core->park(ctx, h);
     return {slot, generation};
   }
 
-  bool waiting(parking p) const override { return runner->waiting(p.slot, p.generation); }
+  bool waiting(parking p) const override { return core->waiting(p.slot, p.generation); }
 
   void wake(parking p) override {
-    runner->resume(p.slot, p.generation);
-    answer_finished();
+    core->resume(p.slot, p.generation);
+    carry_out();
   }
 
-  void answer_finished() {
-    for (auto& b : runner->take_finished()) {
-      auto i = promises.find(b.batch);
-      if (i != promises.end()) {
-        i->second.promise.deliver(std::move(b.results));
-        promises.erase(i);
+  // Does what the core decided after an input.
+  void carry_out() {
+    auto out = core->take_output();
+    for (auto& a : out.ahead) {
+      auto i = batches.find(a.batch);
+      if (i != batches.end() && i->second.master) {
+        self->send(i->second.master, part_atom::value, a.master_batch, std::move(a.answers));
       }
     }
-    if (runner->has_progress() && !part_scheduled) {
-      auto now = std::chrono::steady_clock::now();
-      if (now - last_part >= part_interval) {
-        send_parts(now);
-      } else {
-        part_scheduled = true;
-        self->delayed_send(self, part_interval - (now - last_part), part_atom::value);
+    for (auto& a : out.answers) {
+      auto i = batches.find(a.batch);
+      if (i != batches.end()) {
+        i->second.promise.deliver(std::move(a.answers));
+        batches.erase(i);
       }
     }
-    if (drained.pending() && runner->in_flight() == 0) {
+    if (out.part_timer) {
+      self->delayed_send(self, *out.part_timer, part_atom::value);
+    }
+    if (out.drained && drained.pending()) {
       drained.deliver(drain_atom::value);
-    }
-  }
-
-  std::chrono::steady_clock::time_point last_part{};
-
-  // Sends the answers collected since the last part; only a part actually sent starts the wait
-  // for the next one.
-  void send_parts(std::chrono::steady_clock::time_point now) {
-    auto parts = runner->take_progress();
-    if (!parts.empty()) {
-      last_part = now;
-    }
-    for (auto& b : parts) {
-      auto i = promises.find(b.batch);
-      if (i != promises.end() && i->second.master) {
-        self->send(i->second.master, part_atom::value, i->second.master_batch,
-                   std::move(b.results));
-      }
     }
   }
 
@@ -116,16 +94,16 @@ struct worker_state : task_runner::waker, request_channel {
 
 caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self, worker_options opts) {
   self->state.self = self;
-  self->state.runner =
-      std::make_unique<task_runner>(opts.kinds, self->state, opts.slowdown, &self->state);
-  self->state.runner->grant(opts.hello.capabilities);
-  // The actor has one thread: CPU-bound tasks beyond the first would only take turns on it, so
-  // the rest of its --slots wait in order and start without a round trip to the master.
-  self->state.runner->limit_cpu(1);
+  worker_core::settings cs;
+  cs.slowdown = opts.slowdown;
+  cs.batch = opts.batch;
+  cs.capabilities = opts.hello.capabilities;
+  cs.channel = &self->state;
+  self->state.core = std::make_unique<worker_core>(opts.kinds, self->state, std::move(cs));
   self->state.attach_required = opts.attach_required;
   self->set_exit_handler([self](caf::exit_msg& em) {
     // Told to stop (its node lost the master, or shuts down): every task ends here.
-    auto cancelled = self->state.runner->cancel_all();
+    auto cancelled = self->state.core->cancel_all();
     if (!cancelled.empty()) {
       spdlog::info("stopping: cancelled {} tasks ({})", cancelled.size(),
                    caf::to_string(em.reason));
@@ -160,9 +138,10 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self, worker_op
         // Before make_response_promise, which takes the sender out of the current message.
         auto master = caf::actor_cast<caf::actor>(self->current_sender());
         auto rp = self->make_response_promise();
-        auto id = self->state.runner->start_batch(job, std::move(tasks));
-        self->state.promises.emplace(id, batch_answer{rp, master_batch, std::move(master)});
-        self->state.answer_finished();
+        auto& st = self->state;
+        auto id = st.core->start_batch(job, master_batch, std::move(tasks));
+        st.batches.emplace(id, batch_handle{rp, std::move(master)});
+        st.carry_out();
         return rp;
       },
       [self](part_atom) {
@@ -170,37 +149,42 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self, worker_op
         if (!st.from_self()) {
           return;
         }
-        st.part_scheduled = false;
-        st.send_parts(std::chrono::steady_clock::now());
+        st.core->part_timer_fired();
+        st.carry_out();
       },
       [self](resume_atom, std::uint64_t slot, std::uint64_t generation) {
-        self->state.runner->resume(slot, generation);
-        self->state.answer_finished();
+        self->state.core->resume(slot, generation);
+        self->state.carry_out();
       },
       [self](cancel_atom, std::uint64_t job) {
         if (!self->state.from_master()) {
           return;
         }
-        for (auto index : self->state.runner->cancel_job(job)) {
+        for (auto index : self->state.core->cancel_job(job)) {
           spdlog::info("cancelled job {} task {}", job, index);
         }
-        self->state.answer_finished();
+        self->state.carry_out();
       },
       [self](cancel_atom, std::uint64_t job, std::uint64_t index, std::uint32_t attempt) {
         // Another attempt of this task won.
         if (!self->state.from_master()) {
           return;
         }
-        if (self->state.runner->cancel_task(job, index, attempt)) {
+        if (self->state.core->cancel_task(job, index, attempt)) {
           spdlog::info("cancelled job {} task {}", job, index);
         }
-        self->state.answer_finished();
+        self->state.carry_out();
       },
       [self](drain_atom, caf::timespan limit) {
-        self->state.drained = self->make_response_promise();
+        auto& st = self->state;
+        st.drained = self->make_response_promise();
+        auto handed_back = st.core->drain();
+        if (!handed_back.empty()) {
+          spdlog::info("draining: handing back {} tasks not started", handed_back.size());
+        }
         self->delayed_send(self, limit, drain_atom::value);
-        self->state.answer_finished();
-        return self->state.drained;
+        st.carry_out();
+        return st.drained;
       },
       [hello = opts.hello](hello_atom) { return hello; },
       [self, owner = opts.owner](bye_atom) {
@@ -213,11 +197,11 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self, worker_op
         if (!self->state.from_self()) {
           return;
         }
-        auto handed_back = self->state.runner->cancel_all();
+        auto handed_back = self->state.core->cancel_all();
         if (!handed_back.empty()) {
           spdlog::info("drain time is up: handing back {} tasks", handed_back.size());
         }
-        self->state.answer_finished();
+        self->state.carry_out();
       },
   };
 }

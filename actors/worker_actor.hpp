@@ -8,6 +8,7 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +18,8 @@ namespace cohort {
 struct worker_options {
   std::shared_ptr<const registry> kinds;
   double slowdown = 1.0;
+  /// Most answers in one message sent back (worker_settings::batch, --batch).
+  std::uint32_t batch = 1000;
   /// What the worker answers to a hello request (a master that spawned it remotely asks).
   worker_hello hello;
   /// Told when the master says goodbye before it shuts down (the worker process's node loop).

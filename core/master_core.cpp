@@ -148,6 +148,7 @@ std::uint64_t master_core::submit(const checked_job& checked, clock::time_point 
   job.desc.job = id;
   job.desc.kind = std::string(kind.name());
   job.desc.args.insert(req.args.all().begin(), req.args.all().end());
+  job.desc.task_timeout = req.task_timeout.value_or(std::chrono::nanoseconds::zero());
   job.req = std::move(req);
   job.submitted = now;
   jobs_.emplace(id, std::move(j));

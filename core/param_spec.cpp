@@ -98,10 +98,11 @@ std::string type_name(const param_spec& p) {
 void check_params(std::string_view kind, const std::vector<param_spec>& table, const params& p) {
   auto prefix = std::string(kind) + ": ";
   for (const auto& entry : p.all()) {
-    const auto& [key, value] = entry;
-    // clang 14 cannot capture a structured binding: the lambda takes the pair's key.
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+    const auto& key = entry.first;
+    const auto& value = entry.second;
     auto spec = std::find_if(table.begin(), table.end(),
-                             [&entry](const param_spec& s) { return s.name == entry.first; });
+                             [&key](const param_spec& s) { return s.name == key; });
     if (spec == table.end()) {
       std::string known;
       for (const auto& s : table) {

@@ -4,6 +4,7 @@
 
 #include "cohort/job.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -12,13 +13,15 @@
 namespace cohort {
 
 /// Bumped whenever a message below changes shape; a join with another version is refused.
-constexpr std::uint32_t protocol_version = 2;
+constexpr std::uint32_t protocol_version = 3;
 
 /// Which job a batch belongs to and what its tasks need on the worker.
 struct job_desc {
   std::uint64_t job = 0;
   std::string kind;
   std::map<std::string, std::string> args;
+  /// The job's --task-timeout (task_context::task_timeout); zero or less: none.
+  std::chrono::nanoseconds task_timeout{0};
 };
 
 enum class task_outcome : std::uint8_t { ok = 0, failed = 1, cancelled = 2 };
@@ -55,7 +58,7 @@ template <class Inspector> typename Inspector::result_type inspect(Inspector& f,
 }
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, job_desc& x) {
-  return f(x.job, x.kind, x.args);
+  return f(x.job, x.kind, x.args, x.task_timeout);
 }
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, task_result& x) {

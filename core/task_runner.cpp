@@ -17,6 +17,7 @@ struct task_runner::job_entry {
   std::string refusal;
   params args;
   bool cpu = false;
+  std::optional<std::chrono::nanoseconds> task_timeout;
 };
 
 struct task_runner::slot_context final : task_context {
@@ -69,6 +70,9 @@ std::shared_ptr<task_runner::job_entry> task_runner::job_for(const job_desc& d) 
   }
   entry->args = params(params::map_type(d.args.begin(), d.args.end()));
   entry->cpu = entry->kind != nullptr && entry->kind->bound(entry->args) == task_bound::cpu;
+  if (d.task_timeout > std::chrono::nanoseconds::zero()) {
+    entry->task_timeout = d.task_timeout;
+  }
   jobs_[d.job] = entry;
   return entry;
 }
@@ -86,6 +90,7 @@ void task_runner::launch(std::shared_ptr<job_entry> job, std::uint64_t batch_id,
   t.ctx =
       std::make_unique<slot_context>(*this, t.job->args, spec.index, spec.attempt, slot, started);
   t.ctx->set_channel(channel_);
+  t.ctx->set_task_timeout(t.job->task_timeout);
   t.body = t.job->kind->run(std::move(spec), *t.ctx);
   run_slice(t, [&] { t.body.start(); });
   step(slot, t);
@@ -261,6 +266,26 @@ bool task_runner::cancel_task(std::uint64_t job, std::uint64_t index, std::uint3
 
 std::vector<std::uint64_t> task_runner::cancel_all() {
   return cancel_if([](std::uint64_t, std::uint64_t, std::uint32_t) { return true; });
+}
+
+std::vector<std::uint64_t> task_runner::cancel_waiting() {
+  std::vector<std::uint64_t> cancelled;
+  for (auto& q : std::exchange(queued_, {})) {
+    cancelled.push_back(q.spec.index);
+    answer(q.batch, {q.spec.index, q.spec.attempt, task_outcome::cancelled, {}, "cancelled"});
+  }
+  return cancelled;
+}
+
+std::uint64_t task_runner::hand_back(std::vector<task_spec> tasks) {
+  auto batch_id = next_batch_++;
+  std::vector<task_result> results;
+  results.reserve(tasks.size());
+  for (const auto& spec : tasks) {
+    results.push_back({spec.index, spec.attempt, task_outcome::cancelled, {}, "cancelled"});
+  }
+  finished_.push_back({batch_id, std::move(results)});
+  return batch_id;
 }
 
 template <class Predicate> std::vector<std::uint64_t> task_runner::cancel_if(Predicate matches) {

@@ -61,6 +61,12 @@ public:
   bool cancel_task(std::uint64_t job, std::uint64_t index, std::uint32_t attempt);
   /// Destroys every task, answering each as cancelled (a drain that ran out of time).
   std::vector<std::uint64_t> cancel_all();
+  /// Answers every task still waiting for a CPU slot as cancelled, without starting it (a
+  /// draining worker hands them back); returns their indices.
+  std::vector<std::uint64_t> cancel_waiting();
+  /// Answers every task of a batch as cancelled without starting any (a draining worker hands it
+  /// back), and returns the batch's id.
+  std::uint64_t hand_back(std::vector<task_spec> tasks);
   /// Batches whose every task is answered, ready to be sent back.
   std::vector<finished_batch> take_finished();
   /// Answers of batches still running, collected since the last call (sent ahead of the rest).

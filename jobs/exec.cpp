@@ -196,7 +196,15 @@ public:
 
   task<partial> run(task_spec spec, task_context& ctx) const override {
     const auto command = decode_command(spec.data);
-    const auto timeout = nanoseconds(static_cast<nanoseconds::rep>(spec.hi));
+    // The job's --task-timeout acts like the timeout param: exec is never run twice, so a command
+    // the master gave up on must not run on.
+    std::optional<nanoseconds> timeout;
+    if (spec.hi != 0) {
+      timeout = nanoseconds(static_cast<nanoseconds::rep>(spec.hi));
+    }
+    if (const auto limit = ctx.task_timeout(); limit && (!timeout || *limit < *timeout)) {
+      timeout = limit;
+    }
     running_slot slot;
     while (!slot.try_take()) {
       co_await ctx.sleep(slowest_poll);
@@ -212,7 +220,7 @@ public:
         child.kill();
         co_return partial{};
       }
-      if (spec.hi != 0 && std::chrono::steady_clock::now() - start >= timeout) {
+      if (timeout && std::chrono::steady_clock::now() - start >= *timeout) {
         child.kill();
         break;
       }

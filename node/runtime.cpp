@@ -109,6 +109,7 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
     worker_options wo;
     wo.kinds = m.kinds;
     wo.slowdown = local.slowdown;
+    wo.batch = local.batch;
     wo.hello.id = worker_id(host, i);
     wo.hello.host = host;
     wo.hello.tags = local.tags;

@@ -14,7 +14,6 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <thread>
 #include <unistd.h>
 
@@ -30,21 +29,12 @@ constexpr auto dial_timeout = std::chrono::seconds(10);
 constexpr auto poll_interval = std::chrono::milliseconds(100);
 constexpr auto rejoin_pause = std::chrono::milliseconds(500);
 
-// COHORT_TEST_PROTOCOL_VERSION makes this worker claim another protocol version: the only way to
-// rehearse a version mismatch with one build (tests/process/test_network.cpp does).
-std::uint32_t spoken_protocol() {
-  if (const char* v = std::getenv("COHORT_TEST_PROTOCOL_VERSION")) {
-    return static_cast<std::uint32_t>(std::strtoul(v, nullptr, 10));
-  }
-  return protocol_version;
-}
-
 worker_options make_worker_options(const worker_node_options& opts,
                                    std::shared_ptr<const registry> kinds, const std::string& host) {
   worker_options w;
-  w.hello.protocol = spoken_protocol();
   w.kinds = std::move(kinds);
   w.slowdown = opts.workers.slowdown;
+  w.batch = opts.workers.batch;
   w.hello.host = host;
   w.hello.tags = opts.workers.tags;
   w.hello.capabilities = opts.workers.capabilities;
@@ -141,7 +131,9 @@ struct node {
     workers.clear();
   }
 
-  // Stops taking tasks, lets running ones finish up to the drain timeout, hands back the rest.
+  // Stops taking tasks, hands back unstarted ones at once, lets running ones finish up to the drain
+  // timeout, hands back the rest. Every worker actor drains at the same time, so the process ends
+  // within about one drain timeout, whatever --workers is.
   void drain(caf::scoped_actor& self, const caf::actor& master, std::vector<caf::actor>& workers) {
     spdlog::info("draining {} worker actors (up to {:.1f}s)", workers.size(),
                  std::chrono::duration<double>(opts.drain_timeout).count());
@@ -149,9 +141,15 @@ struct node {
       self->send(master, leave_atom::value, w);
     }
     auto limit = caf::timespan{opts.drain_timeout.count()};
+    using pending_drain =
+        decltype(self->request(workers.front(), opts.drain_timeout, drain_atom::value, limit));
+    std::vector<pending_drain> pending;
     for (auto& w : workers) {
-      self->request(w, opts.drain_timeout + join_timeout, drain_atom::value, limit)
-          .receive([](drain_atom) {}, [](caf::error&) {});
+      pending.push_back(
+          self->request(w, opts.drain_timeout + join_timeout, drain_atom::value, limit));
+    }
+    for (auto& p : pending) {
+      p.receive([](drain_atom) {}, [](caf::error&) {});
     }
     stop(self, workers);
   }

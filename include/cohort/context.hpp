@@ -7,6 +7,7 @@
 #include <chrono>
 #include <coroutine>
 #include <cstdint>
+#include <optional>
 
 namespace cohort {
 
@@ -42,6 +43,17 @@ public:
   std::uint32_t attempt() const { return attempt_; }
   bool cancelled() const { return cancelled_; }
   void cancel() { cancelled_ = true; }
+  /// The job's --task-timeout, when it has one. The master judges attempts by it; a body whose
+  /// work can be cut off cleanly stops there too (exec kills its command).
+  std::optional<std::chrono::nanoseconds> task_timeout() const {
+    if (task_timeout_ <= std::chrono::nanoseconds::zero()) {
+      return std::nullopt;
+    }
+    return task_timeout_;
+  }
+  void set_task_timeout(std::optional<std::chrono::nanoseconds> t) {
+    task_timeout_ = t.value_or(std::chrono::nanoseconds::zero());
+  }
 
   /// Most time a CPU-bound body runs between two suspensions when it calls checkpoint() often.
   static constexpr std::chrono::milliseconds yield_interval{10};
@@ -95,6 +107,8 @@ private:
   std::uint32_t attempt_;
   bool cancelled_ = false;
   clock::time_point last_yield_;
+  // Zero: none; 8 bytes in every task's context where std::optional takes 16.
+  std::chrono::nanoseconds task_timeout_{0};
 };
 
 } // namespace cohort

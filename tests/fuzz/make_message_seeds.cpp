@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
   h.tags = {"gpu", "ssd"};
   h.capabilities = {"exec"};
   write(ctx, dir + "/hello", hello, h);
-  job_desc d{7, "wordcount", {{"path", "/var/log"}, {"top", "20"}}};
+  job_desc d{7, "wordcount", {{"path", "/var/log"}, {"top", "20"}}, std::chrono::seconds(30)};
   write(ctx, dir + "/job_desc", desc, d);
   std::vector<task_spec> ts{{0, 1, 0, 1000, ""}, {1, 2, 1000, 2000, std::string{1, 0, 'a', 'b'}}};
   write(ctx, dir + "/task_specs", specs, ts);

@@ -20,7 +20,7 @@ using namespace std::chrono_literals;
 inline constexpr auto start_timeout = 10s; // until a process prints `listening on`
 inline constexpr auto job_timeout = 90s;   // a whole job
 inline constexpr auto exit_timeout = 10s;  // a process that was told to end, or lost its master
-inline constexpr auto drain_slack = 2s;    // beyond 3x --drain-timeout, for a draining worker
+inline constexpr auto drain_slack = 2s;    // beyond a draining worker's --drain-timeout bound
 
 /// "127.0.0.1:PORT".
 std::string loopback(std::uint16_t port);

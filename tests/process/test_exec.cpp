@@ -1,6 +1,6 @@
 // Process tests of the exec kind: refused without --allow-exec, run with it (locally and on a
 // remote worker), argv literal, sh, exit codes, signals, timeout, SIGINT leaving no process
-// behind, and a lost worker failing the job unless retry=true.
+// behind, a lost worker failing the job unless retry=true, and --task-timeout killing a command.
 #include "tests/process/cluster.hpp"
 
 #include <catch2/catch.hpp>
@@ -343,4 +343,44 @@ TEST_CASE("exec: a worker process runs at most 256 commands at once - the rest w
   CHECK(most < 256);
   // Two rounds of 2 s, not one.
   CHECK(line["stats"]["wall_s"].get<double>() >= 4.0);
+}
+
+TEST_CASE("exec: --task-timeout kills a command like its own timeout - it runs once and the job "
+          "ends",
+          "[exec]") {
+  temp_dir dir;
+  const auto marker = dir.path() / "marker";
+  const auto file =
+      dir.write("commands.jsonl", sh_lines({"echo run >> " + marker.string() + "; sleep 3"}));
+  const std::vector<std::string> job{"--task-timeout", "1s",      "--job",
+                                     "exec",           "--param", "file=" + file.string()};
+  const auto check_timed_out = [&](const json& line) {
+    INFO(line.dump());
+    const auto& c = line["result"]["commands"];
+    REQUIRE(c.size() == 1);
+    CHECK(c[0]["exit_code"].is_null());
+    CHECK(c[0]["signal"] == SIGKILL);
+    CHECK(c[0]["wall_s"].get<double>() >= 1.0);
+    CHECK(c[0]["wall_s"].get<double>() < 3.0);
+    CHECK(line["stats"]["attempts"] == 1);
+    CHECK(line["stats"]["wall_s"].get<double>() < 5.0);
+    std::ifstream in(marker);
+    std::stringstream ran;
+    ran << in.rdbuf();
+    CHECK(ran.str() == "run\n");
+  };
+
+  SECTION("on a local worker") {
+    const auto r = run_cohort(cat({"master", "--allow-exec", "--local-workers", "1"}, job), 20s);
+    CHECK(r.wall < 5s);
+    check_timed_out(only_line(r, 0));
+  }
+
+  SECTION("on a remote worker, which learns the task timeout from the master") {
+    auto master = start_master(job);
+    const auto port = listening_port(master, start_timeout);
+    auto worker = start_worker(port, {"--allow-exec", "--exit-with-master"});
+    const auto r = ended(master, 20s);
+    check_timed_out(only_line(r, 0));
+  }
 }

@@ -180,6 +180,65 @@ TEST_CASE("network: tasks still running at --drain-timeout are handed back and r
   CHECK(tasks_of(line, staying.pid()) == line["stats"]["tasks"].get<std::uint64_t>());
 }
 
+TEST_CASE("network: a draining worker of 2 worker actors hands back its waiting tasks at once and "
+          "exits within --drain-timeout",
+          "[network]") {
+  constexpr auto drain = 4s;
+  constexpr std::uint64_t tasks = 100;
+  // Speculation would copy the leaving worker's long tasks as soon as nothing else is pending.
+  auto master = start_master(
+      cat({"--log-level", "debug", "--progress", "--speculate", "off"}, slow_primes_job));
+  const auto port = listening_port(master, start_timeout);
+  // Each of its tasks would take about 20 s. Both worker actors hold two: one running, one waiting
+  // behind it.
+  background_process leaving(cohort_argv(
+      {"worker", "--master", loopback(port), "--workers", "2", "--slots", "2", "--slowdown",
+       slowdown_for(2000), "--drain-timeout", "4s", "--exit-with-master", "--log-level", "info"}));
+  for (const auto* actor : {"0", "1"}) {
+    master.wait_for_err(
+        std::regex("sent batch [0-9]+ \\(2 tasks of job [0-9]+\\) to worker [^ ]*/" +
+                   std::to_string(leaving.pid()) + "/" + actor),
+        job_timeout);
+  }
+  auto staying = start_worker(port, {"--exit-with-master"});
+  // Everything but the four tasks the leaving worker holds.
+  wait_for_progress(master, tasks - 5);
+  REQUIRE(progress_done(master.err()) == tasks - 4);
+  const auto signalled = std::chrono::steady_clock::now();
+  leaving.signal(SIGTERM);
+  // The two waiting tasks come back at once and run on the staying worker, while the two running
+  // ones still run until the drain timeout.
+  while (progress_done(master.err()) < tasks - 2) {
+    INFO(master.report());
+    INFO(leaving.report());
+    REQUIRE(leaving.running());
+    std::this_thread::sleep_for(20ms);
+  }
+  const auto handed_back_after = std::chrono::steady_clock::now() - signalled;
+  CHECK(handed_back_after < drain);
+  const auto r = ended(leaving, drain + drain_slack);
+  const auto stop_time = std::chrono::steady_clock::now() - signalled;
+  INFO(leaving.report());
+  CHECK(r.exit_code == 0);
+  CHECK(stop_time >= drain);
+  CHECK(stop_time < drain + drain_slack);
+
+  const auto line = finished_ok(master);
+  INFO(line.dump());
+  CHECK(line["result"]["count"] == primesieve_count(0, slow_primes_to));
+  check_attempts_invariant(line);
+  CHECK(line["stats"]["retries"] == 0);
+  CHECK(line["stats"]["reassigned"] == 4);
+  const auto gone = workers_of(line, leaving.pid());
+  REQUIRE(gone.size() == 2);
+  for (const auto& w : gone) {
+    CHECK(w["left"] == true);
+    CHECK(w["tasks"] == 0);
+    CHECK(w["attempts"] == 2);
+  }
+  CHECK(tasks_of(line, staying.pid()) == tasks);
+}
+
 TEST_CASE("network: a worker started before its master joins it when the master comes",
           "[network]") {
   constexpr std::uint64_t to = 300'000'000;
@@ -325,14 +384,19 @@ TEST_CASE("network: a worker speaking another protocol version is refused, both 
   constexpr std::uint64_t to = 100'000'000;
   auto master = start_master(primes_job(to));
   const auto port = listening_port(master, start_timeout);
-  auto stranger = background_process({"env", "COHORT_TEST_PROTOCOL_VERSION=999", COHORT_BINARY,
-                                      "worker", "--master", loopback(port), "--workers", "1"});
-  const auto refused = ended(stranger, exit_timeout);
-  INFO(stranger.report());
-  CHECK(refused.exit_code == 1);
-  CHECK(std::count(refused.err.begin(), refused.err.end(), '\n') == 1);
-  CHECK(refused.err.find("protocol version 999") != std::string::npos);
-  master.wait_for_err(std::regex("refused worker .* protocol version 999"), start_timeout);
+  // A peer of this build that claims version 999, as a worker of another build would.
+  const auto stranger = run_process(
+      {COHORT_ROGUE_BINARY, "claim", "999", "127.0.0.1", std::to_string(port)}, exit_timeout);
+  INFO(stranger.out << stranger.err);
+  REQUIRE(stranger.exit_code == 0);
+  std::smatch ours;
+  REQUIRE(std::regex_search(stranger.out, ours, std::regex("this build speaks ([0-9]+)")));
+  CHECK(ours[1] != "999");
+  CHECK(stranger.out.find("join refused: protocol version 999 refused: the master speaks version " +
+                          ours[1].str() + "\n") != std::string::npos);
+  master.wait_for_err(
+      std::regex("refused worker .* protocol version 999, this master speaks " + ours[1].str()),
+      start_timeout);
   auto worker = start_worker(port, {"--exit-with-master"});
   const auto line = finished_ok(master);
   INFO(line.dump());

@@ -6,6 +6,9 @@
 // With `rogue_worker spawn HOST PORT FILE` it plays a rogue master instead: spawns a worker actor
 // on a spawn node, tries to attach it with a wrong token, then sends it the first task of an exec
 // job of FILE without attaching; prints what each step got.
+// With `rogue_worker claim VERSION HOST PORT` it joins claiming protocol version VERSION (a worker
+// of another build) and prints the version this build speaks, then "joined" or "join refused:" and
+// the master's reason.
 #include "actors/messages.hpp"
 #include "cohort/registry.hpp"
 
@@ -123,10 +126,40 @@ int rogue_spawn(caf::actor_system& sys, const std::string& host, std::uint16_t p
   return 0;
 }
 
+// Joins as a worker of another protocol version would; prints what the master answered.
+int rogue_claim(caf::actor_system& sys, std::uint32_t version, const std::string& host,
+                std::uint16_t port) {
+  auto master = sys.middleman().remote_actor(host, port);
+  if (!master) {
+    std::fprintf(stderr, "cannot reach the master: %s\n", sys.render(master.error()).c_str());
+    return 1;
+  }
+  std::printf("claiming protocol version %u; this build speaks %u\n", version, protocol_version);
+  worker_hello hello;
+  hello.protocol = version;
+  hello.id = "rogue/" + std::to_string(getpid()) + "/0";
+  hello.host = "rogue";
+  caf::scoped_actor self{sys};
+  self->request(*master, std::chrono::seconds(10), join_atom::value, caf::actor{self}, hello,
+                std::string{})
+      .receive([](join_atom) { std::printf("joined\n"); },
+               [&](caf::error& err) {
+                 // The master's own words travel as the error's context.
+                 const auto& ctx = err.context();
+                 auto reason = ctx.match_elements<std::string>() ? ctx.get_as<std::string>(0)
+                                                                 : sys.render(err);
+                 std::printf("join refused: %s\n", reason.c_str());
+               });
+  std::fflush(stdout);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   bool spawn = argc == 5 && std::string(argv[1]) == "spawn";
-  if (argc != 3 && !spawn) {
-    std::fprintf(stderr, "usage: rogue_worker HOST PORT | rogue_worker spawn HOST PORT FILE\n");
+  bool claim = argc == 5 && std::string(argv[1]) == "claim";
+  if (argc != 3 && !spawn && !claim) {
+    std::fprintf(stderr, "usage: rogue_worker HOST PORT | rogue_worker spawn HOST PORT FILE | "
+                         "rogue_worker claim VERSION HOST PORT\n");
     return 2;
   }
   caf::actor_system_config cfg;
@@ -138,6 +171,10 @@ int main(int argc, char** argv) {
   caf::actor_system sys{cfg};
   if (spawn) {
     return rogue_spawn(sys, argv[2], static_cast<std::uint16_t>(std::stoi(argv[3])), argv[4]);
+  }
+  if (claim) {
+    return rogue_claim(sys, static_cast<std::uint32_t>(std::stoul(argv[2])), argv[3],
+                       static_cast<std::uint16_t>(std::stoi(argv[4])));
   }
   auto port = static_cast<std::uint16_t>(std::stoi(argv[2]));
   auto master = sys.middleman().remote_actor(argv[1], port);

@@ -17,6 +17,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -104,8 +105,10 @@ params exec_params(const std::string& file,
   return p;
 }
 
-// Runs every command of `lines` through the kind's plan, task bodies and reducer.
-json run_job(const std::string& lines, std::vector<std::pair<std::string, std::string>> more = {}) {
+// Runs every command of `lines` through the kind's plan, task bodies and reducer, as tasks of a job
+// with that --task-timeout.
+json run_job(const std::string& lines, std::vector<std::pair<std::string, std::string>> more = {},
+             std::optional<std::chrono::nanoseconds> task_timeout = std::nullopt) {
   temp_file file(lines);
   const auto p = exec_params(file.path(), std::move(more));
   exec().validate(p);
@@ -114,6 +117,7 @@ json run_job(const std::string& lines, std::vector<std::pair<std::string, std::s
   for (std::uint64_t i = 0; i < plan->task_count(); ++i) {
     sleeping_executor ex;
     task_context ctx(ex, p, i, 1);
+    ctx.set_task_timeout(task_timeout);
     auto t = exec().run(plan->make_task(i), ctx);
     t.start();
     while (ex.step()) {
@@ -124,8 +128,9 @@ json run_job(const std::string& lines, std::vector<std::pair<std::string, std::s
   return json::parse(r->render().dump());
 }
 
-json run_one(const std::string& line, std::vector<std::pair<std::string, std::string>> more = {}) {
-  const auto out = run_job(line + "\n", std::move(more));
+json run_one(const std::string& line, std::vector<std::pair<std::string, std::string>> more = {},
+             std::optional<std::chrono::nanoseconds> task_timeout = std::nullopt) {
+  const auto out = run_job(line + "\n", std::move(more), task_timeout);
   REQUIRE(out["commands"].size() == 1);
   return out["commands"][0];
 }
@@ -336,6 +341,27 @@ TEST_CASE("exec: a command running past timeout is killed with its process group
   const auto pids = pids_in(c["stdout_tail"].get<std::string>());
   REQUIRE(pids.size() == 1);
   CHECK(gone_within(pids[0], 2s));
+}
+
+TEST_CASE("exec: the job's task timeout kills a command as its own timeout does, the smaller "
+          "of both first",
+          "[exec]") {
+  for (const auto& [param, task_timeout] :
+       std::vector<std::pair<std::string, std::chrono::nanoseconds>>{
+           {"off", 300ms}, {"10s", 300ms}, {"300ms", 10s}}) {
+    INFO("timeout=" << param << ", task timeout " << task_timeout.count() << " ns");
+    const auto start = std::chrono::steady_clock::now();
+    const auto c =
+        run_one(R"({"sh": "sleep 30 & echo $!; wait"})", {{"timeout", param}}, task_timeout);
+    const auto took = std::chrono::steady_clock::now() - start;
+    CHECK(c["exit_code"].is_null());
+    CHECK(c["signal"] == SIGKILL);
+    CHECK(c["wall_s"].get<double>() >= 0.3);
+    CHECK(took < 5s);
+    const auto pids = pids_in(c["stdout_tail"].get<std::string>());
+    REQUIRE(pids.size() == 1);
+    CHECK(gone_within(pids[0], 2s));
+  }
 }
 
 TEST_CASE("exec: what a command leaves running in its group is killed when it ends", "[exec]") {

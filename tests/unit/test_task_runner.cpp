@@ -380,3 +380,36 @@ TEST_CASE("slowdown stretches a task's own run time, not time its thread did not
   w.deliver_all(r);
   REQUIRE(r.take_finished().size() == 1);
 }
+
+namespace {
+
+// Answers with the job's task timeout in ms as seen by the task (0: none).
+class timeout_probe_kind final : public test::test_kind_base {
+public:
+  std::string_view name() const override { return "probe"; }
+  task_bound bound(const params&) const override { return task_bound::latency; }
+  void validate(const params&) const override {}
+  std::unique_ptr<job_plan> split(const params&) const override { return nullptr; }
+  task<partial> run(task_spec, task_context& ctx) const override {
+    const auto t = ctx.task_timeout();
+    co_return partial{t ? static_cast<std::uint64_t>(
+                              std::chrono::duration_cast<std::chrono::milliseconds>(*t).count())
+                        : 0,
+                      {}};
+  }
+};
+
+} // namespace
+
+TEST_CASE("a task sees its job's task timeout", "[task_runner]") {
+  auto kinds = std::make_shared<registry>();
+  kinds->add(std::make_shared<timeout_probe_kind>());
+  recorded_waker w;
+  task_runner r(kinds, w, 1.0);
+  r.start_batch(job_desc{1, "probe", {}, std::chrono::milliseconds(1500)}, {spec(0, 0)});
+  r.start_batch(job_desc{2, "probe", {}}, {spec(0, 0)});
+  auto done = r.take_finished();
+  REQUIRE(done.size() == 2);
+  CHECK(done[0].results.at(0).value.count == 1500);
+  CHECK(done[1].results.at(0).value.count == 0);
+}

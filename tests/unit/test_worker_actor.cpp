@@ -1,5 +1,5 @@
 // Actor tests: a real actor system with worker actors; requests from task bodies, thousands of
-// sleeping tasks, cancellation.
+// sleeping tasks, cancellation, the bound on answers per message.
 #include "actors/messages.hpp"
 #include "actors/worker_actor.hpp"
 #include "cohort/request.hpp"
@@ -248,4 +248,35 @@ TEST_CASE("ten thousand one-second sleeps on 2 worker actors end together and ad
   for (const auto& w : workers) {
     self->send_exit(w, caf::exit_reason::user_shutdown);
   }
+}
+
+TEST_CASE("a worker actor sends back at most its --batch answers in one message", "[actor]") {
+  system_fixture f;
+  auto opts = options_of(builtin_registry());
+  opts.batch = 2;
+  auto worker = spawn_worker(*f.sys, std::move(opts));
+  caf::scoped_actor self{*f.sys};
+  std::vector<task_spec> tasks;
+  for (std::uint64_t i = 0; i < 5; ++i) {
+    tasks.push_back(spec(i, 0, 0));
+  }
+  self->send(worker, run_atom::value, job_desc{1, "sleep", {}}, std::uint64_t{1}, tasks);
+  std::vector<std::size_t> sizes;
+  std::size_t answered = 0;
+  bool final_seen = false;
+  while (!final_seen) {
+    self->receive(
+        [&](part_atom, std::uint64_t, std::vector<task_result>& r) { sizes.push_back(r.size()); },
+        [&](std::vector<task_result>& r) {
+          sizes.push_back(r.size());
+          final_seen = true;
+        },
+        caf::after(std::chrono::seconds(5)) >> [&] { FAIL("the batch was not answered"); });
+  }
+  for (auto n : sizes) {
+    answered += n;
+    CHECK(n <= 2);
+  }
+  CHECK(answered == 5);
+  self->send_exit(worker, caf::exit_reason::user_shutdown);
 }
