@@ -33,6 +33,8 @@ struct master_core::job_state {
   double merge_s = 0;
   std::vector<worker_ref> designated;
   std::map<worker_ref, per_worker> by_worker;
+  /// Set by end_job; the job is rendered and erased when the event that ended it is done.
+  std::optional<job_end> ended;
 };
 
 namespace {
@@ -123,6 +125,7 @@ void master_core::remove_worker(worker_ref w, clock::time_point now) {
       }
     }
   }
+  finish_ended();
 }
 
 void master_core::fail_task(job_state& j, std::uint64_t index, const std::string& cause,
@@ -135,6 +138,12 @@ void master_core::fail_task(job_state& j, std::uint64_t index, const std::string
 }
 
 std::uint64_t master_core::submit(const checked_job& checked, clock::time_point now) {
+  auto id = start(checked, now);
+  finish_ended();
+  return id;
+}
+
+std::uint64_t master_core::start(const checked_job& checked, clock::time_point now) {
   const auto& kind = checked.kind();
   auto req = checked.request();
   auto id = next_job_++;
@@ -354,11 +363,11 @@ std::optional<outgoing_batch> master_core::make_batch(job_state& j, worker_ref w
   return out;
 }
 
-void master_core::isolate(std::vector<outgoing_batch>& out, clock::time_point now) {
+void master_core::isolate(clock::time_point now) {
   // Release reservations whose group is done, whose job ended or whose process is gone.
   for (auto i = reservations_.begin(); i != reservations_.end();) {
     auto j = jobs_.find(i->second.job);
-    if (j == jobs_.end() || j->second->led->group_done(i->second.group) ||
+    if (j == jobs_.end() || j->second->ended || j->second->led->group_done(i->second.group) ||
         dispatcher_.process(i->first).alive_workers == 0) {
       dispatcher_.reserve(i->first, false);
       i = reservations_.erase(i);
@@ -370,7 +379,7 @@ void master_core::isolate(std::vector<outgoing_batch>& out, clock::time_point no
   // least loaded, which then gets no new work until it is empty.
   for (auto& [id, jp] : jobs_) {
     auto& j = *jp;
-    if (j.led->isolated_pending() == 0) {
+    if (j.ended || j.led->isolated_pending() == 0) {
       continue;
     }
     for (auto g : j.led->waiting_groups()) {
@@ -406,7 +415,7 @@ void master_core::isolate(std::vector<outgoing_batch>& out, clock::time_point no
       r.started = true;
     }
     auto& j = *jobs_.at(r.job);
-    for (worker_ref w = 0; w < dispatcher_.size(); ++w) {
+    for (worker_ref w = 0; w < dispatcher_.size() && !j.ended; ++w) {
       if (dispatcher_.at(w).process != p || !eligible(j, w)) {
         continue;
       }
@@ -418,13 +427,8 @@ void master_core::isolate(std::vector<outgoing_batch>& out, clock::time_point no
       if (taken.empty()) {
         continue;
       }
-      auto jobs_before = jobs_.size();
-      auto b = make_batch(j, w, std::move(taken), now);
-      if (b) {
-        out.push_back(std::move(*b));
-      }
-      if (jobs_.size() != jobs_before) {
-        return;
+      if (auto b = make_batch(j, w, std::move(taken), now)) {
+        outgoing_.push_back(std::move(*b));
       }
     }
   }
@@ -461,12 +465,10 @@ void master_core::speculate(job_state& j, clock::time_point now) {
     if (!copy) {
       continue;
     }
-    auto jobs_before = jobs_.size();
-    auto b = make_batch(j, *pick, {*copy}, now);
-    if (b) {
-      speculative_.push_back(std::move(*b));
+    if (auto b = make_batch(j, *pick, {*copy}, now)) {
+      outgoing_.push_back(std::move(*b));
     }
-    if (jobs_.size() != jobs_before) {
+    if (j.ended) {
       return;
     }
   }
@@ -510,10 +512,9 @@ void master_core::designate(job_state& j) {
 }
 
 std::vector<outgoing_batch> master_core::dispatch(clock::time_point now) {
-  auto out = std::exchange(speculative_, {});
   if (!min_workers_reached_) {
     if (dispatcher_.alive_count() < settings_.min_workers) {
-      return out;
+      return std::exchange(outgoing_, {});
     }
     min_workers_reached_ = true;
     if (settings_.dispatch == dispatch_policy::designated) {
@@ -524,7 +525,7 @@ std::vector<outgoing_batch> master_core::dispatch(clock::time_point now) {
       }
     }
   }
-  isolate(out, now);
+  isolate(now);
   bool progressed = true;
   while (progressed && !jobs_.empty()) {
     progressed = false;
@@ -535,16 +536,12 @@ std::vector<outgoing_batch> master_core::dispatch(clock::time_point now) {
         start = jobs_.begin();
       }
       auto& j = *start->second;
-      if (j.led->pending() == j.led->isolated_pending()) {
+      if (j.ended || j.led->pending() == j.led->isolated_pending()) {
         continue;
       }
-      auto jobs_before = jobs_.size();
-      auto b = next_batch(j, now);
-      if (b) {
-        out.push_back(std::move(*b));
+      if (auto b = next_batch(j, now)) {
+        outgoing_.push_back(std::move(*b));
         rr_cursor_ = j.id;
-      }
-      if (b || jobs_.size() != jobs_before) {
         progressed = true;
         break;
       }
@@ -552,23 +549,13 @@ std::vector<outgoing_batch> master_core::dispatch(clock::time_point now) {
   }
   // A CPU-bound job's slow attempt is copied as soon as a worker is idle for it (speculation_due
   // says when to call again), not at the next tick: its last tasks decide its wall time.
-  std::vector<job_state*> ending;
   for (auto& [id, j] : jobs_) {
-    if (speculates_at_dispatch(*j)) {
-      ending.push_back(j.get());
+    if (!j->ended && speculates_at_dispatch(*j)) {
+      speculate(*j, now);
     }
   }
-  for (auto* j : ending) {
-    auto jobs_before = jobs_.size();
-    speculate(*j, now);
-    if (jobs_.size() != jobs_before) {
-      break;
-    }
-  }
-  auto copies = std::exchange(speculative_, {});
-  out.insert(out.end(), std::make_move_iterator(copies.begin()),
-             std::make_move_iterator(copies.end()));
-  return out;
+  finish_ended();
+  return std::exchange(outgoing_, {});
 }
 
 void master_core::release(const batch_record& b, std::size_t n) {
@@ -581,6 +568,13 @@ void master_core::release(const batch_record& b, std::size_t n) {
 
 void master_core::on_results(std::uint64_t id, worker_ref from, std::vector<task_result>&& results,
                              bool final, clock::time_point now) {
+  take_answers(id, from, std::move(results), final, now);
+  finish_ended();
+}
+
+void master_core::take_answers(std::uint64_t id, worker_ref from,
+                               std::vector<task_result>&& results, bool final,
+                               clock::time_point now) {
   auto bi = batches_.find(id);
   if (bi == batches_.end()) {
     return;
@@ -708,18 +702,18 @@ void master_core::on_batch_error(std::uint64_t id, clock::time_point now) {
 }
 
 void master_core::cancel_all(clock::time_point now) {
-  while (!jobs_.empty()) {
-    end_job(*jobs_.begin()->second, job_status::cancelled, "cancelled",
-            "cancelled before it finished", now);
+  for (auto& [id, j] : jobs_) {
+    end_job(*j, job_status::cancelled, "cancelled", "cancelled before it finished", now);
   }
+  finish_ended();
 }
 
 void master_core::tick(clock::time_point now) {
-  std::vector<job_state*> snapshot;
-  for (auto& [id, j] : jobs_) {
-    snapshot.push_back(j.get());
-  }
-  for (auto* j : snapshot) {
+  for (auto& [id, jp] : jobs_) {
+    auto* j = jp.get();
+    if (j->ended) {
+      continue;
+    }
     auto deadline = j->req.deadline;
     if (deadline && now - j->submitted >= *deadline) {
       end_job(*j, job_status::failed, "deadline",
@@ -740,9 +734,8 @@ void master_core::tick(clock::time_point now) {
       }
     }
     if (may_speculate(*j)) {
-      auto jobs_before = jobs_.size();
       speculate(*j, now);
-      if (jobs_.size() != jobs_before) {
+      if (j->ended) {
         continue;
       }
     }
@@ -778,6 +771,7 @@ void master_core::tick(clock::time_point now) {
               what + " within " + format_wait(settings_.wait_for_workers), now);
     }
   }
+  finish_ended();
 }
 
 std::string master_core::format_wait(std::chrono::nanoseconds d) {
@@ -788,13 +782,41 @@ std::string master_core::format_wait(std::chrono::nanoseconds d) {
 
 void master_core::end_job(job_state& j, job_status status, std::string reason, std::string error,
                           clock::time_point now) {
-  for (const auto& [w, pw] : j.by_worker) {
-    if (pw.in_flight > 0 && dispatcher_.at(w).alive) {
-      cancels_.push_back({w, j.id, std::nullopt});
-    }
+  if (!j.ended) {
+    j.ended = job_end{status, std::move(reason), std::move(error), now};
+    ending_.push_back(j.id);
   }
+}
+
+bool master_core::unsend(const outgoing_batch& b) {
+  auto bi = batches_.find(b.id);
+  release(bi->second, bi->second.open);
+  batches_.erase(bi);
+  return true;
+}
+
+void master_core::finish_ended() {
+  for (auto id : std::exchange(ending_, {})) {
+    auto ji = jobs_.find(id);
+    auto& j = *ji->second;
+    // Its batches not sent yet are dropped: only workers that hold its tasks are told to cancel.
+    std::erase_if(outgoing_, [&](const outgoing_batch& b) { return b.job == id && unsend(b); });
+    for (const auto& [w, pw] : j.by_worker) {
+      if (pw.in_flight > 0 && dispatcher_.at(w).alive) {
+        cancels_.push_back({w, j.id, std::nullopt});
+      }
+    }
+    ended_.push_back({j.id, render(j)});
+    jobs_.erase(ji);
+  }
+}
+
+job_outcome master_core::render(const job_state& j) const {
+  auto status = j.ended->status;
+  auto reason = j.ended->reason;
+  auto error = j.ended->error;
   const auto& c = j.led->counts();
-  double wall = seconds(now - j.submitted);
+  double wall = seconds(j.ended->at - j.submitted);
   nlohmann::ordered_json out;
   out["job"] = j.desc.kind;
   nlohmann::ordered_json result;
@@ -841,9 +863,7 @@ void master_core::end_job(job_state& j, job_status status, std::string reason, s
   }
   stats["workers"] = std::move(workers);
   out["stats"] = std::move(stats);
-  ended_.push_back(
-      {j.id, {status, out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)}});
-  jobs_.erase(j.id);
+  return {status, out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
 }
 
 std::vector<ended_job> master_core::take_ended() {

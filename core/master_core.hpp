@@ -103,10 +103,21 @@ private:
     bool started = false;
   };
 
+  /// How a job ended, recorded by end_job and applied by finish_ended.
+  struct job_end {
+    job_status status;
+    std::string reason;
+    std::string error;
+    clock::time_point at;
+  };
+
+  std::uint64_t start(const checked_job& job, clock::time_point now);
+  void take_answers(std::uint64_t id, worker_ref from, std::vector<task_result>&& results,
+                    bool final, clock::time_point now);
   std::optional<outgoing_batch> next_batch(job_state& j, clock::time_point now);
   std::optional<outgoing_batch>
   make_batch(job_state& j, worker_ref w, std::vector<dispatched_task> taken, clock::time_point now);
-  void isolate(std::vector<outgoing_batch>& out, clock::time_point now);
+  void isolate(clock::time_point now);
   void speculate(job_state& j, clock::time_point now);
   /// Whether speculate() applies to `j`: copies allowed (option on, idempotent), nothing pending.
   bool may_speculate(const job_state& j) const;
@@ -125,15 +136,26 @@ private:
   void fail_task(job_state& j, std::uint64_t index, const std::string& cause,
                  clock::time_point now);
   static std::string format_wait(std::chrono::nanoseconds d);
+  /// Records how `j` ended (its first end counts); code that walks jobs skips it from then on, and
+  /// the public call that ended it applies the end last (finish_ended).
   void end_job(job_state& j, job_status status, std::string reason, std::string error,
                clock::time_point now);
+  /// Applies the ends recorded since the last call: drops the job's unsent batches, tells its
+  /// workers to cancel, renders its line and erases it. Every public call that can end a job
+  /// calls it last.
+  void finish_ended();
+  /// Takes back a batch made but not sent: its credit and its record.
+  bool unsend(const outgoing_batch& b);
+  job_outcome render(const job_state& j) const;
 
   master_settings settings_;
   dispatcher dispatcher_;
   std::map<std::uint64_t, std::unique_ptr<job_state>> jobs_;
   std::unordered_map<std::uint64_t, batch_record> batches_;
   std::map<std::uint32_t, reservation> reservations_;
-  std::vector<outgoing_batch> speculative_;
+  /// Batches made and not yet returned by dispatch() (speculative copies made by tick() wait here).
+  std::vector<outgoing_batch> outgoing_;
+  std::vector<std::uint64_t> ending_;
   std::uint64_t next_job_ = 0;
   std::uint64_t next_batch_ = 1;
   std::uint64_t rr_cursor_ = 0;
