@@ -1,10 +1,10 @@
 // The master's decisions; the actor in master_actor.cpp only carries them out.
 #include "core/master_core.hpp"
 
+#include "core/job_report.hpp"
+
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
-#include <limits>
 
 #include <spdlog/spdlog.h>
 
@@ -47,22 +47,6 @@ constexpr std::size_t speculation_samples = 3;
 
 double seconds(std::chrono::nanoseconds d) {
   return std::chrono::duration<double>(d).count();
-}
-
-double rounded(double x) {
-  return std::round(x * 1e6) / 1e6;
-}
-
-const char* status_name(job_status s) {
-  switch (s) {
-  case job_status::ok:
-    return "ok";
-  case job_status::failed:
-    return "failed";
-  case job_status::cancelled:
-    return "cancelled";
-  }
-  return "failed";
 }
 
 } // namespace
@@ -812,58 +796,35 @@ void master_core::finish_ended() {
 }
 
 job_outcome master_core::render(const job_state& j) const {
-  auto status = j.ended->status;
-  auto reason = j.ended->reason;
-  auto error = j.ended->error;
-  const auto& c = j.led->counts();
-  double wall = seconds(j.ended->at - j.submitted);
-  nlohmann::ordered_json out;
-  out["job"] = j.desc.kind;
-  nlohmann::ordered_json result;
-  if (status == job_status::ok) {
-    result = j.red->render();
-    auto size = result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size();
+  job_end_state end{j.ended->status, j.ended->reason, j.ended->error, nullptr};
+  if (end.status == job_status::ok) {
+    end.result = j.red->render();
+    auto size = end.result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size();
     if (size > settings_.limits.max_result_size) {
-      status = job_status::failed;
-      reason = "limit";
-      error = "the result is " + std::to_string(size) + " bytes, more than --max-result-size " +
-              std::to_string(settings_.limits.max_result_size);
+      end.status = job_status::failed;
+      end.reason = "limit";
+      end.error = "the result is " + std::to_string(size) + " bytes, more than --max-result-size " +
+                  std::to_string(settings_.limits.max_result_size);
     }
   }
-  out["status"] = status_name(status);
-  if (status != job_status::ok) {
-    out["reason"] = reason;
-    out["error"] = error;
-    out["result"] = nullptr;
-  } else {
-    out["result"] = std::move(result);
-  }
-  nlohmann::ordered_json stats;
-  stats["tasks"] = j.led->merged();
-  stats["attempts"] = c.attempts;
-  stats["retries"] = c.retries;
-  stats["reassigned"] = c.reassigned;
-  stats["speculative"] = c.speculative;
-  stats["duplicates"] = c.duplicates;
-  stats["split_s"] = rounded(j.split_s);
-  stats["merge_s"] = rounded(j.merge_s);
-  stats["wall_s"] = rounded(wall);
-  stats["tasks_per_s"] = wall > 0 ? std::round(static_cast<double>(j.led->merged()) / wall) : 0.0;
-  stats["peak_in_flight"] = c.peak_in_flight;
-  auto workers = nlohmann::ordered_json::array();
+  const auto& c = j.led->counts();
+  job_stats stats{j.led->merged(),
+                  c.attempts,
+                  c.retries,
+                  c.reassigned,
+                  c.speculative,
+                  c.duplicates,
+                  j.split_s,
+                  j.merge_s,
+                  seconds(j.ended->at - j.submitted),
+                  c.peak_in_flight,
+                  {}};
   for (const auto& [w, pw] : j.by_worker) {
     const auto& e = dispatcher_.at(w);
-    nlohmann::ordered_json entry;
-    entry["id"] = e.id;
-    entry["host"] = e.host;
-    entry["tasks"] = pw.tasks;
-    entry["attempts"] = pw.attempts;
-    entry["left"] = !e.alive;
-    workers.push_back(std::move(entry));
+    stats.workers.push_back({e.id, e.host, pw.tasks, pw.attempts, !e.alive});
   }
-  stats["workers"] = std::move(workers);
-  out["stats"] = std::move(stats);
-  return {status, out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+  auto status = end.status;
+  return {status, job_line(j.desc.kind, std::move(end), stats)};
 }
 
 std::vector<ended_job> master_core::take_ended() {
@@ -877,23 +838,8 @@ std::vector<cancel_order> master_core::take_cancels() {
 std::vector<std::string> master_core::progress_lines(clock::time_point now) const {
   std::vector<std::string> out;
   for (const auto& [id, j] : jobs_) {
-    auto done = j->led->merged();
-    auto total = j->led->task_count();
-    double elapsed = seconds(now - j->submitted);
-    double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
-    char eta[32];
-    if (rate > 0) {
-      std::snprintf(eta, sizeof eta, "%.1f", static_cast<double>(total - done) / rate);
-    } else {
-      std::snprintf(eta, sizeof eta, "?");
-    }
-    char line[256];
-    std::snprintf(line, sizeof line,
-                  "progress job=%llu done=%llu total=%llu inflight=%llu rate=%.0f/s eta=%ss",
-                  static_cast<unsigned long long>(id), static_cast<unsigned long long>(done),
-                  static_cast<unsigned long long>(total),
-                  static_cast<unsigned long long>(j->led->in_flight()), rate, eta);
-    out.emplace_back(line);
+    out.push_back(progress_line(id, j->led->merged(), j->led->task_count(), j->led->in_flight(),
+                                seconds(now - j->submitted)));
   }
   return out;
 }

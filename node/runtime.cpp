@@ -5,6 +5,7 @@
 #include "actors/messages.hpp"
 #include "actors/worker_actor.hpp"
 #include "core/host_identity.hpp"
+#include "core/job_report.hpp"
 #include "node/caf_settings.hpp"
 #include "node/transport.hpp"
 
@@ -159,14 +160,9 @@ runtime::~runtime() {
 
 namespace {
 
+// The job's line when its request to the master failed: nothing ran, so its stats are zeros.
 std::string error_line(const std::string& kind, const std::string& what) {
-  nlohmann::ordered_json out;
-  out["job"] = kind;
-  out["status"] = "failed";
-  out["reason"] = "task";
-  out["error"] = what;
-  out["result"] = nullptr;
-  return out.dump();
+  return job_line(kind, {job_status::failed, "task", what, nullptr}, job_stats{});
 }
 
 // Asks the master for every job at once and forwards each answer, tagged with its position, to the
