@@ -28,6 +28,8 @@ struct master_state {
   std::unique_ptr<master_core> core;
   bool progress = false;
   master_core::clock::time_point last_progress;
+  /// The handle of each present worker, by slot; a slot's handle is dropped when its worker
+  /// leaves, so nothing of a worker that left is kept.
   std::vector<caf::actor> handles;
   std::unordered_map<caf::actor_addr, worker_ref> by_addr;
   std::unordered_map<std::uint64_t, caf::response_promise> promises;
@@ -43,14 +45,16 @@ void settle(caf::response_promise& rp, const std::shared_ptr<std::size_t>& remai
   }
 }
 
+// Forgets a worker (gone, or not to be trusted any more): its handle, its address and its slot.
 void drop_worker(master_actor* self, worker_ref ref, master_core::clock::time_point now) {
   auto& st = self->state;
-  const auto& handle = st.handles[ref];
+  if (!st.core->workers().current(ref)) {
+    return;
+  }
+  auto handle = std::move(st.handles[ref.slot]);
   self->demonitor(handle);
   st.by_addr.erase(handle.address());
-  if (st.core->workers().at(ref).alive) {
-    st.core->remove_worker(ref, now);
-  }
+  st.core->remove_worker(ref, now);
 }
 
 void flush(master_actor* self) {
@@ -62,7 +66,7 @@ void flush(master_actor* self) {
     auto timeout = b.timeout ? caf::timespan{*b.timeout} : caf::timespan{batch_timeout};
     spdlog::debug("sent batch {} ({} tasks of job {}) to worker {}", id, b.tasks.size(), b.job,
                   st.core->workers().at(worker).id);
-    self->request(st.handles[b.worker], timeout, run_atom::value, st.core->desc(b.job), id,
+    self->request(st.handles[b.worker.slot], timeout, run_atom::value, st.core->desc(b.job), id,
                   std::move(b.tasks))
         .then(
             [self, id, worker](std::vector<task_result>& results) {
@@ -78,18 +82,21 @@ void flush(master_actor* self) {
               } else {
                 // A worker that answers a batch with an error would get the same tasks again at
                 // once: it is dropped instead.
-                spdlog::warn("dropped worker {}: it answered batch {} with {}",
-                             self->state.core->workers().at(worker).id, id, caf::to_string(err));
+                if (self->state.core->workers().current(worker)) {
+                  spdlog::warn("dropped worker {}: it answered batch {} with {}",
+                               self->state.core->workers().at(worker).id, id, caf::to_string(err));
+                }
                 drop_worker(self, worker, now);
               }
               flush(self);
             });
   }
   for (const auto& c : st.core->take_cancels()) {
+    const auto& handle = st.handles[c.worker.slot];
     if (c.task) {
-      self->send(st.handles[c.worker], cancel_atom::value, c.job, c.task->index, c.task->attempt);
+      self->send(handle, cancel_atom::value, c.job, c.task->index, c.task->attempt);
     } else {
-      self->send(st.handles[c.worker], cancel_atom::value, c.job);
+      self->send(handle, cancel_atom::value, c.job);
     }
   }
   for (auto& e : st.core->take_ended()) {
@@ -114,7 +121,10 @@ worker_ref add_worker(master_actor* self, caf::actor handle, worker_entry entry)
   auto ref = st.core->add_worker(std::move(entry));
   self->monitor(handle);
   st.by_addr.emplace(handle.address(), ref);
-  st.handles.push_back(std::move(handle));
+  if (ref.slot >= st.handles.size()) {
+    st.handles.resize(ref.slot + 1);
+  }
+  st.handles[ref.slot] = std::move(handle);
   return ref;
 }
 
@@ -134,8 +144,7 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
     }
     const auto& w = st.core->workers().at(i->second);
     spdlog::info("worker left: id={} host={} reason={}", w.id, w.host, caf::to_string(dm.reason));
-    st.core->remove_worker(i->second, master_core::clock::now());
-    st.by_addr.erase(i);
+    drop_worker(self, i->second, master_core::clock::now());
     flush(self);
   });
   self->set_default_handler(
@@ -205,7 +214,7 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
         auto rp = self->make_response_promise();
         auto remote = std::make_shared<std::size_t>(0);
         for (const auto& [addr, ref] : self->state.by_addr) {
-          const auto& h = self->state.handles[ref];
+          const auto& h = self->state.handles[ref.slot];
           if (h.node() == self->node()) {
             continue;
           }

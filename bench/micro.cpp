@@ -33,9 +33,9 @@ void ledger_take_accept(benchmark::State& state) {
       led = std::make_unique<ledger>(tasks, 1, 3);
       state.ResumeTiming();
     }
-    auto out = led->take(0, batch, 0, false, now);
+    auto out = led->take(0, batch, worker_ref{}, false, now);
     for (const auto& t : out) {
-      benchmark::DoNotOptimize(led->accept(t.index, t.attempt, 0, now, losers));
+      benchmark::DoNotOptimize(led->accept(t.index, t.attempt, worker_ref{}, now, losers));
     }
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(batch));
@@ -48,9 +48,9 @@ void ledger_give_back(benchmark::State& state) {
   auto now = ledger::clock::now();
   ledger led(batch * 4, 1, 3);
   for (auto _ : state) {
-    auto out = led.take(0, batch, 0, false, now);
+    auto out = led.take(0, batch, worker_ref{}, false, now);
     for (const auto& t : out) {
-      benchmark::DoNotOptimize(led.give_back(t.index, t.attempt, 0));
+      benchmark::DoNotOptimize(led.give_back(t.index, t.attempt, worker_ref{}));
     }
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(batch));

@@ -11,9 +11,10 @@
 namespace cohort {
 
 struct master_core::job_state {
+  /// A worker's part in the job; what the report shows is copied here, so the worker's slot can
+  /// be reused as soon as it leaves.
   struct per_worker {
-    std::uint64_t tasks = 0;
-    std::uint64_t attempts = 0;
+    worker_share share;
     std::uint32_t in_flight = 0;
   };
 
@@ -60,7 +61,22 @@ worker_ref master_core::add_worker(worker_entry w) {
 }
 
 void master_core::remove_worker(worker_ref w, clock::time_point now) {
-  auto beside = dispatcher_.remove(w);
+  if (!dispatcher_.current(w)) {
+    return;
+  }
+  auto cause = "worker " + dispatcher_.at(w).id + " lost";
+  auto removal = dispatcher_.remove(w);
+  if (removal.process_gone) {
+    // The process entry may be reused by the next process to join.
+    reservations_.erase(*removal.process_gone);
+  }
+  auto beside = removal.beside;
+  for (auto& [id, j] : jobs_) {
+    if (auto pw = j->by_worker.find(w); pw != j->by_worker.end()) {
+      pw->second.share.left = true;
+      pw->second.in_flight = 0;
+    }
+  }
   std::map<std::uint64_t, std::vector<dispatched_task>> lost;
   for (auto i = batches_.begin(); i != batches_.end();) {
     if (i->second.worker != w) {
@@ -68,9 +84,7 @@ void master_core::remove_worker(worker_ref w, clock::time_point now) {
       continue;
     }
     auto& b = i->second;
-    if (auto j = jobs_.find(b.job); j != jobs_.end()) {
-      auto& pw = j->second->by_worker[w];
-      pw.in_flight -= std::min<std::uint32_t>(pw.in_flight, static_cast<std::uint32_t>(b.open));
+    if (jobs_.contains(b.job)) {
       for (const auto& t : b.tasks) {
         if (t.attempt != 0) {
           lost[b.job].push_back(t);
@@ -79,7 +93,6 @@ void master_core::remove_worker(worker_ref w, clock::time_point now) {
     }
     i = batches_.erase(i);
   }
-  auto cause = "worker " + dispatcher_.at(w).id + " lost";
   for (auto& [job, tasks] : lost) {
     auto& j = *jobs_.at(job);
     if (!j.rerun_after_loss) {
@@ -187,12 +200,11 @@ bool master_core::fits(const job_state& j, worker_ref w) const {
 }
 
 bool master_core::eligible(const job_state& j, worker_ref w) const {
-  const auto& e = dispatcher_.at(w);
-  return e.alive && !e.draining && fits(j, w);
+  return dispatcher_.current(w) && !dispatcher_.at(w).draining && fits(j, w);
 }
 
 bool master_core::has_eligible_worker(const job_state& j) const {
-  for (worker_ref w = 0; w < dispatcher_.size(); ++w) {
+  for (auto w : dispatcher_.workers()) {
     if (eligible(j, w)) {
       return true;
     }
@@ -201,7 +213,7 @@ bool master_core::has_eligible_worker(const job_state& j) const {
 }
 
 std::uint32_t master_core::room(const job_state& j, worker_ref w, bool for_reservation) const {
-  if (!dispatcher_.at(w).alive || !fits(j, w)) {
+  if (!fits(j, w)) {
     return 0;
   }
   std::uint64_t r = dispatcher_.free_credit(w, j.bound, for_reservation);
@@ -218,17 +230,13 @@ std::uint32_t master_core::room(const job_state& j, worker_ref w, bool for_reser
 
 std::optional<worker_ref> master_core::designated_owner(const job_state& j,
                                                         std::uint32_t stripe) const {
-  auto eligible = [&](worker_ref w) {
-    const auto& e = dispatcher_.at(w);
-    return e.alive && !e.draining && fits(j, w);
-  };
-  if (stripe < j.designated.size() && eligible(j.designated[stripe])) {
+  if (stripe < j.designated.size() && eligible(j, j.designated[stripe])) {
     return j.designated[stripe];
   }
   // The owner is gone (or none was fixed): its share is spread over the survivors.
   std::vector<worker_ref> alive;
-  for (worker_ref w = 0; w < dispatcher_.size(); ++w) {
-    if (eligible(w)) {
+  for (auto w : dispatcher_.workers()) {
+    if (eligible(j, w)) {
       alive.push_back(w);
     }
   }
@@ -250,8 +258,8 @@ std::optional<outgoing_batch> master_core::next_batch(job_state& j, clock::time_
   };
   std::vector<worker_ref> tried;
   std::size_t eligible = 0;
-  for (worker_ref w = 0; w < dispatcher_.size(); ++w) {
-    eligible += dispatcher_.at(w).alive && fits(j, w) ? 1 : 0;
+  for (auto w : dispatcher_.workers()) {
+    eligible += fits(j, w) ? 1 : 0;
   }
   while (true) {
     auto w = dispatcher_.pick(designated ? dispatch_policy::round_robin : settings_.dispatch,
@@ -334,9 +342,13 @@ std::optional<outgoing_batch> master_core::make_batch(job_state& j, worker_ref w
   }
   auto count = static_cast<std::uint32_t>(taken.size());
   dispatcher_.charge(w, j.bound, count);
-  auto& pw = j.by_worker[w];
-  pw.in_flight += count;
-  pw.attempts += count;
+  auto [pw, first] = j.by_worker.try_emplace(w);
+  if (first) {
+    pw->second.share.id = dispatcher_.at(w).id;
+    pw->second.share.host = dispatcher_.at(w).host;
+  }
+  pw->second.in_flight += count;
+  pw->second.share.attempts += count;
   out.id = next_batch_++;
   if (!std::is_sorted(taken.begin(), taken.end(),
                       [](const auto& a, const auto& b) { return a.index < b.index; })) {
@@ -348,11 +360,11 @@ std::optional<outgoing_batch> master_core::make_batch(job_state& j, worker_ref w
 }
 
 void master_core::isolate(clock::time_point now) {
-  // Release reservations whose group is done, whose job ended or whose process is gone.
+  // Release reservations whose group is done or whose job ended (remove_worker drops those of a
+  // process that is gone).
   for (auto i = reservations_.begin(); i != reservations_.end();) {
     auto j = jobs_.find(i->second.job);
-    if (j == jobs_.end() || j->second->ended || j->second->led->group_done(i->second.group) ||
-        dispatcher_.process(i->first).alive_workers == 0) {
+    if (j == jobs_.end() || j->second->ended || j->second->led->group_done(i->second.group)) {
       dispatcher_.reserve(i->first, false);
       i = reservations_.erase(i);
     } else {
@@ -374,7 +386,7 @@ void master_core::isolate(clock::time_point now) {
         continue;
       }
       std::optional<std::uint32_t> best;
-      for (worker_ref w = 0; w < dispatcher_.size(); ++w) {
+      for (auto w : dispatcher_.workers()) {
         auto p = dispatcher_.at(w).process;
         if (!eligible(j, w) || dispatcher_.process(p).reserved) {
           continue;
@@ -399,7 +411,10 @@ void master_core::isolate(clock::time_point now) {
       r.started = true;
     }
     auto& j = *jobs_.at(r.job);
-    for (worker_ref w = 0; w < dispatcher_.size() && !j.ended; ++w) {
+    for (auto w : dispatcher_.workers()) {
+      if (j.ended) {
+        break;
+      }
       if (dispatcher_.at(w).process != p || !eligible(j, w)) {
         continue;
       }
@@ -437,7 +452,7 @@ void master_core::speculate(job_state& j, clock::time_point now) {
       return (same_process ? 0 : std::int64_t{1} << 32) + dispatcher_.free_credit(w, j.bound);
     };
     std::optional<worker_ref> pick;
-    for (worker_ref w = 0; w < dispatcher_.size(); ++w) {
+    for (auto w : dispatcher_.workers()) {
       if (score(w) >= 0 && (!pick || score(w) > score(*pick))) {
         pick = w;
       }
@@ -475,8 +490,11 @@ master_core::speculation_due(clock::time_point now) const {
       continue;
     }
     bool idle = false;
-    for (worker_ref w = 0; w < dispatcher_.size() && !idle; ++w) {
-      idle = eligible(j, w) && dispatcher_.free_credit(w, j.bound) > 0;
+    for (auto w : dispatcher_.workers()) {
+      if (eligible(j, w) && dispatcher_.free_credit(w, j.bound) > 0) {
+        idle = true;
+        break;
+      }
     }
     auto median = idle ? j.led->median_run(speculation_samples) : std::nullopt;
     auto at = median ? j.led->next_overdue(now, *median * 2) : std::nullopt;
@@ -488,8 +506,8 @@ master_core::speculation_due(clock::time_point now) const {
 }
 
 void master_core::designate(job_state& j) {
-  for (worker_ref w = 0; w < dispatcher_.size(); ++w) {
-    if (dispatcher_.at(w).alive && fits(j, w)) {
+  for (auto w : dispatcher_.workers()) {
+    if (fits(j, w)) {
       j.designated.push_back(w);
     }
   }
@@ -566,7 +584,7 @@ void master_core::take_answers(std::uint64_t id, worker_ref from,
   auto& b = bi->second;
   if (from != b.worker) {
     spdlog::warn("dropped {} answers for batch {} from worker {}: the batch was sent to {}",
-                 results.size(), id, dispatcher_.at(from).id, dispatcher_.at(b.worker).id);
+                 results.size(), id, name(from), dispatcher_.at(b.worker).id);
     return;
   }
   // Match every answer to an unanswered task of the batch; anything else is forged.
@@ -617,7 +635,7 @@ void master_core::take_answers(std::uint64_t id, worker_ref from,
             now);
     return;
   }
-  auto& pw = j.by_worker[worker];
+  auto& pw = j.by_worker[worker].share;
   std::vector<losing_attempt> losers;
   // merge_s times taking in a whole answer (two clock reads per message, not per task); an answer
   // that ends the job counts before end_job renders the stats.
@@ -668,7 +686,7 @@ void master_core::take_answers(std::uint64_t id, worker_ref from,
     j.led->give_back(t.index, t.attempt, worker);
   }
   for (const auto& l : losers) {
-    if (dispatcher_.at(l.worker).alive) {
+    if (dispatcher_.current(l.worker)) {
       cancels_.push_back({l.worker, j.id, dispatched_task{l.index, l.attempt}});
     }
   }
@@ -734,8 +752,11 @@ void master_core::tick(clock::time_point now) {
     if (now - *j->waiting_since >= settings_.wait_for_workers) {
       std::string what;
       bool granted = j->capability.empty();
-      for (worker_ref w = 0; w < dispatcher_.size() && !granted; ++w) {
-        granted = dispatcher_.at(w).alive && dispatcher_.grants(w, j->capability);
+      for (auto w : dispatcher_.workers()) {
+        if (dispatcher_.grants(w, j->capability)) {
+          granted = true;
+          break;
+        }
       }
       if (!granted) {
         what = "no worker allows " + j->capability;
@@ -756,6 +777,11 @@ void master_core::tick(clock::time_point now) {
     }
   }
   finish_ended();
+}
+
+std::string master_core::name(worker_ref w) const {
+  return dispatcher_.current(w) ? dispatcher_.at(w).id
+                                : "that left (slot " + std::to_string(w.slot) + ")";
 }
 
 std::string master_core::format_wait(std::chrono::nanoseconds d) {
@@ -786,7 +812,7 @@ void master_core::finish_ended() {
     // Its batches not sent yet are dropped: only workers that hold its tasks are told to cancel.
     std::erase_if(outgoing_, [&](const outgoing_batch& b) { return b.job == id && unsend(b); });
     for (const auto& [w, pw] : j.by_worker) {
-      if (pw.in_flight > 0 && dispatcher_.at(w).alive) {
+      if (pw.in_flight > 0 && dispatcher_.current(w)) {
         cancels_.push_back({w, j.id, std::nullopt});
       }
     }
@@ -820,8 +846,7 @@ job_outcome master_core::render(const job_state& j) const {
                   c.peak_in_flight,
                   {}};
   for (const auto& [w, pw] : j.by_worker) {
-    const auto& e = dispatcher_.at(w);
-    stats.workers.push_back({e.id, e.host, pw.tasks, pw.attempts, !e.alive});
+    stats.workers.push_back(pw.share);
   }
   auto status = end.status;
   return {status, job_line(j.desc.kind, std::move(end), stats)};

@@ -52,10 +52,16 @@ public:
   worker_ref add_worker(worker_entry w);
   /// A worker is gone: its attempts in flight go back to the front of pending. The loss is charged
   /// to a task only when it was alone in flight on that process; otherwise the lost tasks form
-  /// isolation groups that run again, each alone on a process, before any is charged.
+  /// isolation groups that run again, each alone on a process, before any is charged. Its slot is
+  /// free at once; running jobs keep what their reports show of it. A stale `w` is ignored.
   void remove_worker(worker_ref w, clock::time_point now);
-  /// A worker is leaving: it keeps its attempts in flight but gets no new tasks.
-  void drain_worker(worker_ref w) { dispatcher_.drain(w); }
+  /// A worker is leaving: it keeps its attempts in flight but gets no new tasks. A stale `w` is
+  /// ignored.
+  void drain_worker(worker_ref w) {
+    if (dispatcher_.current(w)) {
+      dispatcher_.drain(w);
+    }
+  }
   const dispatcher& workers() const { return dispatcher_; }
 
   /// Splits and starts a job; a split that throws ends the job.
@@ -136,6 +142,8 @@ private:
   void fail_task(job_state& j, std::uint64_t index, const std::string& cause,
                  clock::time_point now);
   static std::string format_wait(std::chrono::nanoseconds d);
+  /// The id of `w` for a log line, or a note that it left.
+  std::string name(worker_ref w) const;
   /// Records how `j` ended (its first end counts); code that walks jobs skips it from then on, and
   /// the public call that ended it applies the end last (finish_ended).
   void end_job(job_state& j, job_status status, std::string reason, std::string error,
