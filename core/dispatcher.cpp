@@ -102,33 +102,4 @@ void dispatcher::release(worker_ref w, task_bound b, std::uint32_t n) {
   load -= std::min(load, n);
 }
 
-std::optional<worker_ref> dispatcher::pick(dispatch_policy policy,
-                                           const std::function<std::uint32_t(worker_ref)>& room) {
-  auto n = slot_count();
-  std::optional<worker_ref> best;
-  std::uint32_t best_room = 0;
-  for (std::uint32_t k = 1; k <= n; ++k) {
-    auto w = in_slot((cursor_ + k) % n);
-    if (!w) {
-      continue;
-    }
-    auto r = room(*w);
-    if (r == 0) {
-      continue;
-    }
-    if (policy == dispatch_policy::round_robin) {
-      best = w;
-      break;
-    }
-    if (r > best_room) {
-      best = w;
-      best_room = r;
-    }
-  }
-  if (best) {
-    cursor_ = best->slot;
-  }
-  return best;
-}
-
 } // namespace cohort

@@ -2,7 +2,6 @@
 #pragma once
 
 #include "cohort/job.hpp"
-#include "cohort/master_settings.hpp"
 #include "core/worker_ref.hpp"
 
 #include <cstdint>
@@ -44,6 +43,10 @@ struct process_entry {
   /// judged together.
   std::optional<std::uint32_t> load_at_loss;
 };
+
+/// A question about one worker (does it fit a job, may it take its tasks now), for the policies
+/// that choose among workers.
+using worker_test = std::function<bool(worker_ref)>;
 
 /// What a worker's removal means for its process.
 struct worker_removal {
@@ -95,12 +98,6 @@ public:
   void charge(worker_ref w, task_bound b, std::uint32_t n);
   void release(worker_ref w, task_bound b, std::uint32_t n);
 
-  /// Picks among present workers with room(w) > 0. least-loaded: the most room (ties rotate);
-  /// round-robin: the next one after the last pick. room(w) already folds in credit, tags and job
-  /// caps.
-  std::optional<worker_ref> pick(dispatch_policy policy,
-                                 const std::function<std::uint32_t(worker_ref)>& room);
-
 private:
   struct slot {
     worker_entry entry;
@@ -115,8 +112,6 @@ private:
   std::vector<process_entry> processes_;
   std::vector<std::uint32_t> free_processes_;
   std::unordered_map<std::string, std::uint32_t> process_of_node_;
-  /// The slot of the last pick.
-  std::uint32_t cursor_ = 0;
 };
 
 class dispatcher::range {

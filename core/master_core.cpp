@@ -2,6 +2,7 @@
 #include "core/master_core.hpp"
 
 #include "core/job_report.hpp"
+#include "core/speculation.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -40,12 +41,6 @@ struct master_core::job_state {
 
 namespace {
 
-/// Tasks lost beside others are split into at most this many isolation groups: a poison task is
-/// found after few losses, and a large loss still re-runs in a few groups, not one task at a time.
-constexpr std::size_t isolation_fanout = 8;
-/// Speculation waits for this many finished tasks to know the job's median.
-constexpr std::size_t speculation_samples = 3;
-
 double seconds(std::chrono::nanoseconds d) {
   return std::chrono::duration<double>(d).count();
 }
@@ -67,8 +62,7 @@ void master_core::remove_worker(worker_ref w, clock::time_point now) {
   auto cause = "worker " + dispatcher_.at(w).id + " lost";
   auto removal = dispatcher_.remove(w);
   if (removal.process_gone) {
-    // The process entry may be reused by the next process to join.
-    reservations_.erase(*removal.process_gone);
+    isolation_.process_gone(*removal.process_gone);
   }
   auto beside = removal.beside;
   for (auto& [id, j] : jobs_) {
@@ -104,17 +98,14 @@ void master_core::remove_worker(worker_ref w, clock::time_point now) {
               now);
       continue;
     }
-    std::vector<std::uint32_t> groups;
-    if (beside > 1) {
-      auto n = std::min(isolation_fanout, tasks.size());
-      for (std::size_t g = 0; g < n; ++g) {
-        groups.push_back(j.led->new_group());
-      }
+    std::vector<std::uint32_t> groups(isolation::groups_for(tasks.size(), beside));
+    for (auto& g : groups) {
+      g = j.led->new_group();
     }
     for (std::size_t k = 0; k < tasks.size(); ++k) {
       std::optional<std::uint32_t> group;
       if (!groups.empty()) {
-        group = groups[k * groups.size() / tasks.size()];
+        group = groups[isolation::group_of(k, tasks.size(), groups.size())];
       }
       if (j.led->lose(tasks[k].index, tasks[k].attempt, w, group) == ledger::verdict::exhausted) {
         fail_task(j, tasks[k].index, cause, now);
@@ -230,20 +221,8 @@ std::uint32_t master_core::room(const job_state& j, worker_ref w, bool for_reser
 
 std::optional<worker_ref> master_core::designated_owner(const job_state& j,
                                                         std::uint32_t stripe) const {
-  if (stripe < j.designated.size() && eligible(j, j.designated[stripe])) {
-    return j.designated[stripe];
-  }
-  // The owner is gone (or none was fixed): its share is spread over the survivors.
-  std::vector<worker_ref> alive;
-  for (auto w : dispatcher_.workers()) {
-    if (eligible(j, w)) {
-      alive.push_back(w);
-    }
-  }
-  if (alive.empty()) {
-    return std::nullopt;
-  }
-  return alive[stripe % alive.size()];
+  return placement::owner(dispatcher_, j.designated, stripe,
+                          [&](worker_ref w) { return eligible(j, w); });
 }
 
 std::optional<outgoing_batch> master_core::next_batch(job_state& j, clock::time_point now) {
@@ -262,16 +241,17 @@ std::optional<outgoing_batch> master_core::next_batch(job_state& j, clock::time_
     eligible += fits(j, w) ? 1 : 0;
   }
   while (true) {
-    auto w = dispatcher_.pick(designated ? dispatch_policy::round_robin : settings_.dispatch,
-                              [&](worker_ref c) -> std::uint32_t {
-                                if (std::find(tried.begin(), tried.end(), c) != tried.end()) {
-                                  return 0;
-                                }
-                                if (designated && !owns_pending(c)) {
-                                  return 0;
-                                }
-                                return room(j, c);
-                              });
+    auto w =
+        placement_.pick(dispatcher_, designated ? dispatch_policy::round_robin : settings_.dispatch,
+                        [&](worker_ref c) -> std::uint32_t {
+                          if (std::find(tried.begin(), tried.end(), c) != tried.end()) {
+                            return 0;
+                          }
+                          if (designated && !owns_pending(c)) {
+                            return 0;
+                          }
+                          return room(j, c);
+                        });
     if (!w) {
       return std::nullopt;
     }
@@ -360,62 +340,30 @@ std::optional<outgoing_batch> master_core::make_batch(job_state& j, worker_ref w
 }
 
 void master_core::isolate(clock::time_point now) {
-  // Release reservations whose group is done or whose job ended (remove_worker drops those of a
-  // process that is gone).
-  for (auto i = reservations_.begin(); i != reservations_.end();) {
-    auto j = jobs_.find(i->second.job);
-    if (j == jobs_.end() || j->second->ended || j->second->led->group_done(i->second.group)) {
-      dispatcher_.reserve(i->first, false);
-      i = reservations_.erase(i);
-    } else {
-      ++i;
-    }
-  }
-  // Reserve a process for every waiting group that has none: an idle one if there is one, else the
-  // least loaded, which then gets no new work until it is empty.
+  isolation_.release(dispatcher_, [&](std::uint64_t job, std::uint32_t group) {
+    auto j = jobs_.find(job);
+    return j == jobs_.end() || j->second->ended || j->second->led->group_done(group);
+  });
   for (auto& [id, jp] : jobs_) {
     auto& j = *jp;
     if (j.ended || j.led->isolated_pending() == 0) {
       continue;
     }
     for (auto g : j.led->waiting_groups()) {
-      bool reserved = std::any_of(reservations_.begin(), reservations_.end(), [&](const auto& r) {
-        return r.second.job == j.id && r.second.group == g;
-      });
-      if (reserved) {
-        continue;
-      }
-      std::optional<std::uint32_t> best;
-      for (auto w : dispatcher_.workers()) {
-        auto p = dispatcher_.at(w).process;
-        if (!eligible(j, w) || dispatcher_.process(p).reserved) {
-          continue;
-        }
-        if (!best || dispatcher_.process(p).load < dispatcher_.process(*best).load) {
-          best = p;
-        }
-      }
-      if (!best) {
+      if (!isolation_.has(j.id, g) &&
+          !isolation_.reserve(dispatcher_, j.id, g, [&](worker_ref w) { return eligible(j, w); })) {
         break;
       }
-      dispatcher_.reserve(*best, true);
-      reservations_.emplace(*best, reservation{j.id, g});
     }
   }
-  // Feed each reserved process its group once nothing else runs there.
-  for (auto& [p, r] : reservations_) {
-    if (!r.started) {
-      if (dispatcher_.process(p).load != 0) {
-        continue;
-      }
-      r.started = true;
-    }
+  // Each reserved process that ran empty gets its group's tasks, and nothing else.
+  for (const auto& r : isolation_.ready(dispatcher_)) {
     auto& j = *jobs_.at(r.job);
     for (auto w : dispatcher_.workers()) {
       if (j.ended) {
         break;
       }
-      if (dispatcher_.at(w).process != p || !eligible(j, w)) {
+      if (dispatcher_.at(w).process != r.process || !eligible(j, w)) {
         continue;
       }
       auto n = room(j, w, true);
@@ -434,29 +382,9 @@ void master_core::isolate(clock::time_point now) {
 }
 
 void master_core::speculate(job_state& j, clock::time_point now) {
-  auto median = j.led->median_run(speculation_samples);
-  if (!median) {
-    return;
-  }
-  for (auto index : j.led->overdue(now, *median * 2)) {
-    // An idle worker, on another process than the slow attempt's if there is one.
-    auto holders = j.led->live_workers(index);
-    auto score = [&](worker_ref w) -> std::int64_t {
-      if (!eligible(j, w) || dispatcher_.free_credit(w, j.bound) == 0 ||
-          std::find(holders.begin(), holders.end(), w) != holders.end()) {
-        return -1;
-      }
-      bool same_process = std::any_of(holders.begin(), holders.end(), [&](worker_ref h) {
-        return dispatcher_.at(h).process == dispatcher_.at(w).process;
-      });
-      return (same_process ? 0 : std::int64_t{1} << 32) + dispatcher_.free_credit(w, j.bound);
-    };
-    std::optional<worker_ref> pick;
-    for (auto w : dispatcher_.workers()) {
-      if (score(w) >= 0 && (!pick || score(w) > score(*pick))) {
-        pick = w;
-      }
-    }
+  for (auto index : speculation::due(*j.led, now)) {
+    auto pick = speculation::where(dispatcher_, j.bound, j.led->live_workers(index),
+                                   [&](worker_ref w) { return eligible(j, w); });
     if (!pick) {
       continue;
     }
@@ -474,11 +402,11 @@ void master_core::speculate(job_state& j, clock::time_point now) {
 }
 
 bool master_core::may_speculate(const job_state& j) const {
-  return j.req.speculate && j.idempotent && j.led->pending() == 0;
+  return speculation::applies(j.req.speculate && j.idempotent, *j.led);
 }
 
 bool master_core::speculates_at_dispatch(const job_state& j) const {
-  return j.bound == task_bound::cpu && may_speculate(j) && j.led->in_flight() > 0;
+  return speculation::at_dispatch(j.req.speculate && j.idempotent, j.bound, *j.led);
 }
 
 std::optional<master_core::clock::time_point>
@@ -489,15 +417,8 @@ master_core::speculation_due(clock::time_point now) const {
     if (!speculates_at_dispatch(j)) {
       continue;
     }
-    bool idle = false;
-    for (auto w : dispatcher_.workers()) {
-      if (eligible(j, w) && dispatcher_.free_credit(w, j.bound) > 0) {
-        idle = true;
-        break;
-      }
-    }
-    auto median = idle ? j.led->median_run(speculation_samples) : std::nullopt;
-    auto at = median ? j.led->next_overdue(now, *median * 2) : std::nullopt;
+    auto at = speculation::next_due(dispatcher_, j.bound, *j.led, now,
+                                    [&](worker_ref w) { return eligible(j, w); });
     if (at && (!due || *at < *due)) {
       due = at;
     }
@@ -506,11 +427,7 @@ master_core::speculation_due(clock::time_point now) const {
 }
 
 void master_core::designate(job_state& j) {
-  for (auto w : dispatcher_.workers()) {
-    if (fits(j, w)) {
-      j.designated.push_back(w);
-    }
-  }
+  j.designated = placement::designate(dispatcher_, [&](worker_ref w) { return fits(j, w); });
 }
 
 std::vector<outgoing_batch> master_core::dispatch(clock::time_point now) {

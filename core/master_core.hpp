@@ -6,7 +6,9 @@
 #include "cohort/job_outcome.hpp"
 #include "cohort/master_settings.hpp"
 #include "core/dispatcher.hpp"
+#include "core/isolation.hpp"
 #include "core/ledger.hpp"
+#include "core/placement.hpp"
 #include "core/protocol.hpp"
 
 #include <chrono>
@@ -102,12 +104,6 @@ private:
     std::vector<dispatched_task> tasks;
     std::size_t open;
   };
-  /// A process reserved for an isolation group; it runs the group once its other tasks are done.
-  struct reservation {
-    std::uint64_t job;
-    std::uint32_t group;
-    bool started = false;
-  };
 
   /// How a job ended, recorded by end_job and applied by finish_ended.
   struct job_end {
@@ -160,7 +156,8 @@ private:
   dispatcher dispatcher_;
   std::map<std::uint64_t, std::unique_ptr<job_state>> jobs_;
   std::unordered_map<std::uint64_t, batch_record> batches_;
-  std::map<std::uint32_t, reservation> reservations_;
+  placement placement_;
+  isolation isolation_;
   /// Batches made and not yet returned by dispatch() (speculative copies made by tick() wait here).
   std::vector<outgoing_batch> outgoing_;
   std::vector<std::uint64_t> ending_;
