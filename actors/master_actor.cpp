@@ -18,7 +18,10 @@ namespace cohort {
 namespace {
 
 // No batch answer is awaited forever; monitors (and heartbeats between nodes) find lost workers
-// much sooner, so this only bounds a request to a worker that is alive but never answers.
+// much sooner, so this only bounds a request to a worker that is alive but never answers, which is
+// then taken for lost. It does not depend on a job's task timeout: the master's tick handles
+// those, and a worker's credit is freed only when it answers its tasks or is gone, never while it
+// may still run them.
 constexpr auto batch_timeout = std::chrono::seconds(24 * 3600);
 constexpr auto tick_interval = std::chrono::milliseconds(100);
 constexpr auto bye_timeout = std::chrono::seconds(1);
@@ -63,11 +66,10 @@ void flush(master_actor* self) {
   for (auto& b : st.core->dispatch(now)) {
     auto id = b.id;
     auto worker = b.worker;
-    auto timeout = b.timeout ? caf::timespan{*b.timeout} : caf::timespan{batch_timeout};
     spdlog::debug("sent batch {} ({} tasks of job {}) to worker {}", id, b.tasks.size(), b.job,
                   st.core->workers().at(worker).id);
-    self->request(st.handles[b.worker.slot], timeout, run_atom::value, st.core->desc(b.job), id,
-                  std::move(b.tasks))
+    self->request(st.handles[b.worker.slot], batch_timeout, run_atom::value, st.core->desc(b.job),
+                  id, std::move(b.tasks))
         .then(
             [self, id, worker](std::vector<task_result>& results) {
               self->state.core->on_results(id, worker, std::move(results), true,
@@ -75,19 +77,17 @@ void flush(master_actor* self) {
               flush(self);
             },
             [self, id, worker](caf::error& err) {
-              auto now = master_core::clock::now();
-              if (err == caf::sec::request_timeout) {
-                spdlog::debug("batch {} got no answer in time", id);
-                self->state.core->on_batch_error(id, now);
-              } else {
-                // A worker that answers a batch with an error would get the same tasks again at
-                // once: it is dropped instead.
-                if (self->state.core->workers().current(worker)) {
-                  spdlog::warn("dropped worker {}: it answered batch {} with {}",
-                               self->state.core->workers().at(worker).id, id, caf::to_string(err));
-                }
-                drop_worker(self, worker, now);
+              // A worker silent for the whole bound is taken for lost; one that answers a batch
+              // with an error would get the same tasks again at once. Either way it is dropped,
+              // which is what frees its credit.
+              const auto& workers = self->state.core->workers();
+              if (workers.current(worker)) {
+                spdlog::warn("dropped worker {}: {} batch {}", workers.at(worker).id,
+                             err == caf::sec::request_timeout ? "no answer within 24 h to"
+                                                              : caf::to_string(err) + " for",
+                             id);
               }
+              drop_worker(self, worker, master_core::clock::now());
               flush(self);
             });
   }

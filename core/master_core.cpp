@@ -278,13 +278,7 @@ std::optional<outgoing_batch> master_core::next_batch(job_state& j, clock::time_
 std::optional<outgoing_batch> master_core::make_batch(job_state& j, worker_ref w,
                                                       std::vector<dispatched_task> taken,
                                                       clock::time_point now) {
-  outgoing_batch out{0, w, j.id, {}, std::nullopt};
-  if (j.req.task_timeout) {
-    // Each attempt is timed on its own from dispatch (tick; a CPU-bound task waiting behind another
-    // on its worker is timed from dispatch too), so the request only needs to outlive the slowest
-    // attempt that could still win.
-    out.timeout = *j.req.task_timeout * 2 + std::chrono::seconds(1);
-  }
+  outgoing_batch out{0, w, j.id, {}};
   out.tasks.reserve(taken.size());
   std::uint64_t bytes = 0;
   for (std::size_t k = 0; k < taken.size(); ++k) {
@@ -610,14 +604,6 @@ void master_core::take_answers(std::uint64_t id, worker_ref from,
   if (j.led->complete()) {
     end_job(j, job_status::ok, {}, {}, now);
   }
-}
-
-void master_core::on_batch_error(std::uint64_t id, clock::time_point now) {
-  auto bi = batches_.find(id);
-  if (bi == batches_.end()) {
-    return;
-  }
-  on_results(id, bi->second.worker, {}, true, now);
 }
 
 void master_core::cancel_all(clock::time_point now) {

@@ -22,13 +22,13 @@
 
 namespace cohort {
 
-/// A batch the actor must send now, with the timeout of its request (none: the long default).
+/// A batch the actor must send now. Its request waits long (master_actor.cpp): task timeouts are
+/// the master's tick's business, and the worker's credit is taken until it answers or is gone.
 struct outgoing_batch {
   std::uint64_t id;
   worker_ref worker;
   std::uint64_t job;
   std::vector<task_spec> tasks;
-  std::optional<std::chrono::nanoseconds> timeout;
 };
 
 /// A job that ended, with its output line.
@@ -78,8 +78,6 @@ public:
   /// dropped and logged.
   void on_results(std::uint64_t id, worker_ref from, std::vector<task_result>&& results, bool final,
                   clock::time_point now);
-  /// Batch `id` got no answer (timeout, worker gone): its live attempts go back to pending.
-  void on_batch_error(std::uint64_t id, clock::time_point now);
   /// Ends every running job as cancelled and tells workers to drop their tasks.
   void cancel_all(clock::time_point now);
   /// Deadlines, the wait for workers, task timeouts and speculation.

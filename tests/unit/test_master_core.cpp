@@ -639,7 +639,6 @@ TEST_CASE("a timed-out attempt runs again elsewhere and the late answer is a dup
   m.submit(test::checked(kind, r), now);
   auto sent = m.dispatch(now);
   REQUIRE(sent.size() == 2);
-  REQUIRE(sent[0].timeout);
   auto& slow = sent[0].worker == a ? sent[0] : sent[1];
   auto& fast = sent[0].worker == a ? sent[1] : sent[0];
   m.on_results(fast.id, fast.worker, answers(fast), true, now);
@@ -965,4 +964,78 @@ TEST_CASE("round-robin and designated policies skip the slot of a worker that le
     REQUIRE(done[2] == 50);
     REQUIRE(ended_json(m)["stats"]["tasks"] == 100);
   }
+}
+
+TEST_CASE("past its task timeout a worker keeps the credit of its tasks until it answers them or "
+          "is gone",
+          "[master]") {
+  master_core m({});
+  auto a = m.add_worker(worker("a"));
+  auto b = m.add_worker(worker("b"));
+  fake_kind kind(task_bound::cpu);
+  job_request r = job_of(2);
+  r.task_timeout = std::chrono::seconds(10);
+  r.speculate = false;
+  m.submit(test::checked(kind, r), t(0));
+  auto sent = m.dispatch(t(0));
+  REQUIRE(sent.size() == 2);
+  auto on_a = sent[0].worker == a ? sent[0] : sent[1];
+  auto on_b = sent[0].worker == a ? sent[1] : sent[0];
+  m.on_results(on_b.id, b, answers(on_b), true, t(0));
+  // Timed out at the tick: queued again for b; a still runs it, so its credit stays taken.
+  m.tick(t(12'000));
+  auto again = m.dispatch(t(12'000));
+  REQUIRE(again.size() == 1);
+  REQUIRE(again[0].worker == b);
+  REQUIRE(m.workers().at(a).cpu_used == 1);
+  // Past the bound a batch request once had (2x the task timeout + 1 s), nothing changes.
+  m.tick(t(21'500));
+  REQUIRE(m.dispatch(t(21'500)).empty());
+  REQUIRE(m.workers().at(a).cpu_used == 1);
+  SECTION("the worker answers") {
+    m.on_results(again[0].id, b, answers(again[0]), true, t(21'600));
+    REQUIRE(ended_json(m)["status"] == "ok");
+    REQUIRE(m.workers().at(a).cpu_used == 1);
+    auto cancelled = answers(on_a);
+    cancelled[0].outcome = task_outcome::cancelled;
+    m.on_results(on_a.id, a, std::move(cancelled), true, t(21'700));
+    REQUIRE(m.workers().at(a).cpu_used == 0);
+  }
+  SECTION("the worker is gone") {
+    m.remove_worker(a, t(21'600));
+    REQUIRE_FALSE(m.workers().current(a));
+    m.on_results(again[0].id, b, answers(again[0]), true, t(21'700));
+    auto out = ended_json(m);
+    REQUIRE(out["status"] == "ok");
+    require_balanced(out);
+  }
+}
+
+TEST_CASE("a non-idempotent job's task is never queued again on a timeout - its worker ends it",
+          "[master]") {
+  master_core m({});
+  auto x = worker("x", 1, 1);
+  auto y = worker("y", 1, 1);
+  x.capabilities = y.capabilities = {"exec"};
+  m.add_worker(x);
+  m.add_worker(y);
+  capable_kind kind;
+  job_request r = job_of(1);
+  r.task_timeout = std::chrono::seconds(1);
+  m.submit(test::checked(kind, r), t(0));
+  auto sent = m.dispatch(t(0));
+  REQUIRE(sent.size() == 1);
+  auto holder = sent[0].worker;
+  for (int ms : {1200, 3500, 60'000}) {
+    m.tick(t(ms));
+    REQUIRE(m.dispatch(t(ms)).empty());
+    REQUIRE(m.workers().at(holder).latency_used == 1);
+  }
+  // The worker ends the task at its timeout and reports how it ended.
+  m.on_results(sent[0].id, holder, answers(sent[0]), true, t(60'000));
+  auto out = ended_json(m);
+  REQUIRE(out["status"] == "ok");
+  REQUIRE(out["stats"]["attempts"] == 1);
+  REQUIRE(out["stats"]["retries"] == 0);
+  REQUIRE(m.workers().at(holder).latency_used == 0);
 }
