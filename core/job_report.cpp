@@ -65,6 +65,10 @@ std::string job_line(std::string_view kind, job_end_state end, const job_stats& 
   return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+std::string request_failed_line(std::string_view kind, const std::string& what) {
+  return job_line(kind, {job_status::failed, "task", what, nullptr}, job_stats{});
+}
+
 std::string progress_line(std::uint64_t job, std::uint64_t done, std::uint64_t total,
                           std::uint64_t in_flight, double elapsed_s) {
   double rate = elapsed_s > 0 ? static_cast<double>(done) / elapsed_s : 0;

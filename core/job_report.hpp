@@ -50,6 +50,10 @@ struct job_end_state {
 /// stats. Invalid UTF-8 in any string is replaced.
 std::string job_line(std::string_view kind, job_end_state end, const job_stats& stats);
 
+/// The line of a job whose request to the master failed with `what`: failed with reason `task`,
+/// and stats of a job that never ran (zeros, no workers), so every line has the same fields.
+std::string request_failed_line(std::string_view kind, const std::string& what);
+
 /// "progress job=J done=D total=T inflight=F rate=R/s eta=Es" for a job running `elapsed_s`.
 std::string progress_line(std::uint64_t job, std::uint64_t done, std::uint64_t total,
                           std::uint64_t in_flight, double elapsed_s);

@@ -160,11 +160,6 @@ runtime::~runtime() {
 
 namespace {
 
-// The job's line when its request to the master failed: nothing ran, so its stats are zeros.
-std::string error_line(const std::string& kind, const std::string& what) {
-  return job_line(kind, {job_status::failed, "task", what, nullptr}, job_stats{});
-}
-
 // Asks the master for every job at once and forwards each answer, tagged with its position, to the
 // client: the client then waits on plain messages and can look at its cancel flag in between.
 caf::behavior caller(caf::event_based_actor* self, caf::actor master, caf::actor client,
@@ -178,7 +173,7 @@ caf::behavior caller(caf::event_based_actor* self, caf::actor master, caf::actor
             },
             [self, client, i, kind](caf::error& err) {
               self->send(client, done_atom::value, i, static_cast<std::int32_t>(job_status::failed),
-                         error_line(kind, self->system().render(err)));
+                         request_failed_line(kind, self->system().render(err)));
             });
   }
   return {[](done_atom) {

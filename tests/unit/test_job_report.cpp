@@ -30,6 +30,30 @@ TEST_CASE("a failed job's line has reason, error and a null result before its st
   CHECK(cancelled.find(R"("status":"cancelled","reason":"cancelled")") != std::string::npos);
 }
 
+TEST_CASE("a job whose request to the master failed has a line with the fields of any other",
+          "[report]") {
+  auto line = nlohmann::ordered_json::parse(request_failed_line("primes", "request_timeout"));
+  auto ran =
+      nlohmann::ordered_json::parse(job_line("primes", {job_status::failed, "task", "x", nullptr},
+                                             {3, 4, 1, 0, 0, 0, 0.1, 0.2, 0.3, 2, {{"w", "h"}}}));
+  std::vector<std::string> keys;
+  std::vector<std::string> expected;
+  for (auto& [k, v] : line.items()) {
+    keys.push_back(k);
+  }
+  for (auto& [k, v] : ran.items()) {
+    expected.push_back(k);
+  }
+  CHECK(keys == expected);
+  CHECK(line["status"] == "failed");
+  CHECK(line["reason"] == "task");
+  CHECK(line["error"] == "request_timeout");
+  CHECK(line["stats"].size() == ran["stats"].size());
+  CHECK(line["stats"]["tasks"] == 0);
+  CHECK(line["stats"]["wall_s"] == 0.0);
+  CHECK(line["stats"]["workers"] == nlohmann::ordered_json::array());
+}
+
 TEST_CASE("invalid UTF-8 in a job's line is replaced", "[report]") {
   auto line = job_line("exec", {job_status::failed, "task", "bad \xff byte", nullptr}, {});
   CHECK(line.find("bad \xef\xbf\xbd byte") != std::string::npos);
