@@ -37,6 +37,8 @@ struct master_core::job_state {
   std::map<worker_ref, per_worker> by_worker;
   /// Set by end_job; the job is rendered and erased when the event that ended it is done.
   std::optional<job_end> ended;
+  /// Its batches in master_core::lost_batches_.
+  std::vector<std::uint64_t> lost_batches;
 };
 
 namespace {
@@ -78,14 +80,17 @@ void master_core::remove_worker(worker_ref w, clock::time_point now) {
       continue;
     }
     auto& b = i->second;
-    if (jobs_.contains(b.job)) {
+    if (auto j = jobs_.find(b.job); j != jobs_.end()) {
       for (const auto& t : b.tasks) {
         if (t.attempt != 0) {
           lost[b.job].push_back(t);
         }
       }
+      j->second->lost_batches.push_back(i->first);
+      lost_batches_.insert(batches_.extract(i++));
+    } else {
+      i = batches_.erase(i);
     }
-    i = batches_.erase(i);
   }
   for (auto& [job, tasks] : lost) {
     auto& j = *jobs_.at(job);
@@ -490,6 +495,7 @@ void master_core::take_answers(std::uint64_t id, worker_ref from,
                                clock::time_point now) {
   auto bi = batches_.find(id);
   if (bi == batches_.end()) {
+    take_lost_answers(id, from, results, final);
     return;
   }
   auto& b = bi->second;
@@ -498,23 +504,7 @@ void master_core::take_answers(std::uint64_t id, worker_ref from,
                  results.size(), id, name(from), dispatcher_.at(b.worker).id);
     return;
   }
-  // Match every answer to an unanswered task of the batch; anything else is forged.
-  std::size_t forged = 0;
-  std::uint64_t answer_bytes = 0;
-  std::vector<task_result*> genuine;
-  genuine.reserve(results.size());
-  for (auto& r : results) {
-    auto t =
-        std::lower_bound(b.tasks.begin(), b.tasks.end(), r.index,
-                         [](const dispatched_task& d, std::uint64_t i) { return d.index < i; });
-    if (t == b.tasks.end() || t->index != r.index || t->attempt != r.attempt || r.attempt == 0) {
-      ++forged;
-      continue;
-    }
-    t->attempt = 0;
-    answer_bytes += r.value.data.size() + r.error.size();
-    genuine.push_back(&r);
-  }
+  auto [genuine, forged, answer_bytes] = match(b, results);
   release(b, genuine.size());
   b.open -= genuine.size();
   std::vector<dispatched_task> unanswered;
@@ -529,10 +519,7 @@ void master_core::take_answers(std::uint64_t id, worker_ref from,
     }
     batches_.erase(bi);
   }
-  if (forged > 0) {
-    spdlog::warn("dropped {} forged answers from worker {} for batch {}: not tasks it holds",
-                 forged, dispatcher_.at(worker).id, id);
-  }
+  warn_forged(id, worker, forged);
   auto ji = jobs_.find(job);
   if (ji == jobs_.end()) {
     return;
@@ -603,6 +590,55 @@ void master_core::take_answers(std::uint64_t id, worker_ref from,
   }
   if (j.led->complete()) {
     end_job(j, job_status::ok, {}, {}, now);
+  }
+}
+
+void master_core::take_lost_answers(std::uint64_t id, worker_ref from,
+                                    std::vector<task_result>& results, bool final) {
+  auto li = lost_batches_.find(id);
+  if (li == lost_batches_.end()) {
+    return;
+  }
+  auto& b = li->second;
+  if (from != b.worker) {
+    spdlog::warn("dropped {} answers for batch {} of a worker that left from worker {}",
+                 results.size(), id, name(from));
+    return;
+  }
+  auto matched = match(b, results);
+  warn_forged(id, from, matched.forged);
+  auto& led = *jobs_.at(b.job)->led;
+  for (std::size_t k = 0; k < matched.genuine.size(); ++k) {
+    led.count_duplicate();
+  }
+  if (final) {
+    lost_batches_.erase(li);
+  }
+}
+
+master_core::matched_answers master_core::match(batch_record& b,
+                                                std::vector<task_result>& results) {
+  matched_answers out;
+  out.genuine.reserve(results.size());
+  for (auto& r : results) {
+    auto t =
+        std::lower_bound(b.tasks.begin(), b.tasks.end(), r.index,
+                         [](const dispatched_task& d, std::uint64_t i) { return d.index < i; });
+    if (t == b.tasks.end() || t->index != r.index || t->attempt != r.attempt || r.attempt == 0) {
+      ++out.forged;
+      continue;
+    }
+    t->attempt = 0;
+    out.bytes += r.value.data.size() + r.error.size();
+    out.genuine.push_back(&r);
+  }
+  return out;
+}
+
+void master_core::warn_forged(std::uint64_t id, worker_ref from, std::size_t count) const {
+  if (count > 0) {
+    spdlog::warn("dropped {} forged answers from worker {} for batch {}: not tasks it holds", count,
+                 name(from), id);
   }
 }
 
@@ -712,6 +748,9 @@ void master_core::finish_ended() {
   for (auto id : std::exchange(ending_, {})) {
     auto ji = jobs_.find(id);
     auto& j = *ji->second;
+    for (auto lost : j.lost_batches) {
+      lost_batches_.erase(lost);
+    }
     // Its batches not sent yet are dropped: only workers that hold its tasks are told to cancel.
     std::erase_if(outgoing_, [&](const outgoing_batch& b) { return b.job == id && unsend(b); });
     for (const auto& [w, pw] : j.by_worker) {

@@ -114,6 +114,10 @@ private:
   std::uint64_t start(const checked_job& job, clock::time_point now);
   void take_answers(std::uint64_t id, worker_ref from, std::vector<task_result>&& results,
                     bool final, clock::time_point now);
+  /// Answers to a batch whose worker was removed while they were on their way: its attempts went
+  /// back to pending, so each genuine answer is a duplicate of its job.
+  void take_lost_answers(std::uint64_t id, worker_ref from, std::vector<task_result>& results,
+                         bool final);
   std::optional<outgoing_batch> next_batch(job_state& j, clock::time_point now);
   std::optional<outgoing_batch>
   make_batch(job_state& j, worker_ref w, std::vector<dispatched_task> taken, clock::time_point now);
@@ -133,6 +137,15 @@ private:
   std::optional<worker_ref> designated_owner(const job_state& j, std::uint32_t stripe) const;
   bool has_eligible_worker(const job_state& j) const;
   void release(const batch_record& b, std::size_t n);
+  /// The answers among `results` that match an unanswered task of `b` (now marked answered), the
+  /// count of the others (forged) and the bytes of the genuine ones.
+  struct matched_answers {
+    std::vector<task_result*> genuine;
+    std::size_t forged = 0;
+    std::uint64_t bytes = 0;
+  };
+  static matched_answers match(batch_record& b, std::vector<task_result>& results);
+  void warn_forged(std::uint64_t id, worker_ref from, std::size_t count) const;
   void fail_task(job_state& j, std::uint64_t index, const std::string& cause,
                  clock::time_point now);
   static std::string format_wait(std::chrono::nanoseconds d);
@@ -154,6 +167,9 @@ private:
   dispatcher dispatcher_;
   std::map<std::uint64_t, std::unique_ptr<job_state>> jobs_;
   std::unordered_map<std::uint64_t, batch_record> batches_;
+  /// Batches whose worker was removed, kept until their job ends (job_state::lost_batches) or
+  /// their last answer comes, to know the job of answers still on their way.
+  std::unordered_map<std::uint64_t, batch_record> lost_batches_;
   placement placement_;
   isolation isolation_;
   /// Batches made and not yet returned by dispatch() (speculative copies made by tick() wait here).

@@ -631,32 +631,45 @@ TEST_CASE("a timed-out attempt runs again elsewhere and the late answer is a dup
   master_core m({});
   auto a = m.add_worker(worker("a"));
   m.add_worker(worker("b"));
+  m.add_worker(worker("c"));
   fake_kind kind(task_bound::cpu);
-  auto now = clock_type::time_point{};
-  job_request r = job_of(2);
+  job_request r = job_of(4);
   r.task_timeout = std::chrono::seconds(1);
   r.speculate = false;
-  m.submit(test::checked(kind, r), now);
-  auto sent = m.dispatch(now);
-  REQUIRE(sent.size() == 2);
-  auto& slow = sent[0].worker == a ? sent[0] : sent[1];
-  auto& fast = sent[0].worker == a ? sent[1] : sent[0];
-  m.on_results(fast.id, fast.worker, answers(fast), true, now);
-  auto later = now + std::chrono::milliseconds(1200);
-  m.tick(later);
-  auto again = m.dispatch(later);
+  m.submit(test::checked(kind, r), t(0));
+  auto sent = m.dispatch(t(0));
+  REQUIRE(sent.size() == 3);
+  auto slow = *std::find_if(sent.begin(), sent.end(), [&](const auto& x) { return x.worker == a; });
+  // The others finish at 500 ms; the fourth task starts then, so it is not timed out at 1200 ms
+  // and the job still runs when the slow attempt's answer comes.
+  for (const auto& x : sent) {
+    if (x.worker != a) {
+      m.on_results(x.id, x.worker, answers(x), true, t(500));
+    }
+  }
+  auto fourth = m.dispatch(t(500));
+  REQUIRE(fourth.size() == 1);
+  m.tick(t(1200));
+  auto again = m.dispatch(t(1200));
   REQUIRE(again.size() == 1);
   REQUIRE(again[0].worker != a);
   REQUIRE(again[0].tasks[0].index == slow.tasks[0].index);
-  m.on_results(again[0].id, again[0].worker, answers(again[0]), true, later);
-  auto out = ended_json(m);
-  REQUIRE(out["status"] == "ok");
-  REQUIRE(out["stats"]["retries"] == 1);
-  require_balanced(out);
+  m.on_results(again[0].id, again[0].worker, answers(again[0]), true, t(1300));
   auto cancels = m.take_cancels();
   REQUIRE(std::any_of(cancels.begin(), cancels.end(), [&](const cancel_order& c) {
     return c.worker == a && c.task && c.task->index == slow.tasks[0].index;
   }));
+  // The slow attempt's answer arrives late, an ok one: dropped, counted, and a's credit freed.
+  m.on_results(slow.id, a, answers(slow), true, t(1400));
+  REQUIRE(m.workers().at(a).cpu_used == 0);
+  REQUIRE(m.running_jobs() == 1);
+  m.on_results(fourth[0].id, fourth[0].worker, answers(fourth[0]), true, t(1500));
+  auto out = ended_json(m);
+  REQUIRE(out["status"] == "ok");
+  REQUIRE(out["result"]["completed"] == 4);
+  REQUIRE(out["stats"]["retries"] == 1);
+  REQUIRE(out["stats"]["duplicates"] == 1);
+  require_balanced(out);
 }
 
 namespace {
@@ -1038,4 +1051,36 @@ TEST_CASE("a non-idempotent job's task is never queued again on a timeout - its 
   REQUIRE(out["stats"]["attempts"] == 1);
   REQUIRE(out["stats"]["retries"] == 0);
   REQUIRE(m.workers().at(holder).latency_used == 0);
+}
+
+TEST_CASE("answers to a batch of a worker that left count as duplicates of its job", "[master]") {
+  master_core m({});
+  auto a = m.add_worker(worker("a", 1, 10));
+  auto b = m.add_worker(worker("b", 1, 10));
+  fake_kind kind(task_bound::latency);
+  auto now = clock_type::time_point{};
+  m.submit(test::checked(kind, job_of(20)), now);
+  auto sent = m.dispatch(now);
+  REQUIRE(sent.size() == 2);
+  auto on_a = sent[0].worker == a ? sent[0] : sent[1];
+  auto on_b = sent[0].worker == a ? sent[1] : sent[0];
+  m.remove_worker(a, now);
+  // Answers a sent before it was dropped, still on their way: three ahead, the rest with the
+  // batch's own answer. A forged one among them, and one from another worker, are not counted.
+  auto res = answers(on_a);
+  std::vector<task_result> ahead(res.begin(), res.begin() + 3);
+  auto forged = ahead.front();
+  forged.index += 100;
+  ahead.push_back(forged);
+  m.on_results(on_a.id, b, std::vector<task_result>(ahead), false, now);
+  m.on_results(on_a.id, a, std::move(ahead), false, now);
+  m.on_results(on_a.id, a, {res.begin() + 3, res.end()}, true, now);
+  m.on_results(on_b.id, b, answers(on_b), true, now);
+  run_all(m, now,
+          [&](const outgoing_batch& x, std::vector<task_result>&) { REQUIRE(x.worker == b); });
+  auto out = ended_json(m);
+  REQUIRE(out["status"] == "ok");
+  REQUIRE(out["result"]["completed"] == 20);
+  REQUIRE(out["stats"]["duplicates"] == 10);
+  require_balanced(out);
 }
