@@ -689,33 +689,36 @@ void master_core::tick(clock::time_point now) {
       j->waiting_since = now;
     }
     if (now - *j->waiting_since >= settings_.wait_for_workers) {
-      std::string what;
-      bool granted = j->capability.empty();
-      for (auto w : dispatcher_.workers()) {
-        if (dispatcher_.grants(w, j->capability)) {
-          granted = true;
-          break;
-        }
-      }
-      if (!granted) {
-        what = "no worker allows " + j->capability;
-      } else if (!min_workers_reached_) {
-        what = std::to_string(dispatcher_.alive_count()) + " of --min-workers " +
-               std::to_string(settings_.min_workers) + " workers joined";
-      } else if (j->req.require.empty()) {
-        what = "no worker is available";
-      } else {
-        std::string tags;
-        for (const auto& t : j->req.require) {
-          tags += (tags.empty() ? "" : ",") + t;
-        }
-        what = "no worker with tags " + tags + " joined";
-      }
       end_job(*j, job_status::failed, "no-workers",
-              what + " within " + format_wait(settings_.wait_for_workers), now);
+              why_starved(*j) + " within " + format_wait(settings_.wait_for_workers), now);
     }
   }
   finish_ended();
+}
+
+std::string master_core::why_starved(const job_state& j) const {
+  bool granted = j.capability.empty();
+  for (auto w : dispatcher_.workers()) {
+    if (dispatcher_.grants(w, j.capability)) {
+      granted = true;
+      break;
+    }
+  }
+  if (!granted) {
+    return "no worker allows " + j.capability;
+  }
+  if (!min_workers_reached_) {
+    return std::to_string(dispatcher_.alive_count()) + " of --min-workers " +
+           std::to_string(settings_.min_workers) + " workers joined";
+  }
+  if (j.req.require.empty()) {
+    return "no worker is available";
+  }
+  std::string tags;
+  for (const auto& t : j.req.require) {
+    tags += (tags.empty() ? "" : ",") + t;
+  }
+  return "no worker with tags " + tags + " joined";
 }
 
 std::string master_core::name(worker_ref w) const {
@@ -737,11 +740,10 @@ void master_core::end_job(job_state& j, job_status status, std::string reason, s
   }
 }
 
-bool master_core::unsend(const outgoing_batch& b) {
+void master_core::unsend(const outgoing_batch& b) {
   auto bi = batches_.find(b.id);
   release(bi->second, bi->second.open);
   batches_.erase(bi);
-  return true;
 }
 
 void master_core::finish_ended() {
@@ -752,7 +754,13 @@ void master_core::finish_ended() {
       lost_batches_.erase(lost);
     }
     // Its batches not sent yet are dropped: only workers that hold its tasks are told to cancel.
-    std::erase_if(outgoing_, [&](const outgoing_batch& b) { return b.job == id && unsend(b); });
+    std::erase_if(outgoing_, [&](const outgoing_batch& b) {
+      if (b.job != id) {
+        return false;
+      }
+      unsend(b);
+      return true;
+    });
     for (const auto& [w, pw] : j.by_worker) {
       if (pw.in_flight > 0 && dispatcher_.current(w)) {
         cancels_.push_back({w, j.id, std::nullopt});

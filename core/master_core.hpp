@@ -75,7 +75,8 @@ public:
   std::vector<outgoing_batch> dispatch(clock::time_point now);
   /// Answers to batch `id` from worker `from`: some of them while the batch runs, the rest when
   /// `final`. An answer that is not for a task of that batch, or not from its worker, is forged:
-  /// dropped and logged.
+  /// dropped and logged. Answers to a batch whose worker was removed meanwhile are duplicates of
+  /// its job.
   void on_results(std::uint64_t id, worker_ref from, std::vector<task_result>&& results, bool final,
                   clock::time_point now);
   /// Ends every running job as cancelled and tells workers to drop their tasks.
@@ -111,6 +112,7 @@ private:
     clock::time_point at;
   };
 
+  /// Splits and starts a job; submit() then applies its end if it could not start.
   std::uint64_t start(const checked_job& job, clock::time_point now);
   void take_answers(std::uint64_t id, worker_ref from, std::vector<task_result>&& results,
                     bool final, clock::time_point now);
@@ -127,11 +129,11 @@ private:
   bool may_speculate(const job_state& j) const;
   /// may_speculate, and checked at every dispatch too: CPU-bound with attempts in flight.
   bool speculates_at_dispatch(const job_state& j) const;
-  /// Fixes the designated policy's owners of a job's stripes: the alive workers that fit it.
+  /// Fixes the designated policy's owners of a job's stripes: the present workers that fit it.
   void designate(job_state& j);
   /// Whether `w` carries the job's tags and grants its kind's capability.
   bool fits(const job_state& j, worker_ref w) const;
-  /// fits, alive and not draining.
+  /// fits, present (not stale) and not draining.
   bool eligible(const job_state& j, worker_ref w) const;
   std::uint32_t room(const job_state& j, worker_ref w, bool for_reservation = false) const;
   std::optional<worker_ref> designated_owner(const job_state& j, std::uint32_t stripe) const;
@@ -149,6 +151,8 @@ private:
   void fail_task(job_state& j, std::uint64_t index, const std::string& cause,
                  clock::time_point now);
   static std::string format_wait(std::chrono::nanoseconds d);
+  /// Why a job waiting for workers has none: the capability, --min-workers, or its tags.
+  std::string why_starved(const job_state& j) const;
   /// The id of `w` for a log line, or a note that it left.
   std::string name(worker_ref w) const;
   /// Records how `j` ended (its first end counts); code that walks jobs skips it from then on, and
@@ -160,7 +164,7 @@ private:
   /// calls it last.
   void finish_ended();
   /// Takes back a batch made but not sent: its credit and its record.
-  bool unsend(const outgoing_batch& b);
+  void unsend(const outgoing_batch& b);
   job_outcome render(const job_state& j) const;
 
   master_settings settings_;
