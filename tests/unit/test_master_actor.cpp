@@ -122,6 +122,14 @@ struct stop_at_end {
   }
 };
 
+// AddressSanitizer keeps freed memory out of use for a while (its quarantine), so resident memory
+// tells nothing about leaks there (scripts/test runs the unit tests under it too).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool resident_memory_counts = false;
+#else
+constexpr bool resident_memory_counts = true;
+#endif
+
 std::size_t resident_bytes() {
   std::ifstream statm("/proc/self/statm");
   std::size_t pages = 0;
@@ -235,7 +243,9 @@ TEST_CASE("10,000 worker actors joining and leaving one master leave its memory 
   auto after = resident_bytes();
   INFO("master process RSS before " << before << " B, after " << after << " B; 10,000 joins and "
                                     << "leaves took " << churn_s << " s");
-  REQUIRE(after <= before + 2 * 1024 * 1024);
+  if (resident_memory_counts) {
+    REQUIRE(after <= before + 2 * 1024 * 1024);
+  }
   REQUIRE(out["result"]["completed"] == 10);
   for (const auto& w : out["stats"]["workers"]) {
     auto id = w["id"].get<std::string>();
