@@ -1,5 +1,4 @@
-// Isolation: tasks lost beside others run again in groups, each alone on a process reserved for
-// it, so a poison task is found before any task is charged a loss.
+// Isolation: lost tasks run again in groups, each alone on a process reserved for it.
 #pragma once
 
 #include "core/dispatcher.hpp"
@@ -13,6 +12,8 @@
 
 namespace cohort {
 
+/// A poison task is found before any task is charged a loss: tasks lost beside others are not
+/// charged, and each group runs with nothing else on its process.
 class isolation {
 public:
   /// Tasks lost beside others are split into at most this many groups: a poison task is found

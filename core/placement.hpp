@@ -1,5 +1,4 @@
-// Placement: which worker gets a job's next batch, and which worker owns each stripe of a job's
-// tasks under the designated policy.
+// Placement: which worker gets a job's next batch, and who owns each stripe (designated policy).
 #pragma once
 
 #include "cohort/master_settings.hpp"

@@ -1,5 +1,4 @@
-// Speculation: which slow attempts of a job get a copy, on which worker, and when the next one
-// falls due.
+// Speculation: which slow attempts get a copy, on which worker, and when the next falls due.
 #pragma once
 
 #include "cohort/job.hpp"

@@ -1,5 +1,4 @@
-// Actor tests of the real master actor with worker actors: a worker killed while it holds tasks,
-// and 10,000 workers joining and leaving.
+// Actor tests of the real master actor: a worker killed mid-job, 10,000 joins and leaves.
 #include "actors/master_actor.hpp"
 #include "actors/messages.hpp"
 #include "actors/worker_actor.hpp"
