@@ -18,7 +18,10 @@ namespace cohort {
 namespace {
 
 // No batch answer is awaited forever; monitors (and heartbeats between nodes) find lost workers
-// much sooner, so this only bounds a request to a worker that is alive but never answers.
+// much sooner, so this only bounds a request to a worker that is alive but never answers, which is
+// then taken for lost. It does not depend on a job's task timeout: the master's tick handles
+// those, and a worker's credit is freed only when it answers its tasks or is gone, never while it
+// may still run them.
 constexpr auto batch_timeout = std::chrono::seconds(24 * 3600);
 constexpr auto tick_interval = std::chrono::milliseconds(100);
 constexpr auto bye_timeout = std::chrono::seconds(1);
@@ -28,6 +31,8 @@ struct master_state {
   std::unique_ptr<master_core> core;
   bool progress = false;
   master_core::clock::time_point last_progress;
+  /// The handle of each present worker, by slot; a slot's handle is dropped when its worker
+  /// leaves, so nothing of a worker that left is kept.
   std::vector<caf::actor> handles;
   std::unordered_map<caf::actor_addr, worker_ref> by_addr;
   std::unordered_map<std::uint64_t, caf::response_promise> promises;
@@ -43,14 +48,16 @@ void settle(caf::response_promise& rp, const std::shared_ptr<std::size_t>& remai
   }
 }
 
+// Forgets a worker (gone, or not to be trusted any more): its handle, its address and its slot.
 void drop_worker(master_actor* self, worker_ref ref, master_core::clock::time_point now) {
   auto& st = self->state;
-  const auto& handle = st.handles[ref];
+  if (!st.core->workers().current(ref)) {
+    return;
+  }
+  auto handle = std::move(st.handles[ref.slot]);
   self->demonitor(handle);
   st.by_addr.erase(handle.address());
-  if (st.core->workers().at(ref).alive) {
-    st.core->remove_worker(ref, now);
-  }
+  st.core->remove_worker(ref, now);
 }
 
 void flush(master_actor* self) {
@@ -59,11 +66,10 @@ void flush(master_actor* self) {
   for (auto& b : st.core->dispatch(now)) {
     auto id = b.id;
     auto worker = b.worker;
-    auto timeout = b.timeout ? caf::timespan{*b.timeout} : caf::timespan{batch_timeout};
     spdlog::debug("sent batch {} ({} tasks of job {}) to worker {}", id, b.tasks.size(), b.job,
                   st.core->workers().at(worker).id);
-    self->request(st.handles[b.worker], timeout, run_atom::value, st.core->desc(b.job), id,
-                  std::move(b.tasks))
+    self->request(st.handles[b.worker.slot], batch_timeout, run_atom::value, st.core->desc(b.job),
+                  id, std::move(b.tasks))
         .then(
             [self, id, worker](std::vector<task_result>& results) {
               self->state.core->on_results(id, worker, std::move(results), true,
@@ -71,25 +77,26 @@ void flush(master_actor* self) {
               flush(self);
             },
             [self, id, worker](caf::error& err) {
-              auto now = master_core::clock::now();
-              if (err == caf::sec::request_timeout) {
-                spdlog::debug("batch {} got no answer in time", id);
-                self->state.core->on_batch_error(id, now);
-              } else {
-                // A worker that answers a batch with an error would get the same tasks again at
-                // once: it is dropped instead.
-                spdlog::warn("dropped worker {}: it answered batch {} with {}",
-                             self->state.core->workers().at(worker).id, id, caf::to_string(err));
-                drop_worker(self, worker, now);
+              // A worker silent for the whole bound is taken for lost; one that answers a batch
+              // with an error would get the same tasks again at once. Either way it is dropped,
+              // which is what frees its credit.
+              const auto& workers = self->state.core->workers();
+              if (workers.current(worker)) {
+                spdlog::warn("dropped worker {}: {} batch {}", workers.at(worker).id,
+                             err == caf::sec::request_timeout ? "no answer within 24 h to"
+                                                              : caf::to_string(err) + " for",
+                             id);
               }
+              drop_worker(self, worker, master_core::clock::now());
               flush(self);
             });
   }
   for (const auto& c : st.core->take_cancels()) {
+    const auto& handle = st.handles[c.worker.slot];
     if (c.task) {
-      self->send(st.handles[c.worker], cancel_atom::value, c.job, c.task->index, c.task->attempt);
+      self->send(handle, cancel_atom::value, c.job, c.task->index, c.task->attempt);
     } else {
-      self->send(st.handles[c.worker], cancel_atom::value, c.job);
+      self->send(handle, cancel_atom::value, c.job);
     }
   }
   for (auto& e : st.core->take_ended()) {
@@ -114,7 +121,10 @@ worker_ref add_worker(master_actor* self, caf::actor handle, worker_entry entry)
   auto ref = st.core->add_worker(std::move(entry));
   self->monitor(handle);
   st.by_addr.emplace(handle.address(), ref);
-  st.handles.push_back(std::move(handle));
+  if (ref.slot >= st.handles.size()) {
+    st.handles.resize(ref.slot + 1);
+  }
+  st.handles[ref.slot] = std::move(handle);
   return ref;
 }
 
@@ -134,8 +144,7 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
     }
     const auto& w = st.core->workers().at(i->second);
     spdlog::info("worker left: id={} host={} reason={}", w.id, w.host, caf::to_string(dm.reason));
-    st.core->remove_worker(i->second, master_core::clock::now());
-    st.by_addr.erase(i);
+    drop_worker(self, i->second, master_core::clock::now());
     flush(self);
   });
   self->set_default_handler(
@@ -205,7 +214,7 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
         auto rp = self->make_response_promise();
         auto remote = std::make_shared<std::size_t>(0);
         for (const auto& [addr, ref] : self->state.by_addr) {
-          const auto& h = self->state.handles[ref];
+          const auto& h = self->state.handles[ref.slot];
           if (h.node() == self->node()) {
             continue;
           }

@@ -1,8 +1,9 @@
-// Micro-benchmarks of the master's hot path: ledger bookkeeping, the dispatcher's pick and CAF
+// Micro-benchmarks of the master's hot path: ledger bookkeeping, the placement's pick and CAF
 // binary serialization of the batch messages. Kept small: each names the one call it measures.
 #include "actors/messages.hpp"
 #include "core/dispatcher.hpp"
 #include "core/ledger.hpp"
+#include "core/placement.hpp"
 #include "core/protocol.hpp"
 
 #include <benchmark/benchmark.h>
@@ -33,9 +34,9 @@ void ledger_take_accept(benchmark::State& state) {
       led = std::make_unique<ledger>(tasks, 1, 3);
       state.ResumeTiming();
     }
-    auto out = led->take(0, batch, 0, false, now);
+    auto out = led->take(0, batch, worker_ref{}, false, now);
     for (const auto& t : out) {
-      benchmark::DoNotOptimize(led->accept(t.index, t.attempt, 0, now, losers));
+      benchmark::DoNotOptimize(led->accept(t.index, t.attempt, worker_ref{}, now, losers));
     }
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(batch));
@@ -48,17 +49,17 @@ void ledger_give_back(benchmark::State& state) {
   auto now = ledger::clock::now();
   ledger led(batch * 4, 1, 3);
   for (auto _ : state) {
-    auto out = led.take(0, batch, 0, false, now);
+    auto out = led.take(0, batch, worker_ref{}, false, now);
     for (const auto& t : out) {
-      benchmark::DoNotOptimize(led.give_back(t.index, t.attempt, 0));
+      benchmark::DoNotOptimize(led.give_back(t.index, t.attempt, worker_ref{}));
     }
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(batch));
 }
 BENCHMARK(ledger_give_back)->Arg(1000);
 
-// pick() with least-loaded among n workers, charging and releasing credit as a dispatch turn and
-// its answer do.
+// placement::pick() with least-loaded among n workers, charging and releasing credit as a dispatch
+// turn and its answer do.
 void dispatcher_pick(benchmark::State& state) {
   const auto workers = static_cast<std::uint32_t>(state.range(0));
   dispatcher d;
@@ -67,11 +68,12 @@ void dispatcher_pick(benchmark::State& state) {
     w.id = "bench/" + std::to_string(i);
     d.add(std::move(w));
   }
+  placement place;
   auto room = [&](worker_ref w) {
     return d.free_credit(w, task_bound::latency);
   };
   for (auto _ : state) {
-    auto w = d.pick(dispatch_policy::least_loaded, room);
+    auto w = place.pick(d, dispatch_policy::least_loaded, room);
     d.charge(*w, task_bound::latency, 1000);
     d.release(*w, task_bound::latency, 1000);
     benchmark::DoNotOptimize(w);

@@ -1,15 +1,14 @@
-// The dispatcher: the worker table with each worker's credit, and the choice of worker for the next
-// batch.
+// The worker table: each joined worker actor's credit, the process it lives in, and reusable slots.
 #pragma once
 
 #include "cohort/job.hpp"
-#include "cohort/master_settings.hpp"
-#include "core/ledger.hpp"
+#include "core/worker_ref.hpp"
 
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace cohort {
@@ -27,7 +26,6 @@ struct worker_entry {
   std::uint32_t concurrency = 10000;
   std::uint32_t cpu_used = 0;
   std::uint32_t latency_used = 0;
-  bool alive = true;
   /// Leaving: keeps what it holds, gets nothing new.
   bool draining = false;
   /// Index of its process in the dispatcher's process table.
@@ -46,24 +44,52 @@ struct process_entry {
   std::optional<std::uint32_t> load_at_loss;
 };
 
+/// A question about one worker (does it fit a job, may it take its tasks now), for the policies
+/// that choose among workers.
+using worker_test = std::function<bool(worker_ref)>;
+
+/// What a worker's removal means for its process.
+struct worker_removal {
+  /// Tasks in flight on the process when it first lost a worker (later losses of the same
+  /// process are judged by the same count).
+  std::uint32_t beside = 0;
+  /// The process's index when this was its last worker: the entry is freed and may be reused.
+  std::optional<std::uint32_t> process_gone;
+};
+
 /// Credit is counted per worker actor and per bound: CPU tasks against `slots`, latency-bound tasks
 /// against `concurrency`. The master never sends more than the free credit, so a worker's mailbox
-/// holds at most its credit and a fast worker, draining sooner, is offered more.
+/// holds at most its credit and a fast worker, draining sooner, is offered more. A worker that
+/// leaves frees its slot and, as its process's last, the process entry; both are reused by later
+/// joins, so the table is as large as the most workers (and processes) present at once.
 class dispatcher {
 public:
+  /// The workers present, in slot order.
+  class range;
+
   worker_ref add(worker_entry w);
-  /// Marks `w` gone and returns how many tasks were in flight on its process when the process first
-  /// lost a worker (so later losses of the same process are judged by the same count).
-  std::uint32_t remove(worker_ref w);
-  void drain(worker_ref w) { workers_[w].draining = true; }
-  const worker_entry& at(worker_ref w) const { return workers_[w]; }
-  std::size_t size() const { return workers_.size(); }
-  std::size_t alive_count() const;
+  /// Frees the slot of `w`, which must be current.
+  worker_removal remove(worker_ref w);
+  /// Whether `w` names a worker present now (not one that left, nor a slot reused since).
+  bool current(worker_ref w) const {
+    return w.slot < slots_.size() && slots_[w.slot].occupied &&
+           slots_[w.slot].generation == w.generation;
+  }
+  void drain(worker_ref w) { slots_[w.slot].entry.draining = true; }
+  /// The entry of current worker `w`.
+  const worker_entry& at(worker_ref w) const { return slots_[w.slot].entry; }
+  range workers() const;
+  /// Slots, free ones included: the bound of a walk over slot numbers.
+  std::uint32_t slot_count() const { return static_cast<std::uint32_t>(slots_.size()); }
+  /// The worker in `slot`, if one is there.
+  std::optional<worker_ref> in_slot(std::uint32_t slot) const;
+  std::size_t alive_count() const { return alive_; }
   bool has_tags(worker_ref w, const std::vector<std::string>& required) const;
   /// Whether `w` grants `capability` (an empty one is granted by every worker).
   bool grants(worker_ref w, std::string_view capability) const;
 
   const process_entry& process(std::uint32_t p) const { return processes_[p]; }
+  /// Process entries, free ones included.
   std::size_t process_count() const { return processes_.size(); }
   void reserve(std::uint32_t p, bool on) { processes_[p].reserved = on; }
 
@@ -72,16 +98,55 @@ public:
   void charge(worker_ref w, task_bound b, std::uint32_t n);
   void release(worker_ref w, task_bound b, std::uint32_t n);
 
-  /// Picks among alive workers with room(w) > 0. least-loaded: the most room (ties rotate);
-  /// round-robin: the next one after the last pick. room(w) already folds in credit, tags and job
-  /// caps.
-  std::optional<worker_ref> pick(dispatch_policy policy,
-                                 const std::function<std::uint32_t(worker_ref)>& room);
+private:
+  struct slot {
+    worker_entry entry;
+    /// Bumped when the slot is freed, so refs to its last occupant go stale.
+    std::uint32_t generation = 0;
+    bool occupied = false;
+  };
+
+  std::vector<slot> slots_;
+  std::vector<std::uint32_t> free_slots_;
+  std::size_t alive_ = 0;
+  std::vector<process_entry> processes_;
+  std::vector<std::uint32_t> free_processes_;
+  std::unordered_map<std::string, std::uint32_t> process_of_node_;
+};
+
+class dispatcher::range {
+public:
+  class iterator {
+  public:
+    iterator(const dispatcher& d, std::uint32_t slot) : d_(&d), slot_(slot) { skip_free(); }
+    worker_ref operator*() const { return {slot_, d_->slots_[slot_].generation}; }
+    iterator& operator++() {
+      ++slot_;
+      skip_free();
+      return *this;
+    }
+    bool operator==(const iterator& o) const { return slot_ == o.slot_; }
+
+  private:
+    void skip_free() {
+      while (slot_ < d_->slots_.size() && !d_->slots_[slot_].occupied) {
+        ++slot_;
+      }
+    }
+    const dispatcher* d_;
+    std::uint32_t slot_;
+  };
+
+  explicit range(const dispatcher& d) : d_(d) {}
+  iterator begin() const { return {d_, 0}; }
+  iterator end() const { return {d_, d_.slot_count()}; }
 
 private:
-  std::vector<worker_entry> workers_;
-  std::vector<process_entry> processes_;
-  worker_ref cursor_ = 0;
+  const dispatcher& d_;
 };
+
+inline dispatcher::range dispatcher::workers() const {
+  return range(*this);
+}
 
 } // namespace cohort

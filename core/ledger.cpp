@@ -137,7 +137,7 @@ dispatched_task ledger::record(std::uint64_t index, worker_ref worker, clock::ti
       break;
     }
   }
-  add_live(index, live_attempt{worker, attempt, now});
+  add_live(index, live_attempt{now, worker, attempt});
   ++counts_.attempts;
   return {index, attempt};
 }
@@ -436,7 +436,7 @@ std::optional<dispatched_task> ledger::speculate(std::uint64_t index, worker_ref
   }
   h.speculated = true;
   auto attempt = ++h.runs;
-  add_live(index, live_attempt{worker, attempt, now});
+  add_live(index, live_attempt{now, worker, attempt});
   ++counts_.attempts;
   ++counts_.speculative;
   return dispatched_task{index, attempt};

@@ -2,6 +2,8 @@
 // merged.
 #pragma once
 
+#include "core/worker_ref.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -11,8 +13,6 @@
 #include <vector>
 
 namespace cohort {
-
-using worker_ref = std::uint32_t;
 
 /// One task handed to a worker: the index and the attempt number the worker must answer with.
 struct dispatched_task {
@@ -137,10 +137,11 @@ private:
     std::deque<std::uint64_t> returned;
     std::uint64_t next_fresh;
   };
+  // The start first: 24 bytes with an 8-byte worker_ref.
   struct live_attempt {
+    clock::time_point start;
     worker_ref worker;
     std::uint32_t attempt;
-    clock::time_point start;
     bool expired = false;
   };
   struct live_set {

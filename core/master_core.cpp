@@ -1,19 +1,21 @@
 // The master's decisions; the actor in master_actor.cpp only carries them out.
 #include "core/master_core.hpp"
 
+#include "core/job_report.hpp"
+#include "core/speculation.hpp"
+
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
-#include <limits>
 
 #include <spdlog/spdlog.h>
 
 namespace cohort {
 
 struct master_core::job_state {
+  /// A worker's part in the job; what the report shows is copied here, so the worker's slot can
+  /// be reused as soon as it leaves.
   struct per_worker {
-    std::uint64_t tasks = 0;
-    std::uint64_t attempts = 0;
+    worker_share share;
     std::uint32_t in_flight = 0;
   };
 
@@ -33,34 +35,16 @@ struct master_core::job_state {
   double merge_s = 0;
   std::vector<worker_ref> designated;
   std::map<worker_ref, per_worker> by_worker;
+  /// Set by end_job; the job is rendered and erased when the event that ended it is done.
+  std::optional<job_end> ended;
+  /// Its batches in master_core::lost_batches_.
+  std::vector<std::uint64_t> lost_batches;
 };
 
 namespace {
 
-/// Tasks lost beside others are split into at most this many isolation groups: a poison task is
-/// found after few losses, and a large loss still re-runs in a few groups, not one task at a time.
-constexpr std::size_t isolation_fanout = 8;
-/// Speculation waits for this many finished tasks to know the job's median.
-constexpr std::size_t speculation_samples = 3;
-
 double seconds(std::chrono::nanoseconds d) {
   return std::chrono::duration<double>(d).count();
-}
-
-double rounded(double x) {
-  return std::round(x * 1e6) / 1e6;
-}
-
-const char* status_name(job_status s) {
-  switch (s) {
-  case job_status::ok:
-    return "ok";
-  case job_status::failed:
-    return "failed";
-  case job_status::cancelled:
-    return "cancelled";
-  }
-  return "failed";
 }
 
 } // namespace
@@ -74,7 +58,21 @@ worker_ref master_core::add_worker(worker_entry w) {
 }
 
 void master_core::remove_worker(worker_ref w, clock::time_point now) {
-  auto beside = dispatcher_.remove(w);
+  if (!dispatcher_.current(w)) {
+    return;
+  }
+  auto cause = "worker " + dispatcher_.at(w).id + " lost";
+  auto removal = dispatcher_.remove(w);
+  if (removal.process_gone) {
+    isolation_.process_gone(*removal.process_gone);
+  }
+  auto beside = removal.beside;
+  for (auto& [id, j] : jobs_) {
+    if (auto pw = j->by_worker.find(w); pw != j->by_worker.end()) {
+      pw->second.share.left = true;
+      pw->second.in_flight = 0;
+    }
+  }
   std::map<std::uint64_t, std::vector<dispatched_task>> lost;
   for (auto i = batches_.begin(); i != batches_.end();) {
     if (i->second.worker != w) {
@@ -83,17 +81,17 @@ void master_core::remove_worker(worker_ref w, clock::time_point now) {
     }
     auto& b = i->second;
     if (auto j = jobs_.find(b.job); j != jobs_.end()) {
-      auto& pw = j->second->by_worker[w];
-      pw.in_flight -= std::min<std::uint32_t>(pw.in_flight, static_cast<std::uint32_t>(b.open));
       for (const auto& t : b.tasks) {
         if (t.attempt != 0) {
           lost[b.job].push_back(t);
         }
       }
+      j->second->lost_batches.push_back(i->first);
+      lost_batches_.insert(batches_.extract(i++));
+    } else {
+      i = batches_.erase(i);
     }
-    i = batches_.erase(i);
   }
-  auto cause = "worker " + dispatcher_.at(w).id + " lost";
   for (auto& [job, tasks] : lost) {
     auto& j = *jobs_.at(job);
     if (!j.rerun_after_loss) {
@@ -105,17 +103,14 @@ void master_core::remove_worker(worker_ref w, clock::time_point now) {
               now);
       continue;
     }
-    std::vector<std::uint32_t> groups;
-    if (beside > 1) {
-      auto n = std::min(isolation_fanout, tasks.size());
-      for (std::size_t g = 0; g < n; ++g) {
-        groups.push_back(j.led->new_group());
-      }
+    std::vector<std::uint32_t> groups(isolation::groups_for(tasks.size(), beside));
+    for (auto& g : groups) {
+      g = j.led->new_group();
     }
     for (std::size_t k = 0; k < tasks.size(); ++k) {
       std::optional<std::uint32_t> group;
       if (!groups.empty()) {
-        group = groups[k * groups.size() / tasks.size()];
+        group = groups[isolation::group_of(k, tasks.size(), groups.size())];
       }
       if (j.led->lose(tasks[k].index, tasks[k].attempt, w, group) == ledger::verdict::exhausted) {
         fail_task(j, tasks[k].index, cause, now);
@@ -123,6 +118,7 @@ void master_core::remove_worker(worker_ref w, clock::time_point now) {
       }
     }
   }
+  finish_ended();
 }
 
 void master_core::fail_task(job_state& j, std::uint64_t index, const std::string& cause,
@@ -135,6 +131,12 @@ void master_core::fail_task(job_state& j, std::uint64_t index, const std::string
 }
 
 std::uint64_t master_core::submit(const checked_job& checked, clock::time_point now) {
+  auto id = start(checked, now);
+  finish_ended();
+  return id;
+}
+
+std::uint64_t master_core::start(const checked_job& checked, clock::time_point now) {
   const auto& kind = checked.kind();
   auto req = checked.request();
   auto id = next_job_++;
@@ -195,12 +197,11 @@ bool master_core::fits(const job_state& j, worker_ref w) const {
 }
 
 bool master_core::eligible(const job_state& j, worker_ref w) const {
-  const auto& e = dispatcher_.at(w);
-  return e.alive && !e.draining && fits(j, w);
+  return dispatcher_.current(w) && !dispatcher_.at(w).draining && fits(j, w);
 }
 
 bool master_core::has_eligible_worker(const job_state& j) const {
-  for (worker_ref w = 0; w < dispatcher_.size(); ++w) {
+  for (auto w : dispatcher_.workers()) {
     if (eligible(j, w)) {
       return true;
     }
@@ -209,7 +210,7 @@ bool master_core::has_eligible_worker(const job_state& j) const {
 }
 
 std::uint32_t master_core::room(const job_state& j, worker_ref w, bool for_reservation) const {
-  if (!dispatcher_.at(w).alive || !fits(j, w)) {
+  if (!fits(j, w)) {
     return 0;
   }
   std::uint64_t r = dispatcher_.free_credit(w, j.bound, for_reservation);
@@ -226,24 +227,8 @@ std::uint32_t master_core::room(const job_state& j, worker_ref w, bool for_reser
 
 std::optional<worker_ref> master_core::designated_owner(const job_state& j,
                                                         std::uint32_t stripe) const {
-  auto eligible = [&](worker_ref w) {
-    const auto& e = dispatcher_.at(w);
-    return e.alive && !e.draining && fits(j, w);
-  };
-  if (stripe < j.designated.size() && eligible(j.designated[stripe])) {
-    return j.designated[stripe];
-  }
-  // The owner is gone (or none was fixed): its share is spread over the survivors.
-  std::vector<worker_ref> alive;
-  for (worker_ref w = 0; w < dispatcher_.size(); ++w) {
-    if (eligible(w)) {
-      alive.push_back(w);
-    }
-  }
-  if (alive.empty()) {
-    return std::nullopt;
-  }
-  return alive[stripe % alive.size()];
+  return placement::owner(dispatcher_, j.designated, stripe,
+                          [&](worker_ref w) { return eligible(j, w); });
 }
 
 std::optional<outgoing_batch> master_core::next_batch(job_state& j, clock::time_point now) {
@@ -258,20 +243,21 @@ std::optional<outgoing_batch> master_core::next_batch(job_state& j, clock::time_
   };
   std::vector<worker_ref> tried;
   std::size_t eligible = 0;
-  for (worker_ref w = 0; w < dispatcher_.size(); ++w) {
-    eligible += dispatcher_.at(w).alive && fits(j, w) ? 1 : 0;
+  for (auto w : dispatcher_.workers()) {
+    eligible += fits(j, w) ? 1 : 0;
   }
   while (true) {
-    auto w = dispatcher_.pick(designated ? dispatch_policy::round_robin : settings_.dispatch,
-                              [&](worker_ref c) -> std::uint32_t {
-                                if (std::find(tried.begin(), tried.end(), c) != tried.end()) {
-                                  return 0;
-                                }
-                                if (designated && !owns_pending(c)) {
-                                  return 0;
-                                }
-                                return room(j, c);
-                              });
+    auto w =
+        placement_.pick(dispatcher_, designated ? dispatch_policy::round_robin : settings_.dispatch,
+                        [&](worker_ref c) -> std::uint32_t {
+                          if (std::find(tried.begin(), tried.end(), c) != tried.end()) {
+                            return 0;
+                          }
+                          if (designated && !owns_pending(c)) {
+                            return 0;
+                          }
+                          return room(j, c);
+                        });
     if (!w) {
       return std::nullopt;
     }
@@ -298,13 +284,7 @@ std::optional<outgoing_batch> master_core::next_batch(job_state& j, clock::time_
 std::optional<outgoing_batch> master_core::make_batch(job_state& j, worker_ref w,
                                                       std::vector<dispatched_task> taken,
                                                       clock::time_point now) {
-  outgoing_batch out{0, w, j.id, {}, std::nullopt};
-  if (j.req.task_timeout) {
-    // Each attempt is timed on its own from dispatch (tick; a CPU-bound task waiting behind another
-    // on its worker is timed from dispatch too), so the request only needs to outlive the slowest
-    // attempt that could still win.
-    out.timeout = *j.req.task_timeout * 2 + std::chrono::seconds(1);
-  }
+  outgoing_batch out{0, w, j.id, {}};
   out.tasks.reserve(taken.size());
   std::uint64_t bytes = 0;
   for (std::size_t k = 0; k < taken.size(); ++k) {
@@ -342,9 +322,13 @@ std::optional<outgoing_batch> master_core::make_batch(job_state& j, worker_ref w
   }
   auto count = static_cast<std::uint32_t>(taken.size());
   dispatcher_.charge(w, j.bound, count);
-  auto& pw = j.by_worker[w];
-  pw.in_flight += count;
-  pw.attempts += count;
+  auto [pw, first] = j.by_worker.try_emplace(w);
+  if (first) {
+    pw->second.share.id = dispatcher_.at(w).id;
+    pw->second.share.host = dispatcher_.at(w).host;
+  }
+  pw->second.in_flight += count;
+  pw->second.share.attempts += count;
   out.id = next_batch_++;
   if (!std::is_sorted(taken.begin(), taken.end(),
                       [](const auto& a, const auto& b) { return a.index < b.index; })) {
@@ -355,60 +339,31 @@ std::optional<outgoing_batch> master_core::make_batch(job_state& j, worker_ref w
   return out;
 }
 
-void master_core::isolate(std::vector<outgoing_batch>& out, clock::time_point now) {
-  // Release reservations whose group is done, whose job ended or whose process is gone.
-  for (auto i = reservations_.begin(); i != reservations_.end();) {
-    auto j = jobs_.find(i->second.job);
-    if (j == jobs_.end() || j->second->led->group_done(i->second.group) ||
-        dispatcher_.process(i->first).alive_workers == 0) {
-      dispatcher_.reserve(i->first, false);
-      i = reservations_.erase(i);
-    } else {
-      ++i;
-    }
-  }
-  // Reserve a process for every waiting group that has none: an idle one if there is one, else the
-  // least loaded, which then gets no new work until it is empty.
+void master_core::isolate(clock::time_point now) {
+  isolation_.release(dispatcher_, [&](std::uint64_t job, std::uint32_t group) {
+    auto j = jobs_.find(job);
+    return j == jobs_.end() || j->second->ended || j->second->led->group_done(group);
+  });
   for (auto& [id, jp] : jobs_) {
     auto& j = *jp;
-    if (j.led->isolated_pending() == 0) {
+    if (j.ended || j.led->isolated_pending() == 0) {
       continue;
     }
     for (auto g : j.led->waiting_groups()) {
-      bool reserved = std::any_of(reservations_.begin(), reservations_.end(), [&](const auto& r) {
-        return r.second.job == j.id && r.second.group == g;
-      });
-      if (reserved) {
-        continue;
-      }
-      std::optional<std::uint32_t> best;
-      for (worker_ref w = 0; w < dispatcher_.size(); ++w) {
-        auto p = dispatcher_.at(w).process;
-        if (!eligible(j, w) || dispatcher_.process(p).reserved) {
-          continue;
-        }
-        if (!best || dispatcher_.process(p).load < dispatcher_.process(*best).load) {
-          best = p;
-        }
-      }
-      if (!best) {
+      if (!isolation_.has(j.id, g) &&
+          !isolation_.reserve(dispatcher_, j.id, g, [&](worker_ref w) { return eligible(j, w); })) {
         break;
       }
-      dispatcher_.reserve(*best, true);
-      reservations_.emplace(*best, reservation{j.id, g});
     }
   }
-  // Feed each reserved process its group once nothing else runs there.
-  for (auto& [p, r] : reservations_) {
-    if (!r.started) {
-      if (dispatcher_.process(p).load != 0) {
-        continue;
-      }
-      r.started = true;
-    }
+  // Each reserved process that ran empty gets its group's tasks, and nothing else.
+  for (const auto& r : isolation_.ready(dispatcher_)) {
     auto& j = *jobs_.at(r.job);
-    for (worker_ref w = 0; w < dispatcher_.size(); ++w) {
-      if (dispatcher_.at(w).process != p || !eligible(j, w)) {
+    for (auto w : dispatcher_.workers()) {
+      if (j.ended) {
+        break;
+      }
+      if (dispatcher_.at(w).process != r.process || !eligible(j, w)) {
         continue;
       }
       auto n = room(j, w, true);
@@ -419,42 +374,17 @@ void master_core::isolate(std::vector<outgoing_batch>& out, clock::time_point no
       if (taken.empty()) {
         continue;
       }
-      auto jobs_before = jobs_.size();
-      auto b = make_batch(j, w, std::move(taken), now);
-      if (b) {
-        out.push_back(std::move(*b));
-      }
-      if (jobs_.size() != jobs_before) {
-        return;
+      if (auto b = make_batch(j, w, std::move(taken), now)) {
+        outgoing_.push_back(std::move(*b));
       }
     }
   }
 }
 
 void master_core::speculate(job_state& j, clock::time_point now) {
-  auto median = j.led->median_run(speculation_samples);
-  if (!median) {
-    return;
-  }
-  for (auto index : j.led->overdue(now, *median * 2)) {
-    // An idle worker, on another process than the slow attempt's if there is one.
-    auto holders = j.led->live_workers(index);
-    auto score = [&](worker_ref w) -> std::int64_t {
-      if (!eligible(j, w) || dispatcher_.free_credit(w, j.bound) == 0 ||
-          std::find(holders.begin(), holders.end(), w) != holders.end()) {
-        return -1;
-      }
-      bool same_process = std::any_of(holders.begin(), holders.end(), [&](worker_ref h) {
-        return dispatcher_.at(h).process == dispatcher_.at(w).process;
-      });
-      return (same_process ? 0 : std::int64_t{1} << 32) + dispatcher_.free_credit(w, j.bound);
-    };
-    std::optional<worker_ref> pick;
-    for (worker_ref w = 0; w < dispatcher_.size(); ++w) {
-      if (score(w) >= 0 && (!pick || score(w) > score(*pick))) {
-        pick = w;
-      }
-    }
+  for (auto index : speculation::due(*j.led, now)) {
+    auto pick = speculation::where(dispatcher_, j.bound, j.led->live_workers(index),
+                                   [&](worker_ref w) { return eligible(j, w); });
     if (!pick) {
       continue;
     }
@@ -462,23 +392,21 @@ void master_core::speculate(job_state& j, clock::time_point now) {
     if (!copy) {
       continue;
     }
-    auto jobs_before = jobs_.size();
-    auto b = make_batch(j, *pick, {*copy}, now);
-    if (b) {
-      speculative_.push_back(std::move(*b));
+    if (auto b = make_batch(j, *pick, {*copy}, now)) {
+      outgoing_.push_back(std::move(*b));
     }
-    if (jobs_.size() != jobs_before) {
+    if (j.ended) {
       return;
     }
   }
 }
 
 bool master_core::may_speculate(const job_state& j) const {
-  return j.req.speculate && j.idempotent && j.led->pending() == 0;
+  return speculation::applies(j.req.speculate && j.idempotent, *j.led);
 }
 
 bool master_core::speculates_at_dispatch(const job_state& j) const {
-  return j.bound == task_bound::cpu && may_speculate(j) && j.led->in_flight() > 0;
+  return speculation::at_dispatch(j.req.speculate && j.idempotent, j.bound, *j.led);
 }
 
 std::optional<master_core::clock::time_point>
@@ -489,12 +417,8 @@ master_core::speculation_due(clock::time_point now) const {
     if (!speculates_at_dispatch(j)) {
       continue;
     }
-    bool idle = false;
-    for (worker_ref w = 0; w < dispatcher_.size() && !idle; ++w) {
-      idle = eligible(j, w) && dispatcher_.free_credit(w, j.bound) > 0;
-    }
-    auto median = idle ? j.led->median_run(speculation_samples) : std::nullopt;
-    auto at = median ? j.led->next_overdue(now, *median * 2) : std::nullopt;
+    auto at = speculation::next_due(dispatcher_, j.bound, *j.led, now,
+                                    [&](worker_ref w) { return eligible(j, w); });
     if (at && (!due || *at < *due)) {
       due = at;
     }
@@ -503,18 +427,13 @@ master_core::speculation_due(clock::time_point now) const {
 }
 
 void master_core::designate(job_state& j) {
-  for (worker_ref w = 0; w < dispatcher_.size(); ++w) {
-    if (dispatcher_.at(w).alive && fits(j, w)) {
-      j.designated.push_back(w);
-    }
-  }
+  j.designated = placement::designate(dispatcher_, [&](worker_ref w) { return fits(j, w); });
 }
 
 std::vector<outgoing_batch> master_core::dispatch(clock::time_point now) {
-  auto out = std::exchange(speculative_, {});
   if (!min_workers_reached_) {
     if (dispatcher_.alive_count() < settings_.min_workers) {
-      return out;
+      return std::exchange(outgoing_, {});
     }
     min_workers_reached_ = true;
     if (settings_.dispatch == dispatch_policy::designated) {
@@ -525,7 +444,7 @@ std::vector<outgoing_batch> master_core::dispatch(clock::time_point now) {
       }
     }
   }
-  isolate(out, now);
+  isolate(now);
   bool progressed = true;
   while (progressed && !jobs_.empty()) {
     progressed = false;
@@ -536,16 +455,12 @@ std::vector<outgoing_batch> master_core::dispatch(clock::time_point now) {
         start = jobs_.begin();
       }
       auto& j = *start->second;
-      if (j.led->pending() == j.led->isolated_pending()) {
+      if (j.ended || j.led->pending() == j.led->isolated_pending()) {
         continue;
       }
-      auto jobs_before = jobs_.size();
-      auto b = next_batch(j, now);
-      if (b) {
-        out.push_back(std::move(*b));
+      if (auto b = next_batch(j, now)) {
+        outgoing_.push_back(std::move(*b));
         rr_cursor_ = j.id;
-      }
-      if (b || jobs_.size() != jobs_before) {
         progressed = true;
         break;
       }
@@ -553,23 +468,13 @@ std::vector<outgoing_batch> master_core::dispatch(clock::time_point now) {
   }
   // A CPU-bound job's slow attempt is copied as soon as a worker is idle for it (speculation_due
   // says when to call again), not at the next tick: its last tasks decide its wall time.
-  std::vector<job_state*> ending;
   for (auto& [id, j] : jobs_) {
-    if (speculates_at_dispatch(*j)) {
-      ending.push_back(j.get());
+    if (!j->ended && speculates_at_dispatch(*j)) {
+      speculate(*j, now);
     }
   }
-  for (auto* j : ending) {
-    auto jobs_before = jobs_.size();
-    speculate(*j, now);
-    if (jobs_.size() != jobs_before) {
-      break;
-    }
-  }
-  auto copies = std::exchange(speculative_, {});
-  out.insert(out.end(), std::make_move_iterator(copies.begin()),
-             std::make_move_iterator(copies.end()));
-  return out;
+  finish_ended();
+  return std::exchange(outgoing_, {});
 }
 
 void master_core::release(const batch_record& b, std::size_t n) {
@@ -582,33 +487,25 @@ void master_core::release(const batch_record& b, std::size_t n) {
 
 void master_core::on_results(std::uint64_t id, worker_ref from, std::vector<task_result>&& results,
                              bool final, clock::time_point now) {
+  take_answers(id, from, std::move(results), final, now);
+  finish_ended();
+}
+
+void master_core::take_answers(std::uint64_t id, worker_ref from,
+                               std::vector<task_result>&& results, bool final,
+                               clock::time_point now) {
   auto bi = batches_.find(id);
   if (bi == batches_.end()) {
+    take_lost_answers(id, from, results, final);
     return;
   }
   auto& b = bi->second;
   if (from != b.worker) {
     spdlog::warn("dropped {} answers for batch {} from worker {}: the batch was sent to {}",
-                 results.size(), id, dispatcher_.at(from).id, dispatcher_.at(b.worker).id);
+                 results.size(), id, name(from), dispatcher_.at(b.worker).id);
     return;
   }
-  // Match every answer to an unanswered task of the batch; anything else is forged.
-  std::size_t forged = 0;
-  std::uint64_t answer_bytes = 0;
-  std::vector<task_result*> genuine;
-  genuine.reserve(results.size());
-  for (auto& r : results) {
-    auto t =
-        std::lower_bound(b.tasks.begin(), b.tasks.end(), r.index,
-                         [](const dispatched_task& d, std::uint64_t i) { return d.index < i; });
-    if (t == b.tasks.end() || t->index != r.index || t->attempt != r.attempt || r.attempt == 0) {
-      ++forged;
-      continue;
-    }
-    t->attempt = 0;
-    answer_bytes += r.value.data.size() + r.error.size();
-    genuine.push_back(&r);
-  }
+  auto [genuine, forged, answer_bytes] = match(b, results);
   release(b, genuine.size());
   b.open -= genuine.size();
   std::vector<dispatched_task> unanswered;
@@ -623,10 +520,7 @@ void master_core::on_results(std::uint64_t id, worker_ref from, std::vector<task
     }
     batches_.erase(bi);
   }
-  if (forged > 0) {
-    spdlog::warn("dropped {} forged answers from worker {} for batch {}: not tasks it holds",
-                 forged, dispatcher_.at(worker).id, id);
-  }
+  warn_forged(id, worker, forged);
   auto ji = jobs_.find(job);
   if (ji == jobs_.end()) {
     return;
@@ -640,7 +534,7 @@ void master_core::on_results(std::uint64_t id, worker_ref from, std::vector<task
             now);
     return;
   }
-  auto& pw = j.by_worker[worker];
+  auto& pw = j.by_worker[worker].share;
   std::vector<losing_attempt> losers;
   // merge_s times taking in a whole answer (two clock reads per message, not per task); an answer
   // that ends the job counts before end_job renders the stats.
@@ -691,7 +585,7 @@ void master_core::on_results(std::uint64_t id, worker_ref from, std::vector<task
     j.led->give_back(t.index, t.attempt, worker);
   }
   for (const auto& l : losers) {
-    if (dispatcher_.at(l.worker).alive) {
+    if (dispatcher_.current(l.worker)) {
       cancels_.push_back({l.worker, j.id, dispatched_task{l.index, l.attempt}});
     }
   }
@@ -700,27 +594,68 @@ void master_core::on_results(std::uint64_t id, worker_ref from, std::vector<task
   }
 }
 
-void master_core::on_batch_error(std::uint64_t id, clock::time_point now) {
-  auto bi = batches_.find(id);
-  if (bi == batches_.end()) {
+void master_core::take_lost_answers(std::uint64_t id, worker_ref from,
+                                    std::vector<task_result>& results, bool final) {
+  auto li = lost_batches_.find(id);
+  if (li == lost_batches_.end()) {
     return;
   }
-  on_results(id, bi->second.worker, {}, true, now);
+  auto& b = li->second;
+  if (from != b.worker) {
+    spdlog::warn("dropped {} answers for batch {} of a worker that left from worker {}",
+                 results.size(), id, name(from));
+    return;
+  }
+  auto matched = match(b, results);
+  warn_forged(id, from, matched.forged);
+  auto& led = *jobs_.at(b.job)->led;
+  for (std::size_t k = 0; k < matched.genuine.size(); ++k) {
+    led.count_duplicate();
+  }
+  if (final) {
+    lost_batches_.erase(li);
+  }
+}
+
+master_core::matched_answers master_core::match(batch_record& b,
+                                                std::vector<task_result>& results) {
+  matched_answers out;
+  out.genuine.reserve(results.size());
+  for (auto& r : results) {
+    auto t =
+        std::lower_bound(b.tasks.begin(), b.tasks.end(), r.index,
+                         [](const dispatched_task& d, std::uint64_t i) { return d.index < i; });
+    if (t == b.tasks.end() || t->index != r.index || t->attempt != r.attempt || r.attempt == 0) {
+      ++out.forged;
+      continue;
+    }
+    t->attempt = 0;
+    out.bytes += r.value.data.size() + r.error.size();
+    out.genuine.push_back(&r);
+  }
+  return out;
+}
+
+void master_core::warn_forged(std::uint64_t id, worker_ref from, std::size_t count) const {
+  if (count > 0) {
+    spdlog::warn("dropped {} forged answers from worker {} for batch {}: not tasks it holds", count,
+                 name(from), id);
+  }
 }
 
 void master_core::cancel_all(clock::time_point now) {
-  while (!jobs_.empty()) {
-    end_job(*jobs_.begin()->second, job_status::cancelled, "cancelled",
-            "cancelled before it finished", now);
+  for (auto& [id, j] : jobs_) {
+    end_job(*j, job_status::cancelled, "cancelled", "cancelled before it finished", now);
   }
+  finish_ended();
 }
 
 void master_core::tick(clock::time_point now) {
-  std::vector<job_state*> snapshot;
-  for (auto& [id, j] : jobs_) {
-    snapshot.push_back(j.get());
-  }
-  for (auto* j : snapshot) {
+  for (auto& [id, jp] : jobs_) {
+    auto* j = jp.get();
+    if (j->ended) {
+      continue;
+    }
     auto deadline = j->req.deadline;
     if (deadline && now - j->submitted >= *deadline) {
       end_job(*j, job_status::failed, "deadline",
@@ -741,9 +676,8 @@ void master_core::tick(clock::time_point now) {
       }
     }
     if (may_speculate(*j)) {
-      auto jobs_before = jobs_.size();
       speculate(*j, now);
-      if (jobs_.size() != jobs_before) {
+      if (j->ended) {
         continue;
       }
     }
@@ -756,29 +690,41 @@ void master_core::tick(clock::time_point now) {
       j->waiting_since = now;
     }
     if (now - *j->waiting_since >= settings_.wait_for_workers) {
-      std::string what;
-      bool granted = j->capability.empty();
-      for (worker_ref w = 0; w < dispatcher_.size() && !granted; ++w) {
-        granted = dispatcher_.at(w).alive && dispatcher_.grants(w, j->capability);
-      }
-      if (!granted) {
-        what = "no worker allows " + j->capability;
-      } else if (!min_workers_reached_) {
-        what = std::to_string(dispatcher_.alive_count()) + " of --min-workers " +
-               std::to_string(settings_.min_workers) + " workers joined";
-      } else if (j->req.require.empty()) {
-        what = "no worker is available";
-      } else {
-        std::string tags;
-        for (const auto& t : j->req.require) {
-          tags += (tags.empty() ? "" : ",") + t;
-        }
-        what = "no worker with tags " + tags + " joined";
-      }
       end_job(*j, job_status::failed, "no-workers",
-              what + " within " + format_wait(settings_.wait_for_workers), now);
+              why_starved(*j) + " within " + format_wait(settings_.wait_for_workers), now);
     }
   }
+  finish_ended();
+}
+
+std::string master_core::why_starved(const job_state& j) const {
+  bool granted = j.capability.empty();
+  for (auto w : dispatcher_.workers()) {
+    if (dispatcher_.grants(w, j.capability)) {
+      granted = true;
+      break;
+    }
+  }
+  if (!granted) {
+    return "no worker allows " + j.capability;
+  }
+  if (!min_workers_reached_) {
+    return std::to_string(dispatcher_.alive_count()) + " of --min-workers " +
+           std::to_string(settings_.min_workers) + " workers joined";
+  }
+  if (j.req.require.empty()) {
+    return "no worker is available";
+  }
+  std::string tags;
+  for (const auto& t : j.req.require) {
+    tags += (tags.empty() ? "" : ",") + t;
+  }
+  return "no worker with tags " + tags + " joined";
+}
+
+std::string master_core::name(worker_ref w) const {
+  return dispatcher_.current(w) ? dispatcher_.at(w).id
+                                : "that left (slot " + std::to_string(w.slot) + ")";
 }
 
 std::string master_core::format_wait(std::chrono::nanoseconds d) {
@@ -789,62 +735,72 @@ std::string master_core::format_wait(std::chrono::nanoseconds d) {
 
 void master_core::end_job(job_state& j, job_status status, std::string reason, std::string error,
                           clock::time_point now) {
-  for (const auto& [w, pw] : j.by_worker) {
-    if (pw.in_flight > 0 && dispatcher_.at(w).alive) {
-      cancels_.push_back({w, j.id, std::nullopt});
+  if (!j.ended) {
+    j.ended = job_end{status, std::move(reason), std::move(error), now};
+    ending_.push_back(j.id);
+  }
+}
+
+void master_core::unsend(const outgoing_batch& b) {
+  auto bi = batches_.find(b.id);
+  release(bi->second, bi->second.open);
+  batches_.erase(bi);
+}
+
+void master_core::finish_ended() {
+  for (auto id : std::exchange(ending_, {})) {
+    auto ji = jobs_.find(id);
+    auto& j = *ji->second;
+    for (auto lost : j.lost_batches) {
+      lost_batches_.erase(lost);
+    }
+    // Its batches not sent yet are dropped: only workers that hold its tasks are told to cancel.
+    std::erase_if(outgoing_, [&](const outgoing_batch& b) {
+      if (b.job != id) {
+        return false;
+      }
+      unsend(b);
+      return true;
+    });
+    for (const auto& [w, pw] : j.by_worker) {
+      if (pw.in_flight > 0 && dispatcher_.current(w)) {
+        cancels_.push_back({w, j.id, std::nullopt});
+      }
+    }
+    ended_.push_back({j.id, render(j)});
+    jobs_.erase(ji);
+  }
+}
+
+job_outcome master_core::render(const job_state& j) const {
+  job_end_state end{j.ended->status, j.ended->reason, j.ended->error, nullptr};
+  if (end.status == job_status::ok) {
+    end.result = j.red->render();
+    auto size = end.result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size();
+    if (size > settings_.limits.max_result_size) {
+      end.status = job_status::failed;
+      end.reason = "limit";
+      end.error = "the result is " + std::to_string(size) + " bytes, more than --max-result-size " +
+                  std::to_string(settings_.limits.max_result_size);
     }
   }
   const auto& c = j.led->counts();
-  double wall = seconds(now - j.submitted);
-  nlohmann::ordered_json out;
-  out["job"] = j.desc.kind;
-  nlohmann::ordered_json result;
-  if (status == job_status::ok) {
-    result = j.red->render();
-    auto size = result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size();
-    if (size > settings_.limits.max_result_size) {
-      status = job_status::failed;
-      reason = "limit";
-      error = "the result is " + std::to_string(size) + " bytes, more than --max-result-size " +
-              std::to_string(settings_.limits.max_result_size);
-    }
-  }
-  out["status"] = status_name(status);
-  if (status != job_status::ok) {
-    out["reason"] = reason;
-    out["error"] = error;
-    out["result"] = nullptr;
-  } else {
-    out["result"] = std::move(result);
-  }
-  nlohmann::ordered_json stats;
-  stats["tasks"] = j.led->merged();
-  stats["attempts"] = c.attempts;
-  stats["retries"] = c.retries;
-  stats["reassigned"] = c.reassigned;
-  stats["speculative"] = c.speculative;
-  stats["duplicates"] = c.duplicates;
-  stats["split_s"] = rounded(j.split_s);
-  stats["merge_s"] = rounded(j.merge_s);
-  stats["wall_s"] = rounded(wall);
-  stats["tasks_per_s"] = wall > 0 ? std::round(static_cast<double>(j.led->merged()) / wall) : 0.0;
-  stats["peak_in_flight"] = c.peak_in_flight;
-  auto workers = nlohmann::ordered_json::array();
+  job_stats stats{j.led->merged(),
+                  c.attempts,
+                  c.retries,
+                  c.reassigned,
+                  c.speculative,
+                  c.duplicates,
+                  j.split_s,
+                  j.merge_s,
+                  seconds(j.ended->at - j.submitted),
+                  c.peak_in_flight,
+                  {}};
   for (const auto& [w, pw] : j.by_worker) {
-    const auto& e = dispatcher_.at(w);
-    nlohmann::ordered_json entry;
-    entry["id"] = e.id;
-    entry["host"] = e.host;
-    entry["tasks"] = pw.tasks;
-    entry["attempts"] = pw.attempts;
-    entry["left"] = !e.alive;
-    workers.push_back(std::move(entry));
+    stats.workers.push_back(pw.share);
   }
-  stats["workers"] = std::move(workers);
-  out["stats"] = std::move(stats);
-  ended_.push_back(
-      {j.id, {status, out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)}});
-  jobs_.erase(j.id);
+  auto status = end.status;
+  return {status, job_line(j.desc.kind, std::move(end), stats)};
 }
 
 std::vector<ended_job> master_core::take_ended() {
@@ -858,23 +814,8 @@ std::vector<cancel_order> master_core::take_cancels() {
 std::vector<std::string> master_core::progress_lines(clock::time_point now) const {
   std::vector<std::string> out;
   for (const auto& [id, j] : jobs_) {
-    auto done = j->led->merged();
-    auto total = j->led->task_count();
-    double elapsed = seconds(now - j->submitted);
-    double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
-    char eta[32];
-    if (rate > 0) {
-      std::snprintf(eta, sizeof eta, "%.1f", static_cast<double>(total - done) / rate);
-    } else {
-      std::snprintf(eta, sizeof eta, "?");
-    }
-    char line[256];
-    std::snprintf(line, sizeof line,
-                  "progress job=%llu done=%llu total=%llu inflight=%llu rate=%.0f/s eta=%ss",
-                  static_cast<unsigned long long>(id), static_cast<unsigned long long>(done),
-                  static_cast<unsigned long long>(total),
-                  static_cast<unsigned long long>(j->led->in_flight()), rate, eta);
-    out.emplace_back(line);
+    out.push_back(progress_line(id, j->led->merged(), j->led->task_count(), j->led->in_flight(),
+                                seconds(now - j->submitted)));
   }
   return out;
 }

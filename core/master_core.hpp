@@ -6,7 +6,9 @@
 #include "cohort/job_outcome.hpp"
 #include "cohort/master_settings.hpp"
 #include "core/dispatcher.hpp"
+#include "core/isolation.hpp"
 #include "core/ledger.hpp"
+#include "core/placement.hpp"
 #include "core/protocol.hpp"
 
 #include <chrono>
@@ -20,13 +22,13 @@
 
 namespace cohort {
 
-/// A batch the actor must send now, with the timeout of its request (none: the long default).
+/// A batch the actor must send now. Its request waits long (master_actor.cpp): task timeouts are
+/// the master's tick's business, and the worker's credit is taken until it answers or is gone.
 struct outgoing_batch {
   std::uint64_t id;
   worker_ref worker;
   std::uint64_t job;
   std::vector<task_spec> tasks;
-  std::optional<std::chrono::nanoseconds> timeout;
 };
 
 /// A job that ended, with its output line.
@@ -52,10 +54,16 @@ public:
   worker_ref add_worker(worker_entry w);
   /// A worker is gone: its attempts in flight go back to the front of pending. The loss is charged
   /// to a task only when it was alone in flight on that process; otherwise the lost tasks form
-  /// isolation groups that run again, each alone on a process, before any is charged.
+  /// isolation groups that run again, each alone on a process, before any is charged. Its slot is
+  /// free at once; running jobs keep what their reports show of it. A stale `w` is ignored.
   void remove_worker(worker_ref w, clock::time_point now);
-  /// A worker is leaving: it keeps its attempts in flight but gets no new tasks.
-  void drain_worker(worker_ref w) { dispatcher_.drain(w); }
+  /// A worker is leaving: it keeps its attempts in flight but gets no new tasks. A stale `w` is
+  /// ignored.
+  void drain_worker(worker_ref w) {
+    if (dispatcher_.current(w)) {
+      dispatcher_.drain(w);
+    }
+  }
   const dispatcher& workers() const { return dispatcher_; }
 
   /// Splits and starts a job; a split that throws ends the job.
@@ -67,11 +75,10 @@ public:
   std::vector<outgoing_batch> dispatch(clock::time_point now);
   /// Answers to batch `id` from worker `from`: some of them while the batch runs, the rest when
   /// `final`. An answer that is not for a task of that batch, or not from its worker, is forged:
-  /// dropped and logged.
+  /// dropped and logged. Answers to a batch whose worker was removed meanwhile are duplicates of
+  /// its job.
   void on_results(std::uint64_t id, worker_ref from, std::vector<task_result>&& results, bool final,
                   clock::time_point now);
-  /// Batch `id` got no answer (timeout, worker gone): its live attempts go back to pending.
-  void on_batch_error(std::uint64_t id, clock::time_point now);
   /// Ends every running job as cancelled and tells workers to drop their tasks.
   void cancel_all(clock::time_point now);
   /// Deadlines, the wait for workers, task timeouts and speculation.
@@ -96,44 +103,82 @@ private:
     std::vector<dispatched_task> tasks;
     std::size_t open;
   };
-  /// A process reserved for an isolation group; it runs the group once its other tasks are done.
-  struct reservation {
-    std::uint64_t job;
-    std::uint32_t group;
-    bool started = false;
+
+  /// How a job ended, recorded by end_job and applied by finish_ended.
+  struct job_end {
+    job_status status;
+    std::string reason;
+    std::string error;
+    clock::time_point at;
   };
 
+  /// Splits and starts a job; submit() then applies its end if it could not start.
+  std::uint64_t start(const checked_job& job, clock::time_point now);
+  void take_answers(std::uint64_t id, worker_ref from, std::vector<task_result>&& results,
+                    bool final, clock::time_point now);
+  /// Answers to a batch whose worker was removed while they were on their way: its attempts went
+  /// back to pending, so each genuine answer is a duplicate of its job.
+  void take_lost_answers(std::uint64_t id, worker_ref from, std::vector<task_result>& results,
+                         bool final);
   std::optional<outgoing_batch> next_batch(job_state& j, clock::time_point now);
   std::optional<outgoing_batch>
   make_batch(job_state& j, worker_ref w, std::vector<dispatched_task> taken, clock::time_point now);
-  void isolate(std::vector<outgoing_batch>& out, clock::time_point now);
+  void isolate(clock::time_point now);
   void speculate(job_state& j, clock::time_point now);
   /// Whether speculate() applies to `j`: copies allowed (option on, idempotent), nothing pending.
   bool may_speculate(const job_state& j) const;
   /// may_speculate, and checked at every dispatch too: CPU-bound with attempts in flight.
   bool speculates_at_dispatch(const job_state& j) const;
-  /// Fixes the designated policy's owners of a job's stripes: the alive workers that fit it.
+  /// Fixes the designated policy's owners of a job's stripes: the present workers that fit it.
   void designate(job_state& j);
   /// Whether `w` carries the job's tags and grants its kind's capability.
   bool fits(const job_state& j, worker_ref w) const;
-  /// fits, alive and not draining.
+  /// fits, present (not stale) and not draining.
   bool eligible(const job_state& j, worker_ref w) const;
   std::uint32_t room(const job_state& j, worker_ref w, bool for_reservation = false) const;
   std::optional<worker_ref> designated_owner(const job_state& j, std::uint32_t stripe) const;
   bool has_eligible_worker(const job_state& j) const;
   void release(const batch_record& b, std::size_t n);
+  /// The answers among `results` that match an unanswered task of `b` (now marked answered), the
+  /// count of the others (forged) and the bytes of the genuine ones.
+  struct matched_answers {
+    std::vector<task_result*> genuine;
+    std::size_t forged = 0;
+    std::uint64_t bytes = 0;
+  };
+  static matched_answers match(batch_record& b, std::vector<task_result>& results);
+  void warn_forged(std::uint64_t id, worker_ref from, std::size_t count) const;
   void fail_task(job_state& j, std::uint64_t index, const std::string& cause,
                  clock::time_point now);
   static std::string format_wait(std::chrono::nanoseconds d);
+  /// Why a job waiting for workers has none: the capability, --min-workers, or its tags.
+  std::string why_starved(const job_state& j) const;
+  /// The id of `w` for a log line, or a note that it left.
+  std::string name(worker_ref w) const;
+  /// Records how `j` ended (its first end counts); code that walks jobs skips it from then on, and
+  /// the public call that ended it applies the end last (finish_ended).
   void end_job(job_state& j, job_status status, std::string reason, std::string error,
                clock::time_point now);
+  /// Applies the ends recorded since the last call: drops the job's unsent batches, tells its
+  /// workers to cancel, renders its line and erases it. Every public call that can end a job
+  /// calls it last.
+  void finish_ended();
+  /// Takes back a batch made but not sent: its credit and its record.
+  void unsend(const outgoing_batch& b);
+  job_outcome render(const job_state& j) const;
 
   master_settings settings_;
   dispatcher dispatcher_;
   std::map<std::uint64_t, std::unique_ptr<job_state>> jobs_;
   std::unordered_map<std::uint64_t, batch_record> batches_;
-  std::map<std::uint32_t, reservation> reservations_;
-  std::vector<outgoing_batch> speculative_;
+  /// Batches whose worker was removed, kept until their job ends (job_state::lost_batches) or
+  /// their last answer comes, to know the job of answers still on their way.
+  std::unordered_map<std::uint64_t, batch_record> lost_batches_;
+  placement placement_;
+  isolation isolation_;
+  /// Batches made and not yet returned by dispatch() (speculative copies made by tick() wait here).
+  std::vector<outgoing_batch> outgoing_;
+  std::vector<std::uint64_t> ending_;
   std::uint64_t next_job_ = 0;
   std::uint64_t next_batch_ = 1;
   std::uint64_t rr_cursor_ = 0;

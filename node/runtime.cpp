@@ -5,6 +5,7 @@
 #include "actors/messages.hpp"
 #include "actors/worker_actor.hpp"
 #include "core/host_identity.hpp"
+#include "core/job_report.hpp"
 #include "node/caf_settings.hpp"
 #include "node/transport.hpp"
 
@@ -160,16 +161,6 @@ runtime::~runtime() {
 
 namespace {
 
-std::string error_line(const std::string& kind, const std::string& what) {
-  nlohmann::ordered_json out;
-  out["job"] = kind;
-  out["status"] = "failed";
-  out["reason"] = "task";
-  out["error"] = what;
-  out["result"] = nullptr;
-  return out.dump();
-}
-
 // Asks the master for every job at once and forwards each answer, tagged with its position, to the
 // client: the client then waits on plain messages and can look at its cancel flag in between.
 caf::behavior caller(caf::event_based_actor* self, caf::actor master, caf::actor client,
@@ -183,7 +174,7 @@ caf::behavior caller(caf::event_based_actor* self, caf::actor master, caf::actor
             },
             [self, client, i, kind](caf::error& err) {
               self->send(client, done_atom::value, i, static_cast<std::int32_t>(job_status::failed),
-                         error_line(kind, self->system().render(err)));
+                         request_failed_line(kind, self->system().render(err)));
             });
   }
   return {[](done_atom) {

@@ -88,27 +88,28 @@ nlohmann::json ended_json(master_core& m) {
   return nlohmann::json::parse(ended[0].outcome.json);
 }
 
-// Runs the master against workers that need `cost[w]` time units per task, one task at a time in
-// order of arrival, and returns the tasks each worker finished. Checks credit at every send.
-std::map<worker_ref, std::uint64_t> simulate(master_core& m, const std::vector<int>& cost,
-                                             std::uint32_t slots) {
+// Runs the master against workers that need `cost[slot]` time units per task, one task at a time in
+// order of arrival, and returns the tasks each worker (by slot) finished. Checks credit at every
+// send.
+std::map<std::uint32_t, std::uint64_t> simulate(master_core& m, const std::vector<int>& cost,
+                                                std::uint32_t slots) {
   using event = std::pair<long, std::uint64_t>;
   std::priority_queue<event, std::vector<event>, std::greater<>> finishing;
   std::map<std::uint64_t, outgoing_batch> batches;
-  std::map<worker_ref, long> busy_until;
-  std::map<worker_ref, std::uint32_t> held;
-  std::map<worker_ref, std::uint64_t> done;
+  std::map<std::uint32_t, long> busy_until;
+  std::map<std::uint32_t, std::uint32_t> held;
+  std::map<std::uint32_t, std::uint64_t> done;
   long now = 0;
   auto t = [&](long units) {
     return clock_type::time_point(std::chrono::milliseconds(units));
   };
   auto send_all = [&] {
     for (auto& b : m.dispatch(t(now))) {
-      held[b.worker] += static_cast<std::uint32_t>(b.tasks.size());
-      REQUIRE(held[b.worker] <= slots);
-      long start = std::max(now, busy_until[b.worker]);
-      busy_until[b.worker] = start + cost[b.worker] * static_cast<long>(b.tasks.size());
-      finishing.push({busy_until[b.worker], b.id});
+      held[b.worker.slot] += static_cast<std::uint32_t>(b.tasks.size());
+      REQUIRE(held[b.worker.slot] <= slots);
+      long start = std::max(now, busy_until[b.worker.slot]);
+      busy_until[b.worker.slot] = start + cost[b.worker.slot] * static_cast<long>(b.tasks.size());
+      finishing.push({busy_until[b.worker.slot], b.id});
       batches.emplace(b.id, std::move(b));
     }
   };
@@ -118,8 +119,8 @@ std::map<worker_ref, std::uint64_t> simulate(master_core& m, const std::vector<i
     finishing.pop();
     now = at;
     auto& b = batches.at(id);
-    held[b.worker] -= static_cast<std::uint32_t>(b.tasks.size());
-    done[b.worker] += b.tasks.size();
+    held[b.worker.slot] -= static_cast<std::uint32_t>(b.tasks.size());
+    done[b.worker.slot] += b.tasks.size();
     m.on_results(id, b.worker, answers(b), true, t(now));
     batches.erase(id);
     send_all();
@@ -630,33 +631,45 @@ TEST_CASE("a timed-out attempt runs again elsewhere and the late answer is a dup
   master_core m({});
   auto a = m.add_worker(worker("a"));
   m.add_worker(worker("b"));
+  m.add_worker(worker("c"));
   fake_kind kind(task_bound::cpu);
-  auto now = clock_type::time_point{};
-  job_request r = job_of(2);
+  job_request r = job_of(4);
   r.task_timeout = std::chrono::seconds(1);
   r.speculate = false;
-  m.submit(test::checked(kind, r), now);
-  auto sent = m.dispatch(now);
-  REQUIRE(sent.size() == 2);
-  REQUIRE(sent[0].timeout);
-  auto& slow = sent[0].worker == a ? sent[0] : sent[1];
-  auto& fast = sent[0].worker == a ? sent[1] : sent[0];
-  m.on_results(fast.id, fast.worker, answers(fast), true, now);
-  auto later = now + std::chrono::milliseconds(1200);
-  m.tick(later);
-  auto again = m.dispatch(later);
+  m.submit(test::checked(kind, r), t(0));
+  auto sent = m.dispatch(t(0));
+  REQUIRE(sent.size() == 3);
+  auto slow = *std::find_if(sent.begin(), sent.end(), [&](const auto& x) { return x.worker == a; });
+  // The others finish at 500 ms; the fourth task starts then, so it is not timed out at 1200 ms
+  // and the job still runs when the slow attempt's answer comes.
+  for (const auto& x : sent) {
+    if (x.worker != a) {
+      m.on_results(x.id, x.worker, answers(x), true, t(500));
+    }
+  }
+  auto fourth = m.dispatch(t(500));
+  REQUIRE(fourth.size() == 1);
+  m.tick(t(1200));
+  auto again = m.dispatch(t(1200));
   REQUIRE(again.size() == 1);
   REQUIRE(again[0].worker != a);
   REQUIRE(again[0].tasks[0].index == slow.tasks[0].index);
-  m.on_results(again[0].id, again[0].worker, answers(again[0]), true, later);
-  auto out = ended_json(m);
-  REQUIRE(out["status"] == "ok");
-  REQUIRE(out["stats"]["retries"] == 1);
-  require_balanced(out);
+  m.on_results(again[0].id, again[0].worker, answers(again[0]), true, t(1300));
   auto cancels = m.take_cancels();
   REQUIRE(std::any_of(cancels.begin(), cancels.end(), [&](const cancel_order& c) {
     return c.worker == a && c.task && c.task->index == slow.tasks[0].index;
   }));
+  // The slow attempt's answer arrives late, an ok one: dropped, counted, and a's credit freed.
+  m.on_results(slow.id, a, answers(slow), true, t(1400));
+  REQUIRE(m.workers().at(a).cpu_used == 0);
+  REQUIRE(m.running_jobs() == 1);
+  m.on_results(fourth[0].id, fourth[0].worker, answers(fourth[0]), true, t(1500));
+  auto out = ended_json(m);
+  REQUIRE(out["status"] == "ok");
+  REQUIRE(out["result"]["completed"] == 4);
+  REQUIRE(out["stats"]["retries"] == 1);
+  REQUIRE(out["stats"]["duplicates"] == 1);
+  require_balanced(out);
 }
 
 namespace {
@@ -833,4 +846,241 @@ TEST_CASE("answers over --max-message-size and results over --max-result-size fa
     REQUIRE(out["reason"] == "limit");
     REQUIRE(out["error"].get<std::string>().find("--max-result-size") != std::string::npos);
   }
+}
+
+TEST_CASE("a worker's slot is reused after it left and a reference to it goes stale",
+          "[dispatcher]") {
+  dispatcher d;
+  auto a1 = worker("a1");
+  auto a2 = worker("a2");
+  a1.node = a2.node = "process-a";
+  auto ra1 = d.add(a1);
+  auto ra2 = d.add(a2);
+  auto rb = d.add(worker("b"));
+  REQUIRE(d.process_count() == 2);
+  d.remove(ra1);
+  REQUIRE_FALSE(d.current(ra1));
+  auto gone = d.remove(ra2);
+  REQUIRE(gone.process_gone);
+  auto rc = d.add(worker("c"));
+  REQUIRE(rc.slot == ra2.slot);
+  REQUIRE(rc != ra2);
+  REQUIRE_FALSE(d.current(ra2));
+  REQUIRE(d.current(rc));
+  REQUIRE(d.at(rc).id == "c");
+  // c's process took the entry process-a left.
+  REQUIRE(d.at(rc).process == *gone.process_gone);
+  REQUIRE(d.process(d.at(rc).process).node == "c");
+  REQUIRE(d.process_count() == 2);
+  std::vector<std::string> present;
+  for (auto w : d.workers()) {
+    present.push_back(d.at(w).id);
+  }
+  REQUIRE(present == std::vector<std::string>{"c", "b"});
+  REQUIRE(d.alive_count() == 2);
+  REQUIRE(d.current(rb));
+}
+
+TEST_CASE("a stale reference is refused and a left worker keeps its line in the job's report",
+          "[master]") {
+  master_core m({});
+  auto a = m.add_worker(worker("a", 1, 10));
+  auto b = m.add_worker(worker("b", 1, 10));
+  fake_kind kind(task_bound::latency);
+  auto now = clock_type::time_point{};
+  m.submit(test::checked(kind, job_of(30)), now);
+  auto sent = m.dispatch(now);
+  REQUIRE(sent.size() == 2);
+  m.remove_worker(a, now);
+  auto c = m.add_worker(worker("c", 1, 10));
+  REQUIRE(c.slot == a.slot);
+  // Nothing done through the old reference reaches c.
+  m.remove_worker(a, now);
+  m.drain_worker(a);
+  REQUIRE(m.workers().current(c));
+  REQUIRE_FALSE(m.workers().at(c).draining);
+  for (auto& x : sent) {
+    if (x.worker == b) {
+      m.on_results(x.id, b, answers(x), true, now);
+    }
+  }
+  for (int round = 0; round < 10 && m.running_jobs() > 0; ++round) {
+    for (auto& x : m.dispatch(now)) {
+      REQUIRE(x.worker != a);
+      if (x.worker == c) {
+        // Answers from the old reference are forged: c's credit stays taken.
+        m.on_results(x.id, a, answers(x), true, now);
+        REQUIRE(m.workers().at(c).latency_used == x.tasks.size());
+      }
+      m.on_results(x.id, x.worker, answers(x), true, now);
+    }
+  }
+  auto out = ended_json(m);
+  REQUIRE(out["result"]["completed"] == 30);
+  require_balanced(out);
+  std::map<std::string, nlohmann::json> shown;
+  for (const auto& w : out["stats"]["workers"]) {
+    shown[w["id"].get<std::string>()] = w;
+  }
+  REQUIRE(shown.at("a")["left"] == true);
+  REQUIRE(shown.at("a")["attempts"] == 10);
+  REQUIRE(shown.at("a")["tasks"] == 0);
+  REQUIRE(shown.at("a")["host"] == "test");
+  REQUIRE(shown.at("b")["left"] == false);
+  std::uint64_t tasks = 0;
+  for (const auto& [id, w] : shown) {
+    REQUIRE(w["attempts"].get<int>() >= 1);
+    tasks += w["tasks"].get<std::uint64_t>();
+  }
+  REQUIRE(tasks == 30);
+}
+
+TEST_CASE("10,000 joins and leaves leave the tables as large as the most workers present at once",
+          "[master]") {
+  master_core m({});
+  m.add_worker(worker("stays"));
+  for (int i = 0; i < 10'000; ++i) {
+    m.remove_worker(m.add_worker(worker("passing-" + std::to_string(i))), clock_type::time_point{});
+  }
+  REQUIRE(m.workers().slot_count() == 2);
+  REQUIRE(m.workers().process_count() == 2);
+  REQUIRE(m.workers().alive_count() == 1);
+  fake_kind kind(task_bound::cpu);
+  m.submit(test::checked(kind, job_of(20)), clock_type::time_point{});
+  m.add_worker(worker("joins-later"));
+  run_all(m, clock_type::time_point{}, [](const outgoing_batch&, std::vector<task_result>&) {});
+  auto out = ended_json(m);
+  REQUIRE(out["result"]["completed"] == 20);
+  for (const auto& w : out["stats"]["workers"]) {
+    auto id = w["id"].get<std::string>();
+    REQUIRE((id == "stays" || id == "joins-later"));
+  }
+}
+
+TEST_CASE("round-robin and designated policies skip the slot of a worker that left",
+          "[dispatcher]") {
+  for (auto policy : {dispatch_policy::round_robin, dispatch_policy::designated}) {
+    master_settings s;
+    s.dispatch = policy;
+    master_core m(s);
+    m.add_worker(worker("a"));
+    auto b = m.add_worker(worker("b"));
+    m.add_worker(worker("c"));
+    m.remove_worker(b, clock_type::time_point{});
+    fake_kind kind(task_bound::cpu);
+    auto r = job_of(100);
+    r.speculate = false;
+    m.submit(test::checked(kind, std::move(r)), clock_type::time_point{});
+    auto done = simulate(m, {1, 1, 1}, 1);
+    REQUIRE(done[0] == 50);
+    REQUIRE(done[1] == 0);
+    REQUIRE(done[2] == 50);
+    REQUIRE(ended_json(m)["stats"]["tasks"] == 100);
+  }
+}
+
+TEST_CASE("past its task timeout a worker keeps the credit of its tasks until it answers them or "
+          "is gone",
+          "[master]") {
+  master_core m({});
+  auto a = m.add_worker(worker("a"));
+  auto b = m.add_worker(worker("b"));
+  fake_kind kind(task_bound::cpu);
+  job_request r = job_of(2);
+  r.task_timeout = std::chrono::seconds(10);
+  r.speculate = false;
+  m.submit(test::checked(kind, r), t(0));
+  auto sent = m.dispatch(t(0));
+  REQUIRE(sent.size() == 2);
+  auto on_a = sent[0].worker == a ? sent[0] : sent[1];
+  auto on_b = sent[0].worker == a ? sent[1] : sent[0];
+  m.on_results(on_b.id, b, answers(on_b), true, t(0));
+  // Timed out at the tick: queued again for b; a still runs it, so its credit stays taken.
+  m.tick(t(12'000));
+  auto again = m.dispatch(t(12'000));
+  REQUIRE(again.size() == 1);
+  REQUIRE(again[0].worker == b);
+  REQUIRE(m.workers().at(a).cpu_used == 1);
+  // Past the bound a batch request once had (2x the task timeout + 1 s), nothing changes.
+  m.tick(t(21'500));
+  REQUIRE(m.dispatch(t(21'500)).empty());
+  REQUIRE(m.workers().at(a).cpu_used == 1);
+  SECTION("the worker answers") {
+    m.on_results(again[0].id, b, answers(again[0]), true, t(21'600));
+    REQUIRE(ended_json(m)["status"] == "ok");
+    REQUIRE(m.workers().at(a).cpu_used == 1);
+    auto cancelled = answers(on_a);
+    cancelled[0].outcome = task_outcome::cancelled;
+    m.on_results(on_a.id, a, std::move(cancelled), true, t(21'700));
+    REQUIRE(m.workers().at(a).cpu_used == 0);
+  }
+  SECTION("the worker is gone") {
+    m.remove_worker(a, t(21'600));
+    REQUIRE_FALSE(m.workers().current(a));
+    m.on_results(again[0].id, b, answers(again[0]), true, t(21'700));
+    auto out = ended_json(m);
+    REQUIRE(out["status"] == "ok");
+    require_balanced(out);
+  }
+}
+
+TEST_CASE("a non-idempotent job's task is never queued again on a timeout - its worker ends it",
+          "[master]") {
+  master_core m({});
+  auto x = worker("x", 1, 1);
+  auto y = worker("y", 1, 1);
+  x.capabilities = y.capabilities = {"exec"};
+  m.add_worker(x);
+  m.add_worker(y);
+  capable_kind kind;
+  job_request r = job_of(1);
+  r.task_timeout = std::chrono::seconds(1);
+  m.submit(test::checked(kind, r), t(0));
+  auto sent = m.dispatch(t(0));
+  REQUIRE(sent.size() == 1);
+  auto holder = sent[0].worker;
+  for (int ms : {1200, 3500, 60'000}) {
+    m.tick(t(ms));
+    REQUIRE(m.dispatch(t(ms)).empty());
+    REQUIRE(m.workers().at(holder).latency_used == 1);
+  }
+  // The worker ends the task at its timeout and reports how it ended.
+  m.on_results(sent[0].id, holder, answers(sent[0]), true, t(60'000));
+  auto out = ended_json(m);
+  REQUIRE(out["status"] == "ok");
+  REQUIRE(out["stats"]["attempts"] == 1);
+  REQUIRE(out["stats"]["retries"] == 0);
+  REQUIRE(m.workers().at(holder).latency_used == 0);
+}
+
+TEST_CASE("answers to a batch of a worker that left count as duplicates of its job", "[master]") {
+  master_core m({});
+  auto a = m.add_worker(worker("a", 1, 10));
+  auto b = m.add_worker(worker("b", 1, 10));
+  fake_kind kind(task_bound::latency);
+  auto now = clock_type::time_point{};
+  m.submit(test::checked(kind, job_of(20)), now);
+  auto sent = m.dispatch(now);
+  REQUIRE(sent.size() == 2);
+  auto on_a = sent[0].worker == a ? sent[0] : sent[1];
+  auto on_b = sent[0].worker == a ? sent[1] : sent[0];
+  m.remove_worker(a, now);
+  // Answers a sent before it was dropped, still on their way: three ahead, the rest with the
+  // batch's own answer. A forged one among them, and one from another worker, are not counted.
+  auto res = answers(on_a);
+  std::vector<task_result> ahead(res.begin(), res.begin() + 3);
+  auto forged = ahead.front();
+  forged.index += 100;
+  ahead.push_back(forged);
+  m.on_results(on_a.id, b, std::vector<task_result>(ahead), false, now);
+  m.on_results(on_a.id, a, std::move(ahead), false, now);
+  m.on_results(on_a.id, a, {res.begin() + 3, res.end()}, true, now);
+  m.on_results(on_b.id, b, answers(on_b), true, now);
+  run_all(m, now,
+          [&](const outgoing_batch& x, std::vector<task_result>&) { REQUIRE(x.worker == b); });
+  auto out = ended_json(m);
+  REQUIRE(out["status"] == "ok");
+  REQUIRE(out["result"]["completed"] == 20);
+  REQUIRE(out["stats"]["duplicates"] == 10);
+  require_balanced(out);
 }

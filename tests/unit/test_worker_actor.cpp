@@ -5,6 +5,7 @@
 #include "cohort/request.hpp"
 
 #include "tests/unit/test_kinds.hpp"
+#include "tests/unit/test_system.hpp"
 #include <caf/all.hpp>
 
 #include <catch2/catch.hpp>
@@ -123,20 +124,10 @@ worker_options options_of(std::shared_ptr<const registry> kinds) {
   return o;
 }
 
-struct system_fixture {
-  caf::actor_system_config cfg;
-  std::unique_ptr<caf::actor_system> sys;
-  system_fixture() {
-    add_message_types(cfg);
-    cfg.set("scheduler.max-threads", std::size_t{3});
-    sys = std::make_unique<caf::actor_system>(cfg);
-  }
-};
-
 } // namespace
 
 TEST_CASE("a task's request is answered on its worker actor", "[actor]") {
-  system_fixture f;
+  test::system_fixture f;
   auto echo = f.sys->spawn(multiplier, 2);
   auto kinds = std::make_shared<registry>();
   kinds->add(std::make_shared<asking_kind>(echo));
@@ -153,7 +144,7 @@ TEST_CASE("a task's request is answered on its worker actor", "[actor]") {
 }
 
 TEST_CASE("a request that times out raises a timeout error in the task", "[actor]") {
-  system_fixture f;
+  test::system_fixture f;
   std::atomic<int> seen{0};
   auto mute = f.sys->spawn(silent, &seen);
   auto kinds = std::make_shared<registry>();
@@ -170,7 +161,7 @@ TEST_CASE("a request that times out raises a timeout error in the task", "[actor
 }
 
 TEST_CASE("cancelling a job mid-way frees every frame and answers every task", "[actor]") {
-  system_fixture f;
+  test::system_fixture f;
   auto kinds = std::make_shared<registry>();
   kinds->add(std::make_shared<lingering_kind>());
   auto worker = spawn_worker(*f.sys, options_of(kinds));
@@ -210,7 +201,7 @@ TEST_CASE("cancelling a job mid-way frees every frame and answers every task", "
 
 TEST_CASE("ten thousand one-second sleeps on 2 worker actors end together and add no thread",
           "[actor]") {
-  system_fixture f;
+  test::system_fixture f;
   auto kinds = builtin_registry();
   std::vector<caf::actor> workers{spawn_worker(*f.sys, options_of(kinds)),
                                   spawn_worker(*f.sys, options_of(kinds))};

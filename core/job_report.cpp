@@ -1,0 +1,90 @@
+// Rendering of a job's output and progress lines; the field order is part of the output format.
+#include "core/job_report.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+namespace cohort {
+
+namespace {
+
+double rounded(double x) {
+  return std::round(x * 1e6) / 1e6;
+}
+
+const char* status_name(job_status s) {
+  switch (s) {
+  case job_status::ok:
+    return "ok";
+  case job_status::failed:
+    return "failed";
+  case job_status::cancelled:
+    return "cancelled";
+  }
+  return "failed";
+}
+
+} // namespace
+
+std::string job_line(std::string_view kind, job_end_state end, const job_stats& stats) {
+  nlohmann::ordered_json out;
+  out["job"] = kind;
+  out["status"] = status_name(end.status);
+  if (end.status != job_status::ok) {
+    out["reason"] = end.reason;
+    out["error"] = end.error;
+    out["result"] = nullptr;
+  } else {
+    out["result"] = std::move(end.result);
+  }
+  nlohmann::ordered_json st;
+  st["tasks"] = stats.tasks;
+  st["attempts"] = stats.attempts;
+  st["retries"] = stats.retries;
+  st["reassigned"] = stats.reassigned;
+  st["speculative"] = stats.speculative;
+  st["duplicates"] = stats.duplicates;
+  st["split_s"] = rounded(stats.split_s);
+  st["merge_s"] = rounded(stats.merge_s);
+  st["wall_s"] = rounded(stats.wall_s);
+  st["tasks_per_s"] =
+      stats.wall_s > 0 ? std::round(static_cast<double>(stats.tasks) / stats.wall_s) : 0.0;
+  st["peak_in_flight"] = stats.peak_in_flight;
+  auto workers = nlohmann::ordered_json::array();
+  for (const auto& w : stats.workers) {
+    nlohmann::ordered_json entry;
+    entry["id"] = w.id;
+    entry["host"] = w.host;
+    entry["tasks"] = w.tasks;
+    entry["attempts"] = w.attempts;
+    entry["left"] = w.left;
+    workers.push_back(std::move(entry));
+  }
+  st["workers"] = std::move(workers);
+  out["stats"] = std::move(st);
+  return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string request_failed_line(std::string_view kind, const std::string& what) {
+  return job_line(kind, {job_status::failed, "task", what, nullptr}, job_stats{});
+}
+
+std::string progress_line(std::uint64_t job, std::uint64_t done, std::uint64_t total,
+                          std::uint64_t in_flight, double elapsed_s) {
+  double rate = elapsed_s > 0 ? static_cast<double>(done) / elapsed_s : 0;
+  char eta[32];
+  if (rate > 0) {
+    std::snprintf(eta, sizeof eta, "%.1f", static_cast<double>(total - done) / rate);
+  } else {
+    std::snprintf(eta, sizeof eta, "?");
+  }
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "progress job=%llu done=%llu total=%llu inflight=%llu rate=%.0f/s eta=%ss",
+                static_cast<unsigned long long>(job), static_cast<unsigned long long>(done),
+                static_cast<unsigned long long>(total), static_cast<unsigned long long>(in_flight),
+                rate, eta);
+  return line;
+}
+
+} // namespace cohort

@@ -1,0 +1,61 @@
+// A job's report: its output line (status, result or error, stats) and its progress line.
+#pragma once
+
+#include "cohort/job_outcome.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cohort {
+
+/// One worker's part in a job, held by the job itself: the worker's slot is reused once it left.
+struct worker_share {
+  std::string id;
+  std::string host;
+  std::uint64_t tasks = 0;
+  std::uint64_t attempts = 0;
+  bool left = false;
+};
+
+/// What a job's line says about how it ran; times in seconds, rounded when rendered.
+struct job_stats {
+  /// Tasks merged.
+  std::uint64_t tasks = 0;
+  std::uint64_t attempts = 0;
+  std::uint64_t retries = 0;
+  std::uint64_t reassigned = 0;
+  std::uint64_t speculative = 0;
+  std::uint64_t duplicates = 0;
+  double split_s = 0;
+  double merge_s = 0;
+  double wall_s = 0;
+  std::uint64_t peak_in_flight = 0;
+  /// Workers that had at least one attempt of the job.
+  std::vector<worker_share> workers;
+};
+
+/// How a job ended: `result` is shown when `status` is ok, `reason` and `error` otherwise.
+struct job_end_state {
+  job_status status = job_status::failed;
+  std::string reason;
+  std::string error;
+  nlohmann::ordered_json result;
+};
+
+/// The job's JSON line: job, status, then reason, error and a null result, or the result, then
+/// stats. Invalid UTF-8 in any string is replaced.
+std::string job_line(std::string_view kind, job_end_state end, const job_stats& stats);
+
+/// The line of a job whose request to the master failed with `what`: failed with reason `task`,
+/// and stats of a job that never ran (zeros, no workers), so every line has the same fields.
+std::string request_failed_line(std::string_view kind, const std::string& what);
+
+/// "progress job=J done=D total=T inflight=F rate=R/s eta=Es" for a job running `elapsed_s`.
+std::string progress_line(std::uint64_t job, std::uint64_t done, std::uint64_t total,
+                          std::uint64_t in_flight, double elapsed_s);
+
+} // namespace cohort

@@ -1,0 +1,18 @@
+// How the master names a worker actor: a slot of its worker table and that slot's generation.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+
+namespace cohort {
+
+/// A worker's slot is reused once the worker left; the generation tells the worker that left from
+/// the one that took its slot, so a reference kept past a worker's leave matches nothing.
+struct worker_ref {
+  std::uint32_t slot = 0;
+  std::uint32_t generation = 0;
+
+  friend auto operator<=>(const worker_ref&, const worker_ref&) = default;
+};
+
+} // namespace cohort
