@@ -242,7 +242,7 @@ TEST_CASE("ten thousand one-second sleeps on 2 worker actors end together and ad
 }
 
 TEST_CASE("a worker actor sends back at most its --batch answers in one message", "[actor]") {
-  system_fixture f;
+  test::system_fixture f;
   auto opts = options_of(builtin_registry());
   opts.batch = 2;
   auto worker = spawn_worker(*f.sys, std::move(opts));
