@@ -1,15 +1,20 @@
-// A thin shell over master_core: routes requests, answers and down messages to it and sends what it
-// decides.
+// A thin shell over master_core: checks who speaks (a session's seal, or this process's local
+// proof), routes what they say to the core, and sends what it decides.
 #include "actors/master_actor.hpp"
 
+#include "actors/guarded_actor.hpp"
 #include "actors/messages.hpp"
+#include "actors/watch.hpp"
 #include "core/master_core.hpp"
-#include "core/token.hpp"
+#include "core/peer_names.hpp"
+#include "core/session.hpp"
+#include "core/wire.hpp"
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <unordered_map>
 
@@ -17,30 +22,44 @@ namespace cohort {
 
 namespace {
 
-// No batch answer is awaited forever; monitors (and heartbeats between nodes) find lost workers
-// much sooner, so this only bounds a request to a worker that is alive but never answers, which is
-// then taken for lost. It does not depend on a job's task timeout: the master's tick handles
-// those, and a worker's credit is freed only when it answers its tasks or is gone, never while it
-// may still run them.
-constexpr auto batch_timeout = std::chrono::seconds(24 * 3600);
+// A worker that leaves a batch unanswered this long, while its process stays connected, is taken
+// for lost; heartbeats find a dead or frozen process within seconds, so this only catches one that
+// is alive but never answers. It does not depend on a job's task timeout: the tick handles those,
+// and a worker's credit is freed only when it answers its tasks or is gone.
+constexpr auto silence_limit = std::chrono::hours(24);
 constexpr auto tick_interval = std::chrono::milliseconds(100);
 constexpr auto bye_timeout = std::chrono::seconds(1);
 constexpr auto progress_interval = std::chrono::seconds(1);
+
+/// A join between the worker's nonce and its proof.
+struct pending_join {
+  caf::actor worker;
+  worker_hello hello;
+};
+
+/// How the master reaches one worker: its handle, and for a worker in another process, the session
+/// its messages are sealed under.
+struct worker_link {
+  caf::actor handle;
+  std::unique_ptr<session> sealed;
+};
 
 struct master_state {
   std::unique_ptr<master_core> core;
   bool progress = false;
   master_core::clock::time_point last_progress;
-  /// The handle of each present worker, by slot; a slot's handle is dropped when its worker
-  /// leaves, so nothing of a worker that left is kept.
-  std::vector<caf::actor> handles;
-  std::unordered_map<caf::actor_addr, worker_ref> by_addr;
+  /// Each present worker's link, by slot; dropped when the worker leaves.
+  std::vector<worker_link> links;
+  /// Local workers by address (their answers carry the local proof); remote ones by session.
+  std::unordered_map<caf::actor_addr, worker_ref> local_by_addr;
+  std::unordered_map<std::uint64_t, worker_ref> by_session;
+  std::unique_ptr<handshake_answerer<pending_join>> joins;
   std::unordered_map<std::uint64_t, caf::response_promise> promises;
   /// When a speculate message is due (master_core::speculation_due), if one is on its way.
   std::optional<master_core::clock::time_point> speculation_armed;
 };
 
-using master_actor = caf::stateful_actor<master_state>;
+using master_actor = guarded_actor<master_state>;
 
 void settle(caf::response_promise& rp, const std::shared_ptr<std::size_t>& remaining) {
   if (--*remaining == 0) {
@@ -48,15 +67,35 @@ void settle(caf::response_promise& rp, const std::shared_ptr<std::size_t>& remai
   }
 }
 
-// Forgets a worker (gone, or not to be trusted any more): its handle, its address and its slot.
+// Sends `m` to a worker: sealed under its session when it has one, else (an in-process worker) as
+// local messages.
+void tell(master_actor* self, worker_link& link, wire_message m) {
+  if (link.sealed) {
+    self->send(link.handle, sealed_atom::value, link.sealed->seal(encode(m)));
+    return;
+  }
+  if (auto* run = std::get_if<run_message>(&m)) {
+    self->send(link.handle, run_atom::value, local(), std::move(run->job), run->batch,
+               std::move(run->tasks));
+  } else if (auto* job = std::get_if<cancel_job_message>(&m)) {
+    self->send(link.handle, cancel_atom::value, local(), job->job);
+  } else if (auto* task = std::get_if<cancel_task_message>(&m)) {
+    self->send(link.handle, cancel_atom::value, local(), task->job, task->index, task->attempt);
+  }
+}
+
+// Forgets a worker (gone, or not to be trusted any more): its link, its session and its slot.
 void drop_worker(master_actor* self, worker_ref ref, master_core::clock::time_point now) {
   auto& st = self->state;
   if (!st.core->workers().current(ref)) {
     return;
   }
-  auto handle = std::move(st.handles[ref.slot]);
-  self->demonitor(handle);
-  st.by_addr.erase(handle.address());
+  auto link = std::move(st.links[ref.slot]);
+  if (link.sealed) {
+    st.by_session.erase(link.sealed->id());
+  } else {
+    st.local_by_addr.erase(link.handle.address());
+  }
   st.core->remove_worker(ref, now);
 }
 
@@ -64,39 +103,17 @@ void flush(master_actor* self) {
   auto& st = self->state;
   auto now = master_core::clock::now();
   for (auto& b : st.core->dispatch(now)) {
-    auto id = b.id;
-    auto worker = b.worker;
-    spdlog::debug("sent batch {} ({} tasks of job {}) to worker {}", id, b.tasks.size(), b.job,
-                  st.core->workers().at(worker).id);
-    self->request(st.handles[b.worker.slot], batch_timeout, run_atom::value, st.core->desc(b.job),
-                  id, std::move(b.tasks))
-        .then(
-            [self, id, worker](std::vector<task_result>& results) {
-              self->state.core->on_results(id, worker, std::move(results), true,
-                                           master_core::clock::now());
-              flush(self);
-            },
-            [self, id, worker](caf::error& err) {
-              // A worker silent for the whole bound is taken for lost; one that answers a batch
-              // with an error would get the same tasks again at once. Either way it is dropped,
-              // which is what frees its credit.
-              const auto& workers = self->state.core->workers();
-              if (workers.current(worker)) {
-                spdlog::warn("dropped worker {}: {} batch {}", workers.at(worker).id,
-                             err == caf::sec::request_timeout ? "no answer within 24 h to"
-                                                              : caf::to_string(err) + " for",
-                             id);
-              }
-              drop_worker(self, worker, master_core::clock::now());
-              flush(self);
-            });
+    spdlog::debug("sent batch {} ({} tasks of job {}) to worker {}", b.id, b.tasks.size(), b.job,
+                  st.core->workers().at(b.worker).id);
+    tell(self, st.links[b.worker.slot],
+         run_message{b.id, st.core->desc(b.job), std::move(b.tasks)});
   }
   for (const auto& c : st.core->take_cancels()) {
-    const auto& handle = st.handles[c.worker.slot];
+    auto& link = st.links[c.worker.slot];
     if (c.task) {
-      self->send(handle, cancel_atom::value, c.job, c.task->index, c.task->attempt);
+      tell(self, link, cancel_task_message{c.job, c.task->index, c.task->attempt});
     } else {
-      self->send(handle, cancel_atom::value, c.job);
+      tell(self, link, cancel_job_message{c.job});
     }
   }
   for (auto& e : st.core->take_ended()) {
@@ -110,96 +127,185 @@ void flush(master_actor* self) {
   if (due && (!st.speculation_armed || *due < *st.speculation_armed)) {
     // Just past the moment, as an attempt must run longer than the threshold.
     st.speculation_armed = *due;
-    self->delayed_send(self, *due - now + std::chrono::milliseconds(1), speculate_atom::value);
+    self->delayed_send(self, *due - now + std::chrono::milliseconds(1), speculate_atom::value,
+                       local());
   }
 }
 
-worker_ref add_worker(master_actor* self, caf::actor handle, worker_entry entry) {
+worker_ref add_worker(master_actor* self, caf::actor handle, worker_entry entry,
+                      std::unique_ptr<session> sealed) {
   auto& st = self->state;
   spdlog::info("worker joined: id={} host={}", entry.id, entry.host);
   entry.node = caf::to_string(handle.node());
   auto ref = st.core->add_worker(std::move(entry));
-  self->monitor(handle);
-  st.by_addr.emplace(handle.address(), ref);
-  if (ref.slot >= st.handles.size()) {
-    st.handles.resize(ref.slot + 1);
+  if (sealed) {
+    st.by_session.emplace(sealed->id(), ref);
+  } else {
+    st.local_by_addr.emplace(handle.address(), ref);
   }
-  st.handles[ref.slot] = std::move(handle);
+  watch(handle, caf::actor{self}, ref.slot, ref.generation);
+  if (ref.slot >= st.links.size()) {
+    st.links.resize(ref.slot + 1);
+  }
+  st.links[ref.slot] = worker_link{std::move(handle), std::move(sealed)};
   return ref;
+}
+
+worker_entry entry_of(worker_hello& hello) {
+  worker_entry e;
+  e.id = std::move(hello.id);
+  e.host = std::move(hello.host);
+  e.tags = std::move(hello.tags);
+  e.capabilities = std::move(hello.capabilities);
+  e.slots = std::max(1u, hello.slots);
+  e.concurrency = std::max(1u, hello.concurrency);
+  return e;
+}
+
+/// Why a worker's hello cannot be taken, or nothing.
+std::optional<std::string> refusal_of(const worker_hello& hello) {
+  if (hello.protocol != protocol_version) {
+    return "protocol version " + std::to_string(hello.protocol) +
+           " refused: the master speaks version " + std::to_string(protocol_version);
+  }
+  if (!valid_peer_name(hello.id) || !valid_peer_name(hello.host)) {
+    return "a worker id and host must be 1 to " + std::to_string(max_peer_name) +
+           " printable characters";
+  }
+  for (const auto& t : hello.tags) {
+    if (!valid_peer_name(t)) {
+      return "a tag must be 1 to " + std::to_string(max_peer_name) + " printable characters";
+    }
+  }
+  return std::nullopt;
+}
+
+caf::error refused(const std::string& why) {
+  return caf::make_error(caf::sec::runtime_error, why);
+}
+
+// What a worker in another process says, once its envelope proved its session.
+void on_sealed(master_actor* self, worker_ref from, wire_message m) {
+  auto& st = self->state;
+  auto now = master_core::clock::now();
+  if (auto* answers = std::get_if<answers_message>(&m)) {
+    st.core->on_results(answers->batch, from, std::move(answers->answers), answers->final, now);
+  } else if (std::holds_alternative<leave_message>(m)) {
+    spdlog::info("worker leaving: id={}", st.core->workers().at(from).id);
+    st.core->drain_worker(from);
+  } else {
+    note_dropped("a master's message from worker " + st.core->workers().at(from).id);
+    return;
+  }
+  flush(self);
 }
 
 caf::behavior master_behavior(master_actor* self, master_options opts) {
   auto& st = self->state;
   st.core = std::make_unique<master_core>(opts.settings);
+  st.joins = std::make_unique<handshake_answerer<pending_join>>(opts.token);
   st.progress = opts.settings.progress;
   st.last_progress = master_core::clock::now();
   for (auto& [handle, entry] : opts.local_workers) {
-    add_worker(self, handle, entry);
+    add_worker(self, handle, entry, nullptr);
   }
-  self->set_down_handler([self](caf::down_msg& dm) {
-    auto& st = self->state;
-    auto i = st.by_addr.find(dm.source);
-    if (i == st.by_addr.end()) {
-      return;
-    }
-    const auto& w = st.core->workers().at(i->second);
-    spdlog::info("worker left: id={} host={} reason={}", w.id, w.host, caf::to_string(dm.reason));
-    drop_worker(self, i->second, master_core::clock::now());
-    flush(self);
-  });
   self->set_default_handler(
-      [](caf::scheduled_actor* a, caf::message_view&) -> caf::result<caf::message> {
-        auto from = a->current_sender();
-        spdlog::warn("dropped an unexpected message from {}",
-                     from ? caf::to_string(from->address()) : std::string("an anonymous sender"));
+      [](caf::scheduled_actor*, caf::message_view& m) -> caf::result<caf::message> {
+        note_dropped("a message the master does not take (" + std::to_string(m.content().size()) +
+                     " elements)");
         return caf::sec::unexpected_message;
       });
-  self->send(self, tick_atom::value);
+  self->send(self, tick_atom::value, local());
   return {
-      [self, token = opts.token](join_atom, caf::actor worker, worker_hello& hello,
-                                 const std::string& given) -> caf::result<join_atom> {
-        if (auto why = token_mismatch(token, given)) {
-          spdlog::warn("refused worker {} from {}: {}", hello.id, hello.host, *why);
-          return caf::make_error(caf::sec::runtime_error, *why);
+      [self](join_atom, caf::actor worker, worker_hello& hello,
+             const std::string& nonce) -> caf::result<handshake_answer> {
+        // A worker in another process opens its join: its hello, and a nonce the answer's proof
+        // covers. Nothing is kept but a bounded pending entry until it proves the token.
+        if (auto why = refusal_of(hello)) {
+          note_dropped("a join of worker " + loggable(hello.id) + " from " + loggable(hello.host) +
+                       ", refused: " + *why);
+          return refused(*why);
         }
-        if (hello.protocol != protocol_version) {
-          spdlog::warn("refused worker {} from {}: protocol version {}, this master speaks {}",
-                       hello.id, hello.host, hello.protocol, protocol_version);
-          return caf::make_error(caf::sec::runtime_error,
-                                 "protocol version " + std::to_string(hello.protocol) +
-                                     " refused: the master speaks version " +
-                                     std::to_string(protocol_version));
+        if (!worker) {
+          return refused("a join names no worker actor");
         }
-        worker_entry e;
-        e.id = std::move(hello.id);
-        e.host = std::move(hello.host);
-        e.tags = std::move(hello.tags);
-        e.capabilities = std::move(hello.capabilities);
-        e.slots = std::max(1u, hello.slots);
-        e.concurrency = std::max(1u, hello.concurrency);
-        add_worker(self, std::move(worker), std::move(e));
-        flush(self);
-        return join_atom::value;
+        try {
+          return self->state.joins->answer(nonce, pending_join{std::move(worker), hello});
+        } catch (const handshake_refused& e) {
+          return refused(e.what());
+        }
       },
-      [self](part_atom, std::uint64_t batch, std::vector<task_result>& results) {
-        // Answers to part of a batch, sent by the worker while the rest still runs.
+      [self](join_atom, std::uint64_t session_id, const std::string& proof) {
         auto& st = self->state;
-        auto sender = self->current_sender();
-        auto i = sender ? st.by_addr.find(sender->address()) : st.by_addr.end();
-        if (i == st.by_addr.end()) {
-          spdlog::warn("dropped {} answers for batch {} from an actor that is not a worker",
-                       results.size(), batch);
+        auto rp = self->make_response_promise();
+        try {
+          auto [key, join] = st.joins->finish(session_id, proof);
+          auto sealed = std::make_unique<session>(session_id, key, direction::to_worker,
+                                                  direction::to_master);
+          add_worker(self, std::move(join.worker), entry_of(join.hello), std::move(sealed));
+        } catch (const handshake_refused& e) {
+          note_dropped(std::string("a worker's join, refused: ") + e.what());
+          rp.deliver(refused(e.what()));
+          return rp;
+        }
+        // The answer goes first: the worker opens its session with it, before any batch arrives.
+        rp.deliver(join_atom::value);
+        flush(self);
+        return rp;
+      },
+      [self](join_atom, local_proof p, caf::actor worker, worker_hello& hello,
+             std::uint64_t session_id, const key128& key) {
+        // A worker spawned on a node and attached by this process (runtime.cpp, --spawn-on).
+        if (!is_local(p) || self->state.by_session.count(session_id) != 0) {
           return;
         }
-        st.core->on_results(batch, i->second, std::move(results), false, master_core::clock::now());
+        add_worker(
+            self, std::move(worker), entry_of(hello),
+            std::make_unique<session>(session_id, key, direction::to_worker, direction::to_master));
         flush(self);
       },
-      [self](leave_atom, const caf::actor& worker) {
+      [self](sealed_atom, const envelope& e) {
         auto& st = self->state;
-        if (auto i = st.by_addr.find(worker.address()); i != st.by_addr.end()) {
-          spdlog::info("worker leaving: id={}", st.core->workers().at(i->second).id);
-          st.core->drain_worker(i->second);
+        auto i = st.by_session.find(e.session);
+        if (i == st.by_session.end() || !st.links[i->second.slot].sealed->open(e)) {
+          note_dropped("an envelope that did not open under its session");
+          return;
         }
+        auto from = i->second;
+        try {
+          on_sealed(self, from, decode(e.body));
+        } catch (const wire_error& err) {
+          note_dropped("a malformed message from worker " + st.core->workers().at(from).id + ": " +
+                       err.what());
+        }
+      },
+      [self](part_atom, local_proof p, std::uint64_t batch, std::vector<task_result>& answers,
+             bool final) {
+        // Answers of a worker actor in this process.
+        auto& st = self->state;
+        auto sender = self->current_sender();
+        auto i = sender ? st.local_by_addr.find(sender->address()) : st.local_by_addr.end();
+        if (!is_local(p) || i == st.local_by_addr.end()) {
+          note_dropped("answers from an actor that is not a worker");
+          return;
+        }
+        st.core->on_results(batch, i->second, std::move(answers), final, master_core::clock::now());
+        flush(self);
+      },
+      [self](lost_atom, local_proof p, std::uint32_t slot, std::uint32_t generation,
+             const caf::error& reason) {
+        if (!is_local(p)) {
+          return;
+        }
+        worker_ref ref{slot, generation};
+        const auto& workers = self->state.core->workers();
+        if (!workers.current(ref)) {
+          return;
+        }
+        spdlog::info("worker left: id={} host={} reason={}", workers.at(ref).id,
+                     workers.at(ref).host, caf::to_string(reason));
+        drop_worker(self, ref, master_core::clock::now());
+        flush(self);
       },
       [self](submit_atom, const checked_job& job) {
         auto& st = self->state;
@@ -209,17 +315,21 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
         flush(self);
         return rp;
       },
-      [self](bye_atom) {
+      [self](bye_atom, local_proof p) {
         // Before a normal shutdown: workers in other processes learn the master ended, not lost.
         auto rp = self->make_response_promise();
+        if (!is_local(p)) {
+          rp.deliver(refused("bye is this process's own"));
+          return rp;
+        }
         auto remote = std::make_shared<std::size_t>(0);
-        for (const auto& [addr, ref] : self->state.by_addr) {
-          const auto& h = self->state.handles[ref.slot];
-          if (h.node() == self->node()) {
+        for (auto& link : self->state.links) {
+          if (!link.sealed) {
             continue;
           }
           ++*remote;
-          self->request(h, bye_timeout, bye_atom::value)
+          self->request(link.handle, bye_timeout, bye_atom::value,
+                        link.sealed->seal(encode(bye_message{})))
               .then([rp, remote](bye_atom) mutable { settle(rp, remote); },
                     [rp, remote](caf::error&) mutable { settle(rp, remote); });
         }
@@ -228,18 +338,36 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
         }
         return rp;
       },
-      [self](cancel_atom) {
+      [self](cancel_atom, local_proof p) {
+        if (!is_local(p)) {
+          return;
+        }
         self->state.core->cancel_all(master_core::clock::now());
         flush(self);
       },
-      [self](speculate_atom) {
+      [self](speculate_atom, local_proof p) {
+        if (!is_local(p)) {
+          return;
+        }
         self->state.speculation_armed.reset();
         flush(self);
       },
-      [self](tick_atom) {
+      [self](stop_atom, local_proof p) {
+        if (is_local(p)) {
+          self->quit();
+        }
+      },
+      [self](tick_atom, local_proof p) {
+        if (!is_local(p)) {
+          return;
+        }
         auto& st = self->state;
         auto now = master_core::clock::now();
         st.core->tick(now);
+        for (auto w : st.core->silent_workers(now, silence_limit)) {
+          spdlog::warn("dropped worker {}: no answer within 24 h", st.core->workers().at(w).id);
+          drop_worker(self, w, now);
+        }
         if (st.progress && now - st.last_progress >= progress_interval) {
           st.last_progress = now;
           for (const auto& line : st.core->progress_lines(now)) {
@@ -247,7 +375,7 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
           }
         }
         flush(self);
-        self->delayed_send(self, tick_interval, tick_atom::value);
+        self->delayed_send(self, tick_interval, tick_atom::value, local());
       },
   };
 }

@@ -1,9 +1,11 @@
-// The master actor: takes job requests, dispatches their tasks to workers, answers each request
-// when its job ends.
+// The master actor: takes jobs, dispatches their tasks to workers, answers each submission when its
+// job ends. Workers in other processes join it through a handshake that proves the shared token and
+// talk to it only in envelopes sealed under their session; anything else is dropped and counted.
 #pragma once
 
 #include "cohort/master_settings.hpp"
 #include "core/dispatcher.hpp"
+#include "core/message_auth.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
@@ -17,7 +19,8 @@ namespace cohort {
 
 struct master_options {
   master_settings settings;
-  /// Joins must carry it (network_settings::token).
+  /// Joins must prove it (network_settings::token); none: anyone may join, each session with a
+  /// random key of its own.
   std::optional<std::string> token;
   /// Worker actors in this process, joined before the first job.
   std::vector<std::pair<caf::actor, worker_entry>> local_workers;

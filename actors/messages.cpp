@@ -1,15 +1,38 @@
-// Message-type registration: an unregistered type arrives as an empty message, so all are listed
-// here.
+// Message-type registration and the process's local proof.
 #include "actors/messages.hpp"
+
+#include "core/message_auth.hpp"
 
 namespace cohort {
 
+namespace {
+
+std::uint64_t process_key() {
+  static const std::uint64_t key = [] {
+    auto k = random_key();
+    std::uint64_t x = 0;
+    for (int i = 0; i < 8; ++i) {
+      x = (x << 8) | k[static_cast<std::size_t>(i)];
+    }
+    return x;
+  }();
+  return key;
+}
+
+} // namespace
+
+local_proof local() {
+  return {process_key()};
+}
+
+bool is_local(const local_proof& p) {
+  return p.key == process_key();
+}
+
 void add_message_types(caf::actor_system_config& cfg) {
-  cfg.add_message_type<task_spec>("cohort::task_spec");
-  cfg.add_message_type<partial>("cohort::partial");
-  cfg.add_message_type<job_desc>("cohort::job_desc");
-  cfg.add_message_type<task_result>("cohort::task_result");
   cfg.add_message_type<worker_hello>("cohort::worker_hello");
+  cfg.add_message_type<handshake_answer>("cohort::handshake_answer");
+  cfg.add_message_type<envelope>("cohort::envelope");
 }
 
 } // namespace cohort

@@ -1,15 +1,22 @@
-// CAF atoms and message-type registration for the protocol in protocol.hpp. Include only from actor
-// code: it pulls in CAF.
+// CAF atoms, the local-only proof, and message-type registration. Include only from actor code: it
+// pulls in CAF.
 #pragma once
 
+#include "cohort/checked_job.hpp"
 #include "core/protocol.hpp"
+#include "core/session.hpp"
 
 #include <caf/actor_system_config.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
+
+#include <cstdint>
 
 namespace cohort {
 
 using join_atom = caf::atom_constant<caf::atom("join")>;
+using attach_atom = caf::atom_constant<caf::atom("attach")>;
+using sealed_atom = caf::atom_constant<caf::atom("sealed")>;
 using run_atom = caf::atom_constant<caf::atom("run")>;
 using part_atom = caf::atom_constant<caf::atom("part")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
@@ -17,22 +24,41 @@ using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 using submit_atom = caf::atom_constant<caf::atom("submit")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using speculate_atom = caf::atom_constant<caf::atom("speculate")>;
-using leave_atom = caf::atom_constant<caf::atom("leave")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
-using hello_atom = caf::atom_constant<caf::atom("hello")>;
 using done_atom = caf::atom_constant<caf::atom("done")>;
 using bye_atom = caf::atom_constant<caf::atom("bye")>;
-using attach_atom = caf::atom_constant<caf::atom("attach")>;
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
+using lost_atom = caf::atom_constant<caf::atom("lost")>;
 
-/// Registers every message type of the protocol; every node must call it before starting its
-/// system.
+/// Carried by every message only this process may send: timers, the node's orders to its worker
+/// actors, an in-process master and its workers. Its type is never registered, so no other
+/// process can even encode one; its key is this process's own, drawn at start.
+struct local_proof {
+  std::uint64_t key = 0;
+};
+
+/// This process's proof.
+local_proof local();
+
+/// Whether `p` is this process's proof.
+bool is_local(const local_proof& p);
+
+/// Registers the types that cross the network (a worker's hello, the handshakes' answers, sealed
+/// envelopes); every node must call it before starting its system. Nothing else is registered, so
+/// nothing else can arrive from another process.
 void add_message_types(caf::actor_system_config& cfg);
+
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, envelope& x) {
+  return f(x.session, x.seq, x.tag, x.body);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, handshake_answer& x) {
+  return f(x.session, x.nonce, x.proof, x.key);
+}
 
 } // namespace cohort
 
-#include "cohort/checked_job.hpp"
-
-#include <caf/allowed_unsafe_message_type.hpp>
-
-// A checked job only ever travels from a caller to the master in the same process.
+// Both only ever travel within one process.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cohort::checked_job)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cohort::local_proof)

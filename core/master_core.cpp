@@ -335,7 +335,7 @@ std::optional<outgoing_batch> master_core::make_batch(job_state& j, worker_ref w
     std::sort(taken.begin(), taken.end(),
               [](const auto& a, const auto& b) { return a.index < b.index; });
   }
-  batches_.emplace(out.id, batch_record{w, j.id, j.bound, std::move(taken), count});
+  batches_.emplace(out.id, batch_record{w, j.id, j.bound, std::move(taken), count, now});
   return out;
 }
 
@@ -648,6 +648,17 @@ void master_core::cancel_all(clock::time_point now) {
     end_job(*j, job_status::cancelled, "cancelled", "cancelled before it finished", now);
   }
   finish_ended();
+}
+
+std::vector<worker_ref> master_core::silent_workers(clock::time_point now,
+                                                    clock::duration limit) const {
+  std::vector<worker_ref> out;
+  for (const auto& [id, b] : batches_) {
+    if (now - b.sent >= limit && std::find(out.begin(), out.end(), b.worker) == out.end()) {
+      out.push_back(b.worker);
+    }
+  }
+  return out;
 }
 
 void master_core::tick(clock::time_point now) {

@@ -83,6 +83,9 @@ public:
   void cancel_all(clock::time_point now);
   /// Deadlines, the wait for workers, task timeouts and speculation.
   void tick(clock::time_point now);
+  /// Workers that have left a batch unanswered for `limit` (alive, but never answering): the
+  /// actor takes them for lost.
+  std::vector<worker_ref> silent_workers(clock::time_point now, clock::duration limit) const;
   /// When an attempt of a CPU-bound job will be slow enough to copy to an idle worker (2x the
   /// median), if that is still ahead: dispatch() then makes the copy without waiting for a tick.
   std::optional<clock::time_point> speculation_due(clock::time_point now) const;
@@ -102,6 +105,7 @@ private:
     task_bound bound;
     std::vector<dispatched_task> tasks;
     std::size_t open;
+    clock::time_point sent;
   };
 
   /// How a job ended, recorded by end_job and applied by finish_ended.

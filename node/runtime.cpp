@@ -7,6 +7,7 @@
 #include "core/host_identity.hpp"
 #include "core/job_report.hpp"
 #include "node/caf_settings.hpp"
+#include "node/connection_guard.hpp"
 #include "node/transport.hpp"
 
 #include <caf/all.hpp>
@@ -23,6 +24,10 @@ constexpr auto job_request_timeout = std::chrono::seconds(365 * 24 * 3600);
 constexpr auto spawn_timeout = std::chrono::seconds(10);
 constexpr auto poll_interval = std::chrono::milliseconds(50);
 constexpr auto bye_wait = std::chrono::seconds(3);
+// A connection to the published port that has not begun to speak by then is shut down, and at most
+// this many such connections are kept (node/connection_guard.hpp).
+constexpr auto connection_bound = std::chrono::seconds(10);
+constexpr std::size_t max_silent = 256;
 
 worker_entry entry_of(const worker_hello& h) {
   worker_entry e;
@@ -35,17 +40,20 @@ worker_entry entry_of(const worker_hello& h) {
   return e;
 }
 
-// Spawns the node's --workers count of worker actors on a `cohort worker --listen` node.
-// Each is attached to the master (with the node's token) and joins it like a worker process would.
+// Spawns the node's --workers count of worker actors on a `cohort worker --listen` node. The master
+// opens each one's attach handshake: it proves the token, the worker proves it back, and the
+// worker takes work only under that session, from this master, until the master goes.
 void spawn_on(caf::actor_system& sys, const endpoint& at, const std::optional<tls_files>& tls,
-              const std::optional<std::string>& token, const caf::actor& master,
-              std::vector<caf::actor>& out) {
-  auto fail = [&](const caf::error& err) {
-    throw std::runtime_error("cannot spawn workers on " + to_string(at) + ": " + sys.render(err));
+              const std::optional<std::string>& token, const caf::actor& master) {
+  auto fail = [&](const std::string& why) {
+    throw std::runtime_error("cannot spawn workers on " + to_string(at) + ": " + why);
+  };
+  auto fail_with = [&](const caf::error& err) {
+    fail(sys.render(err));
   };
   auto nid = dial(sys, tls.has_value(), at, spawn_timeout);
   if (!nid) {
-    fail(nid.error());
+    fail_with(nid.error());
   }
   caf::scoped_actor self{sys};
   std::uint32_t wanted = 1;
@@ -53,22 +61,26 @@ void spawn_on(caf::actor_system& sys, const endpoint& at, const std::optional<tl
     auto w = sys.middleman().remote_spawn<caf::actor>(nid->node, "cohort-worker",
                                                       caf::make_message(), spawn_timeout);
     if (!w) {
-      fail(w.error());
+      fail_with(w.error());
     }
-    out.push_back(*w);
-    // A spawned worker takes tasks only from the master named by whoever holds the node's token.
-    self->request(*w, spawn_timeout, attach_atom::value, token.value_or(std::string{}), master)
-        .receive([](attach_atom) {}, fail);
+    handshake_opener opener(token);
+    handshake_answer answer;
+    self->request(*w, spawn_timeout, attach_atom::value, master, opener.nonce())
+        .receive([&](handshake_answer& a) { answer = std::move(a); }, fail_with);
+    handshake_opener::completion done;
+    try {
+      done = opener.complete(answer);
+    } catch (const handshake_refused& e) {
+      fail(e.what());
+    }
     worker_hello hello;
-    self->request(*w, spawn_timeout, hello_atom::value)
-        .receive(
-            [&](worker_hello& h) {
-              wanted = std::max(1u, h.node_workers);
-              hello = std::move(h);
-            },
-            fail);
-    self->request(master, spawn_timeout, join_atom::value, *w, hello, token.value_or(std::string{}))
-        .receive([](join_atom) {}, fail);
+    self->request(*w, spawn_timeout, attach_atom::value, answer.session, done.proof)
+        .receive([&](worker_hello& h) { hello = std::move(h); }, fail_with);
+    if (done.distrust) {
+      fail("its proof: " + *done.distrust);
+    }
+    wanted = std::max(1u, hello.node_workers);
+    caf::anon_send(master, join_atom::value, local(), *w, hello, answer.session, done.key);
   }
 }
 
@@ -80,8 +92,18 @@ struct runtime::impl {
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
   caf::actor master;
+  std::unique_ptr<connection_guard> guard;
+  /// The worker actors in this process (those spawned on nodes stop when the master goes).
   std::vector<caf::actor> workers;
   std::uint16_t port = 0;
+
+  /// Stops the master and the local worker actors: the actor system waits for every actor.
+  void stop() {
+    caf::anon_send(master, stop_atom::value, local());
+    for (auto& w : workers) {
+      caf::anon_send(w, stop_atom::value, local());
+    }
+  }
 };
 
 runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
@@ -93,6 +115,7 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
   const auto& net = m.opts.network;
   bool networked = net.listen || !m.opts.spawn_on.empty();
   if (networked) {
+    raise_file_limit();
     load_transport(m.cfg, net.tls);
   }
   // The master gets a thread of its own beside one per local worker, so CPU-bound tasks never
@@ -127,17 +150,15 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
   m.master = spawn_master(*m.sys, std::move(mo));
   try {
     for (const auto& at : m.opts.spawn_on) {
-      spawn_on(*m.sys, at, net.tls, net.token, m.master, m.workers);
+      spawn_on(*m.sys, at, net.tls, net.token, m.master);
     }
     if (net.listen) {
       m.port = publish_on(*m.sys, net.tls.has_value(), m.master, *net.listen);
+      m.guard = std::make_unique<connection_guard>(
+          connection_guard::settings{m.port, net.tls.has_value(), connection_bound, max_silent});
     }
   } catch (...) {
-    // The actor system waits for every actor when it goes: stop the ones made so far.
-    caf::anon_send_exit(m.master, caf::exit_reason::user_shutdown);
-    for (auto& w : m.workers) {
-      caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
-    }
+    m.stop();
     throw;
   }
 }
@@ -150,12 +171,10 @@ runtime::~runtime() {
   auto& m = *impl_;
   if (m.opts.network.listen || !m.opts.spawn_on.empty()) {
     caf::scoped_actor self{*m.sys};
-    self->request(m.master, bye_wait, bye_atom::value).receive([](bye_atom) {}, [](caf::error&) {});
+    self->request(m.master, bye_wait, bye_atom::value, local())
+        .receive([](bye_atom) {}, [](caf::error&) {});
   }
-  caf::anon_send_exit(m.master, caf::exit_reason::user_shutdown);
-  for (auto& w : m.workers) {
-    caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
-  }
+  m.stop();
   m.sys.reset();
 }
 
@@ -219,7 +238,7 @@ std::vector<job_outcome> runtime::run(const std::vector<checked_job>& jobs,
         caf::after(poll_interval) >>
             [&] {
               if (!cancel_sent && m.opts.cancel_requested && m.opts.cancel_requested()) {
-                self->send(m.master, cancel_atom::value);
+                self->send(m.master, cancel_atom::value, local());
                 cancel_sent = true;
               }
             });

@@ -7,6 +7,7 @@
 #include "cohort/stop_signals.hpp"
 #include "core/host_identity.hpp"
 #include "node/caf_settings.hpp"
+#include "node/connection_guard.hpp"
 #include "node/transport.hpp"
 
 #include <caf/all.hpp>
@@ -14,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <mutex>
 #include <thread>
 #include <unistd.h>
 
@@ -28,6 +30,10 @@ constexpr auto join_timeout = std::chrono::seconds(10);
 constexpr auto dial_timeout = std::chrono::seconds(10);
 constexpr auto poll_interval = std::chrono::milliseconds(100);
 constexpr auto rejoin_pause = std::chrono::milliseconds(500);
+// A spawn node's connections that have not begun to speak by then are shut down, and at most this
+// many are kept (node/connection_guard.hpp).
+constexpr auto connection_bound = std::chrono::seconds(10);
+constexpr std::size_t max_silent = 256;
 
 worker_options make_worker_options(const worker_node_options& opts,
                                    std::shared_ptr<const registry> kinds, const std::string& host) {
@@ -53,10 +59,37 @@ std::string reason_of(const caf::error& err) {
   return caf::to_string(err);
 }
 
+// The worker actors a spawn node made for masters, so a stop signal can end them (weakly held: a
+// worker whose master went is gone already).
+class spawned_workers {
+public:
+  void add(const caf::actor& w) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::erase_if(workers_, [](const caf::weak_actor_ptr& p) { return !p.lock(); });
+    workers_.push_back(caf::actor_cast<caf::weak_actor_ptr>(w));
+  }
+  std::vector<caf::actor> take() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<caf::actor> out;
+    for (auto& p : workers_) {
+      if (auto w = caf::actor_cast<caf::actor>(p)) {
+        out.push_back(std::move(w));
+      }
+    }
+    workers_.clear();
+    return out;
+  }
+
+private:
+  std::mutex mutex_;
+  std::vector<caf::weak_actor_ptr> workers_;
+};
+
 struct node {
   const worker_node_options& opts;
   std::shared_ptr<const registry> kinds;
   caf::actor_system& sys;
+  std::shared_ptr<master_watch> watch = std::make_shared<master_watch>();
   std::string host = host_name();
   std::uint32_t next_worker = 0;
 
@@ -89,34 +122,36 @@ struct node {
 
   enum class join_result { joined, refused, unreachable };
 
-  // Spawns and joins this process's worker actors. The master refusing one (it says why) ends the
-  // process; no answer means the master is gone again, and the caller reconnects.
-  join_result join(caf::scoped_actor& self, const caf::actor& master,
-                   std::vector<caf::actor>& workers) {
+  // Spawns this process's worker actors and has each join the master with a handshake that proves
+  // the token. The master refusing one (it says why) ends the process; no answer means the master
+  // is gone again, and the caller reconnects. The scoped actor talks only to the local worker
+  // actors, so nothing of it is known to another process.
+  join_result join(const caf::actor& master, std::vector<caf::actor>& workers) {
+    caf::scoped_actor self{sys};
     for (std::uint32_t i = 0; i < opts.workers.count; ++i) {
       auto w = make_worker_options(opts, kinds, host);
       w.hello.id = worker_id(host, next_worker++);
-      w.owner = caf::actor{self};
-      auto hello = w.hello;
+      w.token = opts.network.token;
+      w.watch = watch;
+      auto id = w.hello.id;
       workers.push_back(spawn_worker(sys, std::move(w)));
       auto result = join_result::joined;
-      self->request(master, join_timeout, join_atom::value, workers.back(), hello,
-                    opts.network.token.value_or(std::string{}))
+      self->request(workers.back(), 2 * join_timeout, join_atom::value, local(), master)
           .receive([](join_atom) {},
                    [&](caf::error& err) {
                      if (err.context().match_elements<std::string>()) {
                        std::fprintf(stderr, "cohort: master %s refused worker %s: %s\n",
-                                    to_string(*opts.master).c_str(), hello.id.c_str(),
+                                    to_string(*opts.master).c_str(), id.c_str(),
                                     reason_of(err).c_str());
                        result = join_result::refused;
                      } else {
                        spdlog::warn("master {} did not take worker {}: {}", to_string(*opts.master),
-                                    hello.id, caf::to_string(err));
+                                    id, caf::to_string(err));
                        result = join_result::unreachable;
                      }
                    });
       if (result != join_result::joined) {
-        stop(self, workers);
+        stop(workers);
         return result;
       }
     }
@@ -124,9 +159,9 @@ struct node {
     return join_result::joined;
   }
 
-  void stop(caf::scoped_actor& self, std::vector<caf::actor>& workers) {
+  void stop(std::vector<caf::actor>& workers) {
     for (auto& w : workers) {
-      self->send_exit(w, caf::exit_reason::user_shutdown);
+      caf::anon_send(w, stop_atom::value, local());
     }
     workers.clear();
   }
@@ -134,36 +169,34 @@ struct node {
   // Stops taking tasks, hands back unstarted ones at once, lets running ones finish up to the drain
   // timeout, hands back the rest. Every worker actor drains at the same time, so the process ends
   // within about one drain timeout, whatever --workers is.
-  void drain(caf::scoped_actor& self, const caf::actor& master, std::vector<caf::actor>& workers) {
+  void drain(std::vector<caf::actor>& workers) {
     spdlog::info("draining {} worker actors (up to {:.1f}s)", workers.size(),
                  std::chrono::duration<double>(opts.drain_timeout).count());
-    for (auto& w : workers) {
-      self->send(master, leave_atom::value, w);
-    }
+    caf::scoped_actor self{sys};
     auto limit = caf::timespan{opts.drain_timeout.count()};
-    using pending_drain =
-        decltype(self->request(workers.front(), opts.drain_timeout, drain_atom::value, limit));
+    using pending_drain = decltype(self->request(workers.front(), opts.drain_timeout,
+                                                 drain_atom::value, local(), limit));
     std::vector<pending_drain> pending;
     for (auto& w : workers) {
       pending.push_back(
-          self->request(w, opts.drain_timeout + join_timeout, drain_atom::value, limit));
+          self->request(w, opts.drain_timeout + join_timeout, drain_atom::value, local(), limit));
     }
     for (auto& p : pending) {
       p.receive([](drain_atom) {}, [](caf::error&) {});
     }
-    stop(self, workers);
+    stop(workers);
   }
 
   int serve() {
     auto deadline = steady::now() + opts.connect_timeout;
-    caf::scoped_actor self{sys};
     while (true) {
       auto master = connect(deadline);
       if (!master) {
         return stop_signal() != 0 ? 0 : 1;
       }
+      watch->reset();
       std::vector<caf::actor> workers;
-      auto joined = join(self, *master, workers);
+      auto joined = join(*master, workers);
       if (joined == join_result::refused) {
         return 1;
       }
@@ -175,38 +208,35 @@ struct node {
         std::this_thread::sleep_for(rejoin_pause);
         continue;
       }
-      self->monitor(*master);
-      std::optional<caf::error> lost;
-      bool said_bye = false;
-      while (!lost && stop_signal() == 0) {
-        self->receive(
-            [&](caf::down_msg& dm) {
-              if (dm.source == master->address()) {
-                lost = dm.reason;
-              }
-            },
-            [&](bye_atom) { said_bye = true; }, caf::after(poll_interval) >> [] {});
+      // Not a monitor: any peer can send a down message, none can kill the master's proxy here
+      // short of the master's process or connection going.
+      (*master)->attach_functor(
+          [w = watch](const caf::error& reason) { w->lost(caf::to_string(reason)); });
+      auto state = master_watch::state::serving;
+      while (state == master_watch::state::serving && stop_signal() == 0) {
+        state = watch->wait_for(poll_interval);
       }
-      if (!lost) {
-        drain(self, *master, workers);
+      if (state == master_watch::state::serving) {
+        if (!workers.empty()) {
+          drain(workers);
+        }
         return 0;
       }
-      stop(self, workers);
-      bool shut_down =
-          said_bye || *lost == caf::exit_reason::user_shutdown || *lost == caf::exit_reason::normal;
+      stop(workers);
+      bool shut_down = state == master_watch::state::bye;
       if (opts.exit_with_master) {
         spdlog::info("master {} {}, exiting", to_string(*opts.master),
                      shut_down ? "ended" : "lost");
         return shut_down ? 0 : 1;
       }
       spdlog::warn("master {} {} ({}), reconnecting", to_string(*opts.master),
-                   shut_down ? "ended" : "lost", sys.render(*lost));
+                   shut_down ? "ended" : "lost", watch->reason());
       deadline = steady::time_point::max();
       std::this_thread::sleep_for(rejoin_pause);
     }
   }
 
-  int serve_spawns() {
+  int serve_spawns(const std::shared_ptr<spawned_workers>& spawned) {
     std::uint16_t port = 0;
     try {
       port = open_on(sys, opts.network.tls.has_value(), *opts.network.listen);
@@ -215,8 +245,13 @@ struct node {
       return 1;
     }
     std::fprintf(stderr, "listening on %s:%u\n", opts.network.listen->host.c_str(), port);
+    connection_guard guard({port, opts.network.tls.has_value(), connection_bound, max_silent});
     while (stop_signal() == 0) {
       std::this_thread::sleep_for(poll_interval);
+    }
+    // Whatever the spawned workers still run ends here: the actor system waits for every actor.
+    for (auto& w : spawned->take()) {
+      caf::anon_send(w, stop_atom::value, local());
     }
     return 0;
   }
@@ -226,24 +261,25 @@ struct node {
 
 int run_worker_node(const worker_node_options& opts, std::shared_ptr<const registry> kinds) {
   install_stop_signals();
+  raise_file_limit();
   caf::actor_system_config cfg;
   add_message_types(cfg);
   load_transport(cfg, opts.network.tls);
   auto settings = caf_keys(opts.scheduler, opts.network, opts.workers.count + 1);
   apply_caf_settings(cfg, settings);
+  auto spawned = std::make_shared<spawned_workers>();
   if (opts.network.listen) {
     // Actor types are registered only on spawn nodes: nothing else can be spawned here remotely.
     auto host = host_name();
     auto w = make_worker_options(opts, kinds, host);
     w.hello.id = host + "/" + std::to_string(getpid()) + "/";
-    w.attach_required = true;
     w.token = opts.network.token;
-    add_worker_actor_type(cfg, std::move(w));
+    add_worker_actor_type(cfg, std::move(w), [spawned](caf::actor a) { spawned->add(a); });
   }
   caf::actor_system sys{cfg};
   verify_caf_settings(sys.config(), settings);
   node running{opts, std::move(kinds), sys};
-  return opts.network.listen ? running.serve_spawns() : running.serve();
+  return opts.network.listen ? running.serve_spawns(spawned) : running.serve();
 }
 
 } // namespace cohort

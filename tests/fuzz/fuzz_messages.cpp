@@ -1,9 +1,12 @@
-// libFuzzer target: our protocol messages (core/protocol.hpp) decoded from a remote peer's
-// bytes. The first byte picks one message type, decoded alone and checked to re-encode stably, or
-// a whole BASP payload, read as CAF 0.17.6 reads one (libcaf_io/caf/io/basp/
-// remote_message_handler.hpp: the forwarding stages, then a caf::message of registered types)
-// and then matched as the master and worker actors match it.
+// libFuzzer target: what a remote peer's bytes can become. The first byte picks a type CAF decodes
+// for us (a worker's hello, a handshake's answer, an envelope), each decoded alone and checked to
+// re-encode stably; the body of an envelope as core/wire.hpp decodes it (and re-encodes); an
+// envelope offered to a session that never sealed it (it must never open); or a whole BASP
+// payload, read as CAF 0.17.6 reads one (libcaf_io/caf/io/basp/remote_message_handler.hpp: the
+// forwarding stages, then a caf::message of registered types) and matched as the actors match it.
 #include "actors/messages.hpp"
+#include "core/session.hpp"
+#include "core/wire.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 #include <caf/actor.hpp>
@@ -53,9 +56,8 @@ template <class T> void decode(caf::execution_unit& ctx, std::string_view bytes)
 bool ours(const caf::message& msg) {
   using namespace cohort;
   for (std::size_t i = 0; i < msg.size(); ++i) {
-    if (msg.match_element<worker_hello>(i) || msg.match_element<job_desc>(i) ||
-        msg.match_element<std::vector<task_spec>>(i) ||
-        msg.match_element<std::vector<task_result>>(i) || msg.match_element<partial>(i)) {
+    if (msg.match_element<worker_hello>(i) || msg.match_element<handshake_answer>(i) ||
+        msg.match_element<envelope>(i)) {
       return true;
     }
   }
@@ -93,6 +95,27 @@ void decode_payload(caf::execution_unit& ctx, std::string_view bytes) {
   require(!ours(msg) || !text.empty());
 }
 
+/// Our wire decoding: refuses with wire_error, or gives a message that encodes to the same bytes.
+void decode_body(std::string_view bytes) {
+  try {
+    auto m = cohort::decode(bytes);
+    require(cohort::encode(m) == bytes);
+  } catch (const cohort::wire_error&) {
+  }
+}
+
+/// An envelope no one sealed under this session's key never opens, whatever it holds.
+void open_forged(caf::execution_unit& ctx, std::string_view bytes) {
+  cohort::envelope e;
+  caf::binary_deserializer source{&ctx, bytes.data(), bytes.size()};
+  if (source(e)) {
+    return;
+  }
+  static const cohort::key128 key = cohort::random_key();
+  cohort::session s(e.session, key, cohort::direction::to_master, cohort::direction::to_worker);
+  require(!s.open(e));
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
@@ -117,16 +140,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     decode<cohort::worker_hello>(ctx, bytes);
     break;
   case 1:
-    decode<cohort::job_desc>(ctx, bytes);
+    decode<cohort::handshake_answer>(ctx, bytes);
     break;
   case 2:
-    decode<std::vector<cohort::task_spec>>(ctx, bytes);
+    decode<cohort::envelope>(ctx, bytes);
     break;
   case 3:
-    decode<std::vector<cohort::task_result>>(ctx, bytes);
+    decode_body(bytes);
     break;
   case 4:
-    decode<cohort::partial>(ctx, bytes);
+    open_forged(ctx, bytes);
     break;
   default:
     decode_payload(ctx, bytes);

@@ -1,7 +1,9 @@
-// Writes the seed corpus of fuzz_messages into the directory given: each protocol type encoded
-// after its selector byte, and whole BASP payloads (stages, then the message) as master and
-// workers send them.
+// Writes the seed corpus of fuzz_messages into the directory given: each type that crosses the
+// network encoded after its selector byte, every wire message's body alone and sealed in an
+// envelope, and whole BASP payloads (stages, then the message) as master and workers send them.
 #include "actors/messages.hpp"
+#include "core/session.hpp"
+#include "core/wire.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
@@ -15,7 +17,7 @@
 namespace {
 
 /// Selector bytes of fuzz_messages.cpp; any other value decodes a whole payload.
-enum selector : char { hello = 0, desc = 1, specs = 2, results = 3, part = 4, payload = 5 };
+enum selector : char { hello = 0, answer = 1, sealed = 2, body = 3, forged = 4, payload = 5 };
 
 template <class... Ts>
 void write(caf::execution_unit& ctx, const std::string& path, selector s, Ts&... xs) {
@@ -26,6 +28,12 @@ void write(caf::execution_unit& ctx, const std::string& path, selector s, Ts&...
     std::exit(1);
   }
   std::ofstream(path, std::ios::binary).write(buf.data(), static_cast<std::streamsize>(buf.size()));
+}
+
+void write_bytes(const std::string& path, selector s, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out.put(s);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
 } // namespace
@@ -48,30 +56,39 @@ int main(int argc, char** argv) {
   h.tags = {"gpu", "ssd"};
   h.capabilities = {"exec"};
   write(ctx, dir + "/hello", hello, h);
+  handshake_opener opener(std::string("token"));
+  handshake_answerer<int> answerer(std::string("token"));
+  auto a = answerer.answer(opener.nonce(), 0);
+  write(ctx, dir + "/handshake_answer", answer, a);
+
   job_desc d{7, "wordcount", {{"path", "/var/log"}, {"top", "20"}}, std::chrono::seconds(30)};
-  write(ctx, dir + "/job_desc", desc, d);
   std::vector<task_spec> ts{{0, 1, 0, 1000, ""}, {1, 2, 1000, 2000, std::string{1, 0, 'a', 'b'}}};
-  write(ctx, dir + "/task_specs", specs, ts);
   std::vector<task_result> rs{{0, 1, task_outcome::ok, {168, ""}, ""},
                               {1, 2, task_outcome::failed, {}, "boom"},
                               {2, 1, task_outcome::cancelled, {}, ""}};
-  write(ctx, dir + "/task_results", results, rs);
-  partial p{3, "abc"};
-  write(ctx, dir + "/partial", part, p);
-
+  const std::pair<std::string, wire_message> bodies[] = {
+      {"run", run_message{42, d, ts}},
+      {"answers", answers_message{42, true, rs}},
+      {"cancel_job", cancel_job_message{7}},
+      {"cancel_task", cancel_task_message{7, 1, 2}},
+      {"bye", bye_message{}},
+      {"leave", leave_message{}}};
+  session s(a.session, random_key(), direction::to_worker, direction::to_master);
   std::vector<caf::strong_actor_ptr> stages;
-  auto join = caf::make_message(join_atom::value, caf::actor{}, h, std::string("token"));
+  for (const auto& [name, m] : bodies) {
+    auto bytes = encode(m);
+    write_bytes(dir + "/body_" + name, body, bytes);
+    auto e = s.seal(bytes);
+    write(ctx, dir + "/envelope_" + name, sealed, e);
+    write(ctx, dir + "/forged_" + name, forged, e);
+    auto msg = caf::make_message(sealed_atom::value, e);
+    write(ctx, dir + "/payload_" + name, payload, stages, msg);
+  }
+  auto join = caf::make_message(join_atom::value, caf::actor{}, h, opener.nonce());
   write(ctx, dir + "/payload_join", payload, stages, join);
-  auto attach = caf::make_message(attach_atom::value, std::string("token"));
+  auto proof = caf::make_message(join_atom::value, a.session, std::string(32, 'p'));
+  write(ctx, dir + "/payload_join_proof", payload, stages, proof);
+  auto attach = caf::make_message(attach_atom::value, caf::actor{}, opener.nonce());
   write(ctx, dir + "/payload_attach", payload, stages, attach);
-  auto run = caf::make_message(run_atom::value, d, std::uint64_t{42}, ts);
-  write(ctx, dir + "/payload_run", payload, stages, run);
-  auto answer = caf::make_message(part_atom::value, std::uint64_t{42}, rs);
-  write(ctx, dir + "/payload_part", payload, stages, answer);
-  auto reply = caf::make_message(rs);
-  write(ctx, dir + "/payload_reply", payload, stages, reply);
-  auto cancel =
-      caf::make_message(cancel_atom::value, std::uint64_t{7}, std::uint64_t{1}, std::uint32_t{2});
-  write(ctx, dir + "/payload_cancel", payload, stages, cancel);
   return 0;
 }

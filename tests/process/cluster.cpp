@@ -147,4 +147,16 @@ std::regex batch_sent_to(pid_t pid) {
                     std::to_string(pid) + "/");
 }
 
+void make_certs(const std::filesystem::path& dir) {
+  const auto r =
+      run_process({std::string(COHORT_SOURCE_DIR) + "/scripts/make-certs", dir.string()}, 30s);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+}
+
+std::vector<std::string> tls_args(const std::filesystem::path& dir) {
+  return {"--tls-cert", (dir / "node.pem").string(), "--tls-key", (dir / "node.key").string(),
+          "--tls-ca",   (dir / "ca.pem").string()};
+}
+
 } // namespace cohort::test

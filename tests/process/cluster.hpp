@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <cstdint>
 #include <regex>
 #include <string>
@@ -73,6 +74,12 @@ bool cpu_idle(pid_t pid);
 
 /// The regex of the master's debug line saying it sent a batch to a worker actor of process pid.
 std::regex batch_sent_to(pid_t pid);
+
+/// Makes a throwaway CA and node certificate in dir (scripts/make-certs).
+void make_certs(const std::filesystem::path& dir);
+
+/// The --tls-* options for the certificates make_certs wrote in dir.
+std::vector<std::string> tls_args(const std::filesystem::path& dir);
 
 /// attempts = tasks + retries + reassigned + speculative.
 void check_attempts_invariant(const nlohmann::json& line);

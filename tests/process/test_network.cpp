@@ -395,7 +395,9 @@ TEST_CASE("network: a worker speaking another protocol version is refused, both 
   CHECK(stranger.out.find("join refused: protocol version 999 refused: the master speaks version " +
                           ours[1].str() + "\n") != std::string::npos);
   master.wait_for_err(
-      std::regex("refused worker .* protocol version 999, this master speaks " + ours[1].str()),
+      std::regex("a join of worker .* refused: protocol version 999 refused: the master speaks "
+                 "version " +
+                 ours[1].str()),
       start_timeout);
   auto worker = start_worker(port, {"--exit-with-master"});
   const auto line = finished_ok(master);

@@ -111,12 +111,12 @@ void require_balanced(const nlohmann::json& st) {
 }
 
 // Stops the actors a test spawned when it ends, failed or not: the actor system waits for every
-// actor when it goes.
+// actor when it goes, and exit messages do not reach them (actors/guarded_actor.hpp).
 struct stop_at_end {
   std::vector<caf::actor> actors;
   ~stop_at_end() {
     for (const auto& a : actors) {
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+      caf::anon_send(a, stop_atom::value, local());
     }
   }
 };
@@ -160,7 +160,8 @@ TEST_CASE("a worker actor killed while it holds tasks: the job ends ok, its task
     std::this_thread::sleep_for(1ms);
   }
   REQUIRE(started_on_a > 0);
-  self->send_exit(a, caf::exit_reason::kill);
+  // Its node's stop order ends it at once, its tasks unanswered, as a crash would.
+  self->send(a, stop_atom::value, local());
   nlohmann::json out;
   pending.receive(
       [&](std::int32_t status, std::string& json) {
@@ -181,6 +182,41 @@ TEST_CASE("a worker actor killed while it holds tasks: the job ends ok, its task
   }
   REQUIRE(shown.at("a")["left"] == true);
   REQUIRE(shown.at("b")["left"] == false);
+}
+
+TEST_CASE("no exit, down or error message ends the master, and its own messages need the local "
+          "proof",
+          "[actor][trust]") {
+  test::system_fixture f;
+  auto kinds = kinds_of(std::make_shared<napping_kind>());
+  master_options mo;
+  auto o = options(kinds, "only");
+  auto worker = spawn_worker(*f.sys, o);
+  mo.local_workers.emplace_back(worker, entry_of(o.hello));
+  auto master = spawn_master(*f.sys, std::move(mo));
+  stop_at_end stop{{master, worker}};
+  caf::scoped_actor self{*f.sys};
+  napping_kind kind;
+  auto pending = self->request(master, 60s, submit_atom::value, test::checked(kind, naps(50)));
+  self->send_exit(master, caf::exit_reason::kill);
+  self->send(master, caf::down_msg{worker.address(), caf::exit_reason::kill});
+  self->send(master, caf::make_error(caf::sec::runtime_error, "go away"));
+  // What a peer in another process could at most say of these: no proof, so nothing happens.
+  self->send(master, cancel_atom::value);
+  for (int i = 0; i < 1000; ++i) {
+    self->send(master, tick_atom::value);
+  }
+  self->send(master, bye_atom::value);
+  self->send(master, part_atom::value, std::uint64_t{1}, std::vector<task_result>{}, true);
+  nlohmann::json out;
+  pending.receive(
+      [&](std::int32_t status, std::string& json) {
+        out = nlohmann::json::parse(json);
+        CHECK(status == static_cast<std::int32_t>(job_status::ok));
+      },
+      [&](caf::error& err) { FAIL(caf::to_string(err)); });
+  CHECK(out["result"]["completed"] == 50);
+  CHECK(out["stats"]["duplicates"] == 0);
 }
 
 TEST_CASE("10,000 worker actors joining and leaving one master leave its memory as it was",
@@ -216,13 +252,14 @@ TEST_CASE("10,000 worker actors joining and leaving one master leave its memory 
         auto w = spawn_worker(*f.sys, o);
         self->monitor(w);
         // No timeout on the join: CAF 0.17 keeps a request's timeout in its clock until it fires,
-        // answered or not, and 10,000 of them would show in this process's memory.
-        self->request(master, caf::infinite, join_atom::value, w, o.hello, std::string{})
+        // answered or not, and 10,000 of them would show in this process's memory. The worker
+        // joins with the handshake a worker in another process makes.
+        self->request(w, caf::infinite, join_atom::value, local(), master)
             .receive([](join_atom) {}, [](caf::error& err) { FAIL(caf::to_string(err)); });
         passing.push_back(std::move(w));
       }
       for (const auto& w : passing) {
-        self->send_exit(w, caf::exit_reason::kill);
+        self->send(w, stop_atom::value, local());
       }
       for (std::size_t gone = 0; gone < passing.size();) {
         self->receive([&](caf::down_msg&) { ++gone; },

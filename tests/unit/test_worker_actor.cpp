@@ -102,20 +102,45 @@ task_spec spec(std::uint64_t index, std::uint64_t lo, std::uint64_t hi) {
   return t;
 }
 
-// The batch's answers: those sent ahead (part messages, which arrive first) and the final ones.
-std::vector<task_result> run_batch(caf::scoped_actor& self, const caf::actor& worker,
-                                   const std::string& kind, std::vector<task_spec> tasks) {
+// Sends a batch as a master in this process does.
+void send_batch(caf::scoped_actor& self, const caf::actor& worker, const std::string& kind,
+                std::uint64_t job, std::vector<task_spec> tasks) {
+  self->send(worker, run_atom::value, local(), job_desc{job, kind, {}}, job, std::move(tasks));
+}
+
+// The answers of one batch: those sent ahead and the final ones, each message's size in `sizes`.
+std::vector<task_result> answers_of(caf::scoped_actor& self,
+                                    std::vector<std::size_t>* sizes = nullptr) {
   std::vector<task_result> out;
-  self->request(worker, caf::infinite, run_atom::value, job_desc{1, kind, {}}, std::uint64_t{1},
-                std::move(tasks))
-      .receive([&](std::vector<task_result>& r) { out = std::move(r); },
-               [&](caf::error& err) { FAIL("batch failed: " << caf::to_string(err)); });
-  for (bool more = true; more;) {
-    self->receive([&](part_atom, std::uint64_t,
-                      std::vector<task_result>& r) { out.insert(out.end(), r.begin(), r.end()); },
-                  caf::after(std::chrono::seconds(0)) >> [&] { more = false; });
+  for (bool final = false; !final;) {
+    self->receive(
+        [&](part_atom, local_proof, std::uint64_t, std::vector<task_result>& r, bool last) {
+          if (sizes != nullptr) {
+            sizes->push_back(r.size());
+          }
+          out.insert(out.end(), r.begin(), r.end());
+          final = last;
+        },
+        caf::after(std::chrono::seconds(5)) >> [&] { FAIL("the batch was not answered"); });
   }
   return out;
+}
+
+std::vector<task_result> run_batch(caf::scoped_actor& self, const caf::actor& worker,
+                                   const std::string& kind, std::vector<task_spec> tasks) {
+  send_batch(self, worker, kind, 1, std::move(tasks));
+  return answers_of(self);
+}
+
+// A round trip through the worker's mailbox: everything sent before has been handled. (A join with
+// no master is refused at once.)
+void round_trip(caf::scoped_actor& self, const caf::actor& worker) {
+  self->request(worker, caf::infinite, join_atom::value, local(), caf::actor{})
+      .receive([](join_atom) {}, [](caf::error&) {});
+}
+
+void stop(caf::scoped_actor& self, const caf::actor& a) {
+  self->send(a, stop_atom::value, local());
 }
 
 worker_options options_of(std::shared_ptr<const registry> kinds) {
@@ -139,7 +164,7 @@ TEST_CASE("a task's request is answered on its worker actor", "[actor]") {
     REQUIRE(r.outcome == task_outcome::ok);
     REQUIRE(r.value.count == (r.index == 0 ? 41u : 3u));
   }
-  self->send_exit(worker, caf::exit_reason::user_shutdown);
+  stop(self, worker);
   self->send_exit(echo, caf::exit_reason::user_shutdown);
 }
 
@@ -156,7 +181,7 @@ TEST_CASE("a request that times out raises a timeout error in the task", "[actor
   REQUIRE(results[0].outcome == task_outcome::failed);
   REQUIRE_THAT(results[0].error, Catch::Contains("request_timeout"));
   REQUIRE(seen == 1);
-  self->send_exit(worker, caf::exit_reason::user_shutdown);
+  stop(self, worker);
   self->send_exit(mute, caf::exit_reason::user_shutdown);
 }
 
@@ -170,31 +195,23 @@ TEST_CASE("cancelling a job mid-way frees every frame and answers every task", "
   for (std::uint64_t i = 0; i < 1000; ++i) {
     tasks.push_back(spec(i, 0, 0));
   }
-  auto pending = self->request(worker, caf::infinite, run_atom::value, job_desc{1, "lingering", {}},
-                               std::uint64_t{1}, std::move(tasks));
-  // The hello round trip comes after the batch in the worker's mailbox: every task has started.
-  self->request(worker, caf::infinite, hello_atom::value)
-      .receive([](worker_hello&) {}, [](caf::error&) {});
+  send_batch(self, worker, "lingering", 1, std::move(tasks));
+  // The round trip comes after the batch in the worker's mailbox: every task has started.
+  round_trip(self, worker);
   REQUIRE(frames_alive == 1000);
-  self->send(worker, cancel_atom::value, std::uint64_t{1});
+  self->send(worker, cancel_atom::value, local(), std::uint64_t{1});
   std::size_t cancelled = 0;
-  pending.receive(
-      [&](std::vector<task_result>& r) {
-        for (const auto& x : r) {
-          cancelled += x.outcome == task_outcome::cancelled ? 1 : 0;
-        }
-      },
-      [&](caf::error& err) { FAIL(caf::to_string(err)); });
+  for (const auto& x : answers_of(self)) {
+    cancelled += x.outcome == task_outcome::cancelled ? 1 : 0;
+  }
   CHECK(cancelled == 1000);
   CHECK(frames_alive == 0);
 
   // Stopping the actor mid-way frees them too.
-  self->send(worker, run_atom::value, job_desc{2, "lingering", {}}, std::uint64_t{2},
-             std::vector<task_spec>{spec(0, 0, 0), spec(1, 0, 0)});
-  self->request(worker, caf::infinite, hello_atom::value)
-      .receive([](worker_hello&) {}, [](caf::error&) {});
+  send_batch(self, worker, "lingering", 2, {spec(0, 0, 0), spec(1, 0, 0)});
+  round_trip(self, worker);
   REQUIRE(frames_alive == 2);
-  self->send_exit(worker, caf::exit_reason::user_shutdown);
+  stop(self, worker);
   self->wait_for(worker);
   CHECK(frames_alive == 0);
 }
@@ -212,22 +229,20 @@ TEST_CASE("ten thousand one-second sleeps on 2 worker actors end together and ad
   for (std::uint64_t i = 0; i < 5000; ++i) {
     tasks.push_back(spec(i, 1000, 0));
   }
-  // Sent, not requested: each batch's answers, those sent ahead and the last ones, arrive as
-  // ordinary messages.
   for (const auto& w : workers) {
-    self->send(w, run_atom::value, job_desc{1, "sleep", {}}, std::uint64_t{1}, tasks);
+    send_batch(self, w, "sleep", 1, tasks);
   }
   int threads_during = thread_count();
   std::size_t answered = 0;
   while (answered < 10000) {
-    self->receive(
-        [&](std::vector<task_result>& r) { answered += r.size(); },
-        [&](part_atom, std::uint64_t, std::vector<task_result>& r) { answered += r.size(); },
-        caf::others >> [&](caf::message_view& x) -> caf::result<caf::message> {
-          FAIL("unexpected " << caf::to_string(x.copy_content_to_message()));
-          return caf::message{};
-        },
-        caf::after(std::chrono::seconds(5)) >> [&] { FAIL("answers are missing: " << answered); });
+    self->receive([&](part_atom, local_proof, std::uint64_t, std::vector<task_result>& r,
+                      bool) { answered += r.size(); },
+                  caf::others >> [&](caf::message_view& x) -> caf::result<caf::message> {
+                    FAIL("unexpected " << caf::to_string(x.copy_content_to_message()));
+                    return caf::message{};
+                  },
+                  caf::after(std::chrono::seconds(5)) >>
+                      [&] { FAIL("answers are missing: " << answered); });
   }
   auto wall = std::chrono::steady_clock::now() - start;
   REQUIRE(answered == 10000);
@@ -237,7 +252,7 @@ TEST_CASE("ten thousand one-second sleeps on 2 worker actors end together and ad
   REQUIRE(threads_during == threads_before);
   REQUIRE(thread_count() == threads_before);
   for (const auto& w : workers) {
-    self->send_exit(w, caf::exit_reason::user_shutdown);
+    stop(self, w);
   }
 }
 
@@ -251,23 +266,35 @@ TEST_CASE("a worker actor sends back at most its --batch answers in one message"
   for (std::uint64_t i = 0; i < 5; ++i) {
     tasks.push_back(spec(i, 0, 0));
   }
-  self->send(worker, run_atom::value, job_desc{1, "sleep", {}}, std::uint64_t{1}, tasks);
+  send_batch(self, worker, "sleep", 1, tasks);
   std::vector<std::size_t> sizes;
   std::size_t answered = 0;
-  bool final_seen = false;
-  while (!final_seen) {
-    self->receive(
-        [&](part_atom, std::uint64_t, std::vector<task_result>& r) { sizes.push_back(r.size()); },
-        [&](std::vector<task_result>& r) {
-          sizes.push_back(r.size());
-          final_seen = true;
-        },
-        caf::after(std::chrono::seconds(5)) >> [&] { FAIL("the batch was not answered"); });
-  }
+  answers_of(self, &sizes);
   for (auto n : sizes) {
     answered += n;
     CHECK(n <= 2);
   }
   CHECK(answered == 5);
-  self->send_exit(worker, caf::exit_reason::user_shutdown);
+  stop(self, worker);
+}
+
+TEST_CASE("no exit, down or error message ends a worker actor, and batches need the local proof",
+          "[actor][trust]") {
+  test::system_fixture f;
+  auto worker = spawn_worker(*f.sys, options_of(builtin_registry()));
+  caf::scoped_actor self{*f.sys};
+  self->send_exit(worker, caf::exit_reason::kill);
+  self->send(worker, caf::down_msg{self->address(), caf::exit_reason::kill});
+  self->send(worker, caf::make_error(caf::sec::runtime_error, "go away"));
+  // A batch without the proof (what a peer in another process could at most say) runs nothing.
+  self->send(worker, run_atom::value, job_desc{1, "sleep", {}}, std::uint64_t{1},
+             std::vector<task_spec>{spec(0, 0, 0)});
+  self->receive([](part_atom, local_proof, std::uint64_t, std::vector<task_result>&,
+                   bool) { FAIL("a batch without the local proof was run"); },
+                caf::after(std::chrono::milliseconds(200)) >> [] {});
+  // Still serving.
+  auto results = run_batch(self, worker, "sleep", {spec(0, 0, 0), spec(1, 0, 0)});
+  CHECK(results.size() == 2);
+  stop(self, worker);
+  self->wait_for(worker);
 }
