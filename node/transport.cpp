@@ -1,5 +1,5 @@
 // Transport: the same middleman requests for plain and TLS ports. Calls go to the middleman actor
-// with a timeout of ours, because openssl's blocking helpers can wait for ever (CAF-NOTES.md).
+// with a timeout of ours, because openssl's blocking helpers can wait for ever (docs/caf-notes.md).
 #include "node/transport.hpp"
 
 #include <caf/all.hpp>

@@ -55,44 +55,59 @@ TEST_CASE("security: COHORT_TOKEN works like --token-file and --print-config red
 }
 
 TEST_CASE("security: a rogue peer that spawns a worker on a spawn node and sends it an exec task "
-          "gets nothing run",
+          "gets nothing run, plain and over TLS",
           "[security]") {
-  const temp_dir dir;
-  const auto token = dir.write("token", "node-token\n");
-  const auto marker = dir.path() / "ran";
-  const auto commands =
-      dir.write("commands.jsonl", json{{"argv", {"touch", marker.string()}}}.dump() + "\n");
-  auto node = background_process(
-      cohort_argv({"worker", "--listen", "127.0.0.1:0", "--workers", "1", "--allow-exec",
-                   "--token-file", token.string(), "--log-level", "info"}));
-  const auto port = listening_port(node, start_timeout);
-  const auto rogue = run_process(
-      {COHORT_ROGUE_BINARY, "spawn", "127.0.0.1", std::to_string(port), commands.string()},
-      exit_timeout);
-  INFO(rogue.out << rogue.err << node.report());
-  REQUIRE(rogue.exit_code == 0);
-  CHECK(rogue.out.find("attach refused: ") != std::string::npos);
-  CHECK(rogue.out.find("wrong token") != std::string::npos);
-  CHECK(rogue.out.find("run not answered") != std::string::npos);
-  CHECK(rogue.out.find("run answered") == std::string::npos);
-  CHECK_FALSE(std::filesystem::exists(marker));
+  for (bool tls : {false, true}) {
+    INFO((tls ? "TLS" : "plain"));
+    const temp_dir dir;
+    std::vector<std::string> tls_node;
+    std::vector<std::string> tls_rogue;
+    if (tls) {
+      make_certs(dir.path());
+      tls_node = tls_args(dir.path());
+      tls_rogue = {(dir.path() / "node.pem").string(), (dir.path() / "node.key").string(),
+                   (dir.path() / "ca.pem").string()};
+    }
+    const auto token = dir.write("token", "node-token\n");
+    const auto marker = dir.path() / "ran";
+    const auto commands =
+        dir.write("commands.jsonl", json{{"argv", {"touch", marker.string()}}}.dump() + "\n");
+    auto node = background_process(
+        cohort_argv(cat({"worker", "--listen", "127.0.0.1:0", "--workers", "1", "--allow-exec",
+                         "--token-file", token.string(), "--log-level", "info"},
+                        tls_node)));
+    const auto port = listening_port(node, start_timeout);
+    const auto rogue = run_process(
+        cat({COHORT_ROGUE_BINARY, "spawn", "127.0.0.1", std::to_string(port), commands.string()},
+            tls_rogue),
+        exit_timeout);
+    INFO(rogue.out << rogue.err << node.report());
+    REQUIRE(rogue.exit_code == 0);
+    CHECK(rogue.out.find("attach refused: ") != std::string::npos);
+    CHECK(rogue.out.find("wrong token") != std::string::npos);
+    CHECK(rogue.out.find("run not answered") != std::string::npos);
+    CHECK(rogue.out.find("run answered") == std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(marker));
 
-  // The node serves on: a master with its token spawns workers and runs a job there.
-  const auto r =
-      run_cohort({"master", "--local-workers", "0", "--spawn-on", loopback(port), "--token-file",
-                  token.string(), "--job", "sleep", "--param", "tasks=10", "--param", "ms=10"},
-                 job_timeout);
-  INFO(r.err);
-  CHECK(r.exit_code == 0);
-  const auto lines = job_lines(r.out);
-  REQUIRE(lines.size() == 1);
-  CHECK(lines[0]["result"]["completed"] == 10);
-  // Without the token the master cannot attach them.
-  const auto denied = run_cohort({"master", "--local-workers", "0", "--spawn-on", loopback(port),
-                                  "--job", "sleep", "--param", "tasks=1"},
-                                 job_timeout);
-  CHECK(denied.exit_code != 0);
-  CHECK(denied.err.find("no token") != std::string::npos);
+    // The node serves on: a master with its token spawns workers and runs a job there.
+    const auto r = run_cohort(
+        cat({"master", "--local-workers", "0", "--spawn-on", loopback(port), "--token-file",
+             token.string(), "--job", "sleep", "--param", "tasks=10", "--param", "ms=10"},
+            tls_node),
+        job_timeout);
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    const auto lines = job_lines(r.out);
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0]["result"]["completed"] == 10);
+    // Without the token the master cannot attach them.
+    const auto denied = run_cohort(cat({"master", "--local-workers", "0", "--spawn-on",
+                                        loopback(port), "--job", "sleep", "--param", "tasks=1"},
+                                       tls_node),
+                                   job_timeout);
+    CHECK(denied.exit_code != 0);
+    CHECK(denied.err.find("no token") != std::string::npos);
+  }
 }
 
 TEST_CASE("security: listening on a non-loopback address without TLS needs --insecure and says why",

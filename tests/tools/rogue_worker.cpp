@@ -7,10 +7,12 @@
 //                                    ahead for batches it does not hold; prints "joined", then
 //                                    "batches N" after every batch. A master that merges a lie
 //                                    reports a wrong result.
-//   rogue_worker spawn HOST PORT FILE plays a rogue master: spawns a worker actor on a spawn node,
-//                                    opens its attach handshake with a wrong token, then sends it
-//                                    the first command of exec job FILE in an envelope it could not
-//                                    seal; prints what each step got.
+//   rogue_worker spawn HOST PORT FILE [CERT KEY CA] plays a rogue master (over TLS with those
+//                                    files, as an insider holding a certificate would): spawns a
+//                                    worker actor on a spawn node, opens its attach handshake with
+//                                    a wrong token, then sends it the first command of exec job
+//                                    FILE in an envelope it could not seal; prints what each step
+//                                    got.
 //   rogue_worker claim VERSION HOST PORT joins claiming protocol version VERSION (a worker of
 //                                    another build); prints the version this build speaks, then
 //                                    "joined" or "join refused:" and the master's reason.
@@ -20,6 +22,7 @@
 #include "cohort/registry.hpp"
 #include "core/session.hpp"
 #include "core/wire.hpp"
+#include "node/transport.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -134,15 +137,14 @@ caf::behavior rogue(caf::stateful_actor<rogue_state>* self, caf::actor master) {
 } // namespace
 
 // Plays a master that cannot prove the node's token: nothing it sends may run.
-int rogue_spawn(caf::actor_system& sys, const std::string& host, std::uint16_t port,
-                const std::string& file) {
-  auto node = sys.middleman().connect(host, port);
+int rogue_spawn(caf::actor_system& sys, const endpoint& at, bool tls, const std::string& file) {
+  auto node = dial(sys, tls, at, std::chrono::seconds(10));
   if (!node) {
     std::fprintf(stderr, "cannot reach the node: %s\n", sys.render(node.error()).c_str());
     return 1;
   }
   auto worker = sys.middleman().remote_spawn<caf::actor>(
-      *node, "cohort-worker", caf::make_message(), std::chrono::seconds(10));
+      node->node, "cohort-worker", caf::make_message(), std::chrono::seconds(10));
   if (!worker) {
     std::printf("spawn refused: %s\n", sys.render(worker.error()).c_str());
     return 0;
@@ -199,23 +201,29 @@ int rogue_join_as(caf::actor_system& sys, const worker_hello& hello, const std::
 }
 
 int main(int argc, char** argv) {
-  bool spawn = argc == 5 && std::string(argv[1]) == "spawn";
+  bool spawn = (argc == 5 || argc == 8) && std::string(argv[1]) == "spawn";
   bool claim = argc == 5 && std::string(argv[1]) == "claim";
   bool name = argc == 5 && std::string(argv[1]) == "name";
   if (argc != 3 && !spawn && !claim && !name) {
-    std::fprintf(stderr, "usage: rogue_worker HOST PORT | rogue_worker spawn HOST PORT FILE | "
+    std::fprintf(stderr, "usage: rogue_worker HOST PORT | rogue_worker spawn HOST PORT FILE "
+                         "[CERT KEY CA] | "
                          "rogue_worker claim VERSION HOST PORT | rogue_worker name ID HOST PORT\n");
     return 2;
   }
   caf::actor_system_config cfg;
   add_message_types(cfg);
-  cfg.load<caf::io::middleman>();
+  std::optional<tls_files> tls;
+  if (spawn && argc == 8) {
+    tls = tls_files{argv[5], argv[6], argv[7]};
+  }
+  load_transport(cfg, tls);
   // The same heartbeats as cohort nodes, or the master would take this peer for dead.
   cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds(500)});
   cfg.set("middleman.connection-timeout", caf::timespan{std::chrono::seconds(2)});
   caf::actor_system sys{cfg};
   if (spawn) {
-    return rogue_spawn(sys, argv[2], static_cast<std::uint16_t>(std::stoi(argv[3])), argv[4]);
+    return rogue_spawn(sys, endpoint{argv[2], static_cast<std::uint16_t>(std::stoi(argv[3]))},
+                       tls.has_value(), argv[4]);
   }
   if (claim || name) {
     auto hello = rogue_hello();
