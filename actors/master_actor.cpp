@@ -5,6 +5,7 @@
 #include "actors/guarded_actor.hpp"
 #include "actors/messages.hpp"
 #include "actors/watch.hpp"
+#include "core/client_desk.hpp"
 #include "core/master_core.hpp"
 #include "core/peer_names.hpp"
 #include "core/session.hpp"
@@ -44,8 +45,21 @@ struct worker_link {
   std::unique_ptr<session> sealed;
 };
 
+/// A client in another process: its handle, its session, and its number at the desk.
+struct client_link {
+  caf::actor handle;
+  std::unique_ptr<session> sealed;
+  std::uint64_t number = 0;
+};
+
 struct master_state {
   std::unique_ptr<master_core> core;
+  /// Serving clients (--serve): their sessions by number, and what they are told.
+  bool serve = false;
+  std::unique_ptr<client_desk> desk;
+  std::unique_ptr<handshake_answerer<caf::actor>> client_joins;
+  std::unordered_map<std::uint64_t, client_link> clients;
+  std::unordered_map<std::uint64_t, std::uint64_t> client_by_session;
   bool progress = false;
   master_core::clock::time_point last_progress;
   /// Each present worker's link, by slot; dropped when the worker leaves.
@@ -99,6 +113,8 @@ void drop_worker(master_actor* self, worker_ref ref, master_core::clock::time_po
   st.core->remove_worker(ref, now);
 }
 
+void deliver(master_actor* self);
+
 void flush(master_actor* self) {
   auto& st = self->state;
   auto now = master_core::clock::now();
@@ -116,13 +132,16 @@ void flush(master_actor* self) {
       tell(self, link, cancel_job_message{c.job});
     }
   }
-  for (auto& e : st.core->take_ended()) {
+  auto ended = st.core->take_ended();
+  st.desk->ended(ended);
+  for (auto& e : ended) {
     auto i = st.promises.find(e.job);
     if (i != st.promises.end()) {
       i->second.deliver(static_cast<std::int32_t>(e.outcome.status), std::move(e.outcome.json));
       st.promises.erase(i);
     }
   }
+  deliver(self);
   auto due = st.core->speculation_due(now);
   if (due && (!st.speculation_armed || *due < *st.speculation_armed)) {
     // Just past the moment, as an attempt must run longer than the threshold.
@@ -130,6 +149,41 @@ void flush(master_actor* self) {
     self->delayed_send(self, *due - now + std::chrono::milliseconds(1), speculate_atom::value,
                        local());
   }
+}
+
+// Sends the desk's messages to their clients, sealed under each one's session.
+void deliver(master_actor* self) {
+  auto& st = self->state;
+  for (auto& d : st.desk->take_deliveries()) {
+    auto i = st.clients.find(d.client);
+    if (i != st.clients.end()) {
+      self->send(i->second.handle, sealed_atom::value, i->second.sealed->seal(encode(d.message)));
+    }
+  }
+}
+
+// What a client says, once its envelope proved its session.
+void on_client(master_actor* self, client_link& c, wire_message m) {
+  auto& st = self->state;
+  auto now = master_core::clock::now();
+  std::optional<reply_message> reply;
+  if (auto* submit = std::get_if<submit_message>(&m)) {
+    reply = st.desk->submit(c.number, *submit, now);
+  } else if (auto* wait = std::get_if<wait_message>(&m)) {
+    reply = st.desk->wait(c.number, *wait);
+  } else if (auto* cancel = std::get_if<cancel_jobs_message>(&m)) {
+    reply = st.desk->cancel(*cancel, now);
+  } else if (auto* list = std::get_if<list_message>(&m)) {
+    reply = st.desk->list(*list, now);
+  } else if (auto* status = std::get_if<status_message>(&m)) {
+    reply = st.desk->status(*status, now);
+  } else {
+    note_dropped("a worker's message from a client");
+    return;
+  }
+  // The reply first, then what the request caused (lines of jobs ended already, batches).
+  self->send(c.handle, sealed_atom::value, c.sealed->seal(encode(*reply)));
+  flush(self);
 }
 
 worker_ref add_worker(master_actor* self, caf::actor handle, worker_entry entry,
@@ -180,10 +234,6 @@ std::optional<std::string> refusal_of(const worker_hello& hello) {
   return std::nullopt;
 }
 
-caf::error refused(const std::string& why) {
-  return caf::make_error(caf::sec::runtime_error, why);
-}
-
 // What a worker in another process says, once its envelope proved its session.
 void on_sealed(master_actor* self, worker_ref from, wire_message m) {
   auto& st = self->state;
@@ -202,8 +252,14 @@ void on_sealed(master_actor* self, worker_ref from, wire_message m) {
 
 caf::behavior master_behavior(master_actor* self, master_options opts) {
   auto& st = self->state;
+  auto now = master_core::clock::now();
   st.core = std::make_unique<master_core>(opts.settings);
+  st.serve = opts.settings.serve;
+  st.desk = std::make_unique<client_desk>(*st.core, opts.kinds, data_roots(opts.settings.data_dirs),
+                                          opts.settings.history, now);
   st.joins = std::make_unique<handshake_answerer<pending_join>>(opts.token);
+  st.client_joins = std::make_unique<handshake_answerer<caf::actor>>(
+      opts.client_token ? opts.client_token : opts.token);
   st.progress = opts.settings.progress;
   st.last_progress = master_core::clock::now();
   for (auto& [handle, entry] : opts.local_workers) {
@@ -266,6 +322,19 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
       },
       [self](sealed_atom, const envelope& e) {
         auto& st = self->state;
+        if (auto c = st.client_by_session.find(e.session); c != st.client_by_session.end()) {
+          auto& client = st.clients.at(c->second);
+          if (!client.sealed->open(e)) {
+            note_dropped("an envelope that did not open under its client session");
+            return;
+          }
+          try {
+            on_client(self, client, decode(e.body));
+          } catch (const wire_error& err) {
+            note_dropped(std::string("a malformed message from a client: ") + err.what());
+          }
+          return;
+        }
         auto i = st.by_session.find(e.session);
         if (i == st.by_session.end() || !st.links[i->second.slot].sealed->open(e)) {
           note_dropped("an envelope that did not open under its session");
@@ -278,6 +347,58 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
           note_dropped("a malformed message from worker " + st.core->workers().at(from).id + ": " +
                        err.what());
         }
+      },
+      [self](client_atom, caf::actor client, std::uint32_t protocol,
+             const std::string& nonce) -> caf::result<handshake_answer> {
+        // A client opens a session: `cohort submit`, `wait`, `jobs`, `cancel`, `status`.
+        if (!self->state.serve) {
+          return refused("this master takes no clients (start it with --serve)");
+        }
+        if (protocol != protocol_version) {
+          return refused("the client speaks protocol version " + std::to_string(protocol) +
+                         ", the master version " + std::to_string(protocol_version));
+        }
+        if (!client) {
+          return refused("a client's handshake names no actor");
+        }
+        try {
+          return self->state.client_joins->answer(nonce, std::move(client));
+        } catch (const handshake_refused& e) {
+          return refused(e.what());
+        }
+      },
+      [self](client_atom, std::uint64_t session_id,
+             const std::string& proof) -> caf::result<client_atom> {
+        auto& st = self->state;
+        try {
+          auto [key, handle] = st.client_joins->finish(session_id, proof);
+          if (st.client_by_session.count(session_id) != 0) {
+            return refused("a session under that number is open already");
+          }
+          auto number = st.desk->add_client();
+          watch(handle, caf::actor{self}, number);
+          st.client_by_session.emplace(session_id, number);
+          st.clients.emplace(
+              number, client_link{std::move(handle),
+                                  std::make_unique<session>(session_id, key, direction::to_client,
+                                                            direction::to_server),
+                                  number});
+        } catch (const handshake_refused& e) {
+          note_dropped(std::string("a client's session, refused: ") + e.what());
+          return refused(e.what());
+        }
+        return client_atom::value;
+      },
+      [self](lost_atom, local_proof p, std::uint64_t client, const caf::error&) {
+        // A client went; its jobs run on.
+        auto& st = self->state;
+        auto i = st.clients.find(client);
+        if (!is_local(p) || i == st.clients.end()) {
+          return;
+        }
+        st.client_by_session.erase(i->second.sealed->id());
+        st.clients.erase(i);
+        st.desk->remove_client(client);
       },
       [self](part_atom, local_proof p, std::uint64_t batch, std::vector<task_result>& answers,
              bool final) {
@@ -345,6 +466,10 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
         self->state.core->cancel_all(master_core::clock::now());
         flush(self);
       },
+      [self](idle_atom, local_proof p) {
+        // Whether no job runs any more (a serving master stops once its jobs ended).
+        return is_local(p) && self->state.core->running_jobs() == 0;
+      },
       [self](speculate_atom, local_proof p) {
         if (!is_local(p)) {
           return;
@@ -368,11 +493,16 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
           spdlog::warn("dropped worker {}: no answer within 24 h", st.core->workers().at(w).id);
           drop_worker(self, w, now);
         }
-        if (st.progress && now - st.last_progress >= progress_interval) {
+        if (now - st.last_progress >= progress_interval) {
           st.last_progress = now;
-          for (const auto& line : st.core->progress_lines(now)) {
-            std::fprintf(stderr, "%s\n", line.c_str());
+          auto progress = st.core->progress(now);
+          for (const auto& p : progress) {
+            if (st.progress && p.owner == 0) {
+              std::fprintf(stderr, "%s\n", p.line.c_str());
+            }
           }
+          st.desk->progress(progress);
+          deliver(self);
         }
         flush(self);
         self->delayed_send(self, tick_interval, tick_atom::value, local());

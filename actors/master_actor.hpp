@@ -4,12 +4,14 @@
 #pragma once
 
 #include "cohort/master_settings.hpp"
+#include "cohort/registry.hpp"
 #include "core/dispatcher.hpp"
 #include "core/message_auth.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -19,9 +21,13 @@ namespace cohort {
 
 struct master_options {
   master_settings settings;
+  /// The kinds a client's jobs are checked against.
+  std::shared_ptr<const registry> kinds;
   /// Joins must prove it (network_settings::token); none: anyone may join, each session with a
   /// random key of its own.
   std::optional<std::string> token;
+  /// Clients must prove it (network_settings::client_token); none: `token`.
+  std::optional<std::string> client_token;
   /// Worker actors in this process, joined before the first job.
   std::vector<std::pair<caf::actor, worker_entry>> local_workers;
 };

@@ -3,6 +3,8 @@
 
 #include "core/message_auth.hpp"
 
+#include <caf/sec.hpp>
+
 namespace cohort {
 
 namespace {
@@ -27,6 +29,10 @@ local_proof local() {
 
 bool is_local(const local_proof& p) {
   return p.key == process_key();
+}
+
+caf::error refused(const std::string& why) {
+  return caf::make_error(caf::sec::runtime_error, why);
 }
 
 void add_message_types(caf::actor_system_config& cfg) {

@@ -9,8 +9,10 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
+#include <caf/error.hpp>
 
 #include <cstdint>
+#include <string>
 
 namespace cohort {
 
@@ -29,6 +31,8 @@ using done_atom = caf::atom_constant<caf::atom("done")>;
 using bye_atom = caf::atom_constant<caf::atom("bye")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using lost_atom = caf::atom_constant<caf::atom("lost")>;
+using client_atom = caf::atom_constant<caf::atom("client")>;
+using idle_atom = caf::atom_constant<caf::atom("idle")>;
 
 /// Carried by every message only this process may send: timers, the node's orders to its worker
 /// actors, an in-process master and its workers. Its type is never registered, so no other
@@ -42,6 +46,9 @@ local_proof local();
 
 /// Whether `p` is this process's proof.
 bool is_local(const local_proof& p);
+
+/// A refusal the peer can show: `why`, in words.
+caf::error refused(const std::string& why);
 
 /// Registers the types that cross the network (a worker's hello, the handshakes' answers, sealed
 /// envelopes); every node must call it before starting its system. Nothing else is registered, so

@@ -124,10 +124,6 @@ struct worker_state : task_runner::waker, request_channel {
 
 using worker_actor = guarded_actor<worker_state>;
 
-caf::error refused(const std::string& why) {
-  return caf::make_error(caf::sec::runtime_error, why);
-}
-
 // The master's sealed messages, once their envelope proved the session.
 void on_sealed(worker_actor* self, wire_message m) {
   auto& st = self->state;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "cohort/checked_job.hpp"
+#include "cohort/client.hpp"
 #include "cohort/runtime_options.hpp"
 #include "cohort/worker_node.hpp"
 
@@ -12,7 +13,19 @@
 
 namespace cohort::app {
 
-enum class app_mode { usage, help, version, kinds, master, worker };
+enum class app_mode {
+  usage,
+  help,
+  version,
+  kinds,
+  master,
+  worker,
+  submit,
+  wait,
+  jobs,
+  cancel,
+  status
+};
 
 struct app_config {
   app_mode mode = app_mode::usage;
@@ -20,9 +33,22 @@ struct app_config {
   runtime_options master;
   /// Worker mode: this process's worker actors and the master they join (or the spawn node).
   worker_node_options worker;
-  /// Master mode: from --job/--param, from --jobs, or the default job; each checked once.
+  /// Master mode: from --job/--param, from --jobs, or the default job (none with --serve); each
+  /// checked once.
   std::vector<checked_job> jobs;
-  /// Empty: stdout.
+  /// Client modes: the master to ask, and how.
+  client_options client;
+  /// Submit: the jobs, checked by the master.
+  std::vector<job_request> client_jobs;
+  /// Submit: print the jobs' numbers once accepted instead of waiting for their lines.
+  bool detach = false;
+  /// Progress lines on stderr even when it is not a terminal (master, submit, wait).
+  bool progress = false;
+  /// Wait, cancel: the jobs' numbers.
+  std::vector<std::uint64_t> ids;
+  /// Jobs: the ended jobs the master keeps too.
+  bool all = false;
+  /// Master, submit, wait: empty: stdout.
   std::string output_path;
   std::string log_level = "warn";
   bool print_config = false;

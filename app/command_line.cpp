@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -27,12 +28,16 @@ namespace po = boost::program_options;
 
 constexpr std::string_view command_line = "command line";
 constexpr std::string_view token_env = "COHORT_TOKEN";
+constexpr std::string_view client_token_env = "COHORT_CLIENT_TOKEN";
+
+/// The modes by their word on the command line.
+constexpr std::pair<std::string_view, std::pair<app_mode, mode_bits>> mode_words[] = {
+    {"master", {app_mode::master, for_master}}, {"worker", {app_mode::worker, for_worker}},
+    {"submit", {app_mode::submit, for_submit}}, {"wait", {app_mode::wait, for_wait}},
+    {"jobs", {app_mode::jobs, for_jobs}},       {"cancel", {app_mode::cancel, for_cancel}},
+    {"status", {app_mode::status, for_status}}};
 
 using given_map = std::map<std::string, std::vector<given_value>, std::less<>>;
-
-std::string mode_name(unsigned modes) {
-  return modes == for_master ? "master" : "worker";
-}
 
 /// Command-line values by key, and the positional words, in order.
 struct command_line_words {
@@ -111,7 +116,7 @@ given_map read_config(const std::string& path, unsigned mode) {
       throw usage_error(where + ": key '" + e.key + "' belongs on the command line");
     }
     if ((def->modes & mode) == 0) {
-      throw usage_error(where + ": key '" + e.key + "' is for " + mode_name(def->modes) + " mode");
+      throw usage_error(where + ": key '" + e.key + "' is for " + mode_names(def->modes));
     }
     auto& values = out[e.key];
     if ((def->traits & repeated) == 0 && !values.empty()) {
@@ -160,18 +165,36 @@ const given_value* first(const given_map& given, std::string_view key) {
   return i == given.end() ? nullptr : &i->second.front();
 }
 
-void read_security(parse_state& s, const given_map& given) {
-  auto& net = s.mode == for_master ? s.cfg.master.network : s.cfg.worker.network;
-  if (!s.token_file.empty()) {
-    auto what = label("token-file", *first(given, "token-file"));
-    auto token = read_whole(what, s.token_file);
+template <class State> auto& network_of(State& s) {
+  return s.mode == for_master   ? s.cfg.master.network
+         : s.mode == for_worker ? s.cfg.worker.network
+                                : s.cfg.client.network;
+}
+
+/// The secret in the file `key` names, else in the environment variable `env`; none when neither.
+std::optional<std::string> read_secret(const given_map& given, std::string_view key,
+                                       const std::string& file, std::string_view env) {
+  if (!file.empty()) {
+    auto what = label(key, *first(given, key));
+    auto token = read_whole(what, file);
     auto begin = token.find_first_not_of(" \t\r\n");
     if (begin == std::string::npos) {
-      throw usage_error(what + ": '" + s.token_file + "' holds no token");
+      throw usage_error(what + ": '" + file + "' holds no token");
     }
-    net.token = token.substr(begin, token.find_last_not_of(" \t\r\n") - begin + 1);
-  } else if (const char* env = std::getenv(token_env.data()); env != nullptr && *env != '\0') {
-    net.token = env;
+    return token.substr(begin, token.find_last_not_of(" \t\r\n") - begin + 1);
+  }
+  if (const char* value = std::getenv(env.data()); value != nullptr && *value != '\0') {
+    return std::string(value);
+  }
+  return std::nullopt;
+}
+
+void read_security(parse_state& s, const given_map& given) {
+  auto& net = network_of(s);
+  net.token = read_secret(given, "token-file", s.token_file, token_env);
+  if (s.mode != for_worker) {
+    net.client_token =
+        read_secret(given, "client-token-file", s.client_token_file, client_token_env);
   }
 
   const std::pair<std::string_view, const std::string*> files[] = {
@@ -205,6 +228,10 @@ void read_jobs(parse_state& s, const given_map& given, const registry& kinds) {
   const auto* jobs = first(given, "jobs");
   const auto* kind = first(given, "job");
   const auto* param = first(given, "param");
+  if (const auto* name = first(given, "name"); name != nullptr && kind == nullptr) {
+    throw usage_error(label("name", *name) + " names a --job" +
+                      (jobs != nullptr ? "; give each job of --jobs its \"name\"" : ""));
+  }
   if (jobs != nullptr && kind != nullptr) {
     throw usage_error(label("job", *kind) + " cannot be combined with --jobs");
   }
@@ -214,7 +241,15 @@ void read_jobs(parse_state& s, const given_map& given, const registry& kinds) {
   }
   if (jobs != nullptr) {
     try {
-      s.cfg.jobs = read_jobs_file(s.jobs_file, s.job_defaults, kinds);
+      auto lines = read_jobs_file(s.jobs_file, s.job_defaults);
+      if (s.mode == for_submit) {
+        // The master checks a client's jobs, against its own kinds.
+        for (auto& l : lines) {
+          s.cfg.client_jobs.push_back(std::move(l.job));
+        }
+      } else {
+        s.cfg.jobs = check_jobs(lines, s.jobs_file, kinds);
+      }
     } catch (const jobs_file_error& e) {
       throw usage_error(e.what());
     }
@@ -222,6 +257,20 @@ void read_jobs(parse_state& s, const given_map& given, const registry& kinds) {
   }
   if (kind == nullptr && param != nullptr) {
     throw usage_error(label("param", *param) + " '" + param->text + "' needs --job KIND");
+  }
+  if (s.mode == for_submit) {
+    if (kind == nullptr) {
+      throw usage_error("submit needs --job KIND or --jobs FILE");
+    }
+    job_request job = s.job_defaults;
+    job.kind = s.job_kind;
+    job.args = s.job_params;
+    s.cfg.client_jobs.push_back(std::move(job));
+    return;
+  }
+  if (kind == nullptr && s.cfg.master.master.serve) {
+    // A serving master runs only the jobs it is given.
+    return;
   }
   job_request job = s.job_defaults;
   if (kind == nullptr) {
@@ -236,6 +285,22 @@ void read_jobs(parse_state& s, const given_map& given, const registry& kinds) {
     s.cfg.jobs.push_back(check_job(kinds, std::move(job)));
   } catch (const param_error& e) {
     throw usage_error(e.what());
+  }
+}
+
+/// The job numbers after a wait or cancel mode word.
+void read_ids(parse_state& s, const std::vector<std::string>& words) {
+  if (words.size() < 2) {
+    throw usage_error(words.front() + " needs the numbers of the jobs (see cohort jobs)");
+  }
+  for (std::size_t i = 1; i < words.size(); ++i) {
+    std::uint64_t id = 0;
+    const auto& w = words[i];
+    auto [ptr, ec] = std::from_chars(w.data(), w.data() + w.size(), id);
+    if (ec != std::errc() || ptr != w.data() + w.size() || id == 0) {
+      throw usage_error("bad job number '" + w + "': expected a number from 1 (see cohort jobs)");
+    }
+    s.cfg.ids.push_back(id);
   }
 }
 
@@ -257,10 +322,15 @@ std::string print_config(const parse_state& s, const given_map& given) {
       out.push_back({std::move(row), source});
     }
   }
-  const auto& net = s.mode == for_master ? s.cfg.master.network : s.cfg.worker.network;
+  const auto& net = network_of(s);
   if (net.token) {
     const auto* file = first(given, "token-file");
     shown["token"].push_back({"<redacted>", file ? file->source : "env " + std::string(token_env)});
+  }
+  if (net.client_token) {
+    const auto* file = first(given, "client-token-file");
+    shown["client-token"].push_back(
+        {"<redacted>", file ? file->source : "env " + std::string(client_token_env)});
   }
   std::string text;
   for (const auto& [key, rows] : shown) {
@@ -295,7 +365,8 @@ app_config parse_command_line(int argc, const char* const* argv, const registry&
 
   auto words = split_argv(argc, argv);
   if (words.positionals.empty()) {
-    throw usage_error("missing mode: cohort master|worker [OPTIONS] (see --help)");
+    throw usage_error("missing mode: cohort master|worker|submit|wait|jobs|cancel|status|kinds "
+                      "[OPTIONS] (see --help)");
   }
   const auto& mode_word = words.positionals.front();
   if (mode_word == "kinds") {
@@ -314,22 +385,23 @@ app_config parse_command_line(int argc, const char* const* argv, const registry&
     }
     return s.cfg;
   }
-  if (mode_word == "master") {
-    s.cfg.mode = app_mode::master;
-    s.mode = for_master;
-  } else if (mode_word == "worker") {
-    s.cfg.mode = app_mode::worker;
-    s.mode = for_worker;
-  } else {
-    throw usage_error("unknown mode '" + mode_word + "' (master | worker | kinds)");
+  auto word = std::find_if(std::begin(mode_words), std::end(mode_words),
+                           [&](const auto& w) { return w.first == mode_word; });
+  if (word == std::end(mode_words)) {
+    throw usage_error("unknown mode '" + mode_word +
+                      "' (master | worker | submit | wait | jobs | cancel | status | kinds)");
   }
-  if (words.positionals.size() > 1) {
+  s.cfg.mode = word->second.first;
+  s.mode = word->second.second;
+  if (s.mode == for_wait || s.mode == for_cancel) {
+    read_ids(s, words.positionals);
+  } else if (words.positionals.size() > 1) {
     throw usage_error("unexpected argument '" + words.positionals[1] + "'");
   }
   for (const auto& [key, values] : words.options) {
     const auto* def = find_option(key);
     if ((def->modes & s.mode) == 0) {
-      throw usage_error("option --" + key + " is for " + mode_name(def->modes) + " mode");
+      throw usage_error("option --" + key + " is for " + mode_names(def->modes));
     }
   }
 
@@ -356,8 +428,20 @@ app_config parse_command_line(int argc, const char* const* argv, const registry&
       throw usage_error(w.master ? "worker mode takes --master or --listen, not both"
                                  : "worker mode needs --master HOST:PORT or --listen [HOST:]PORT");
     }
-  } else {
+  } else if (s.mode == for_master) {
     read_jobs(s, given, kinds);
+    s.cfg.master.master.progress = s.cfg.progress;
+    if (s.cfg.master.master.serve && !s.cfg.master.network.listen) {
+      throw usage_error("--serve needs --listen [HOST:]PORT for clients to reach it");
+    }
+  } else {
+    if (!s.client_master) {
+      throw usage_error(mode_word + " needs --master HOST:PORT");
+    }
+    s.cfg.client.master = *s.client_master;
+    if (s.mode == for_submit) {
+      read_jobs(s, given, kinds);
+    }
   }
   s.cfg.print_config_text = print_config(s, given);
   return s.cfg;

@@ -20,7 +20,8 @@ namespace {
 using json = nlohmann::json;
 
 constexpr std::string_view known_fields =
-    "job, params, require, task_timeout, deadline, max_attempts, speculate, concurrency";
+    "job, name, priority, params, require, task_timeout, deadline, max_attempts, speculate, "
+    "concurrency";
 
 /// A field's problem; the caller adds "FILE:LINE: ".
 struct line_error {
@@ -144,6 +145,21 @@ job_request parse_job(const std::string& text, const job_request& defaults) {
       }
       job.kind = v.get<std::string>();
       has_kind = true;
+    } else if (field == "name") {
+      if (!v.is_string()) {
+        bad_field("name", "must be a string, got " + v.dump());
+      }
+      job.name = v.get<std::string>();
+    } else if (field == "priority") {
+      if (!v.is_number_integer()) {
+        bad_field("priority", "must be a whole number, got " + v.dump());
+      }
+      auto p = v.get<std::int64_t>();
+      if (p < min_priority || p > max_priority) {
+        bad_field("priority", "must be from " + std::to_string(min_priority) + " to " +
+                                  std::to_string(max_priority) + ", got " + v.dump());
+      }
+      job.priority = static_cast<std::int32_t>(p);
     } else if (field == "params") {
       if (!v.is_object()) {
         bad_field("params", "must be an object, got " + v.dump());
@@ -219,13 +235,12 @@ std::vector<checked_job> check_jobs(const std::vector<job_line>& jobs, const std
   return out;
 }
 
-std::vector<checked_job> read_jobs_file(const std::string& path, const job_request& defaults,
-                                        const registry& kinds) {
+std::vector<job_line> read_jobs_file(const std::string& path, const job_request& defaults) {
   std::ifstream in(path);
   if (!in) {
     throw jobs_file_error("cannot read jobs file '" + path + "': " + std::strerror(errno));
   }
-  return check_jobs(parse_jobs(in, path, defaults), path, kinds);
+  return parse_jobs(in, path, defaults);
 }
 
 } // namespace cohort::app

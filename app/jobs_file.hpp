@@ -23,10 +23,10 @@ struct job_line {
   job_request job;
 };
 
-/// Parses JSON Lines of `{"job", "params", "require", "task_timeout", "deadline", "max_attempts",
-/// "speculate", "concurrency"}`; each job starts from `defaults` and its fields override them.
-/// Blank lines are skipped; a file without jobs is an error. Kinds and params are checked by
-/// check_jobs.
+/// Parses JSON Lines of `{"job", "name", "priority", "params", "require", "task_timeout",
+/// "deadline", "max_attempts", "speculate", "concurrency"}`; each job starts from `defaults` and
+/// its fields override them. Blank lines are skipped; a file without jobs is an error. Kinds and
+/// params are checked by check_jobs.
 std::vector<job_line> parse_jobs(std::istream& in, const std::string& file,
                                  const job_request& defaults);
 
@@ -34,9 +34,7 @@ std::vector<job_line> parse_jobs(std::istream& in, const std::string& file,
 std::vector<checked_job> check_jobs(const std::vector<job_line>& jobs, const std::string& file,
                                     const registry& kinds);
 
-/// Reads, parses and checks the file at `path`; throws jobs_file_error naming it when it cannot be
-/// read.
-std::vector<checked_job> read_jobs_file(const std::string& path, const job_request& defaults,
-                                        const registry& kinds);
+/// Reads and parses the file at `path`; throws jobs_file_error naming it when it cannot be read.
+std::vector<job_line> read_jobs_file(const std::string& path, const job_request& defaults);
 
 } // namespace cohort::app

@@ -1,7 +1,10 @@
 // cohort: parse the command line, then run as master (jobs on local and joined workers) or as
 // worker, or list the job kinds.
+#include "app/client_modes.hpp"
 #include "app/command_line.hpp"
+#include "app/exit_code.hpp"
 #include "app/kinds_text.hpp"
+#include "app/output_file.hpp"
 #include "cohort/runtime.hpp"
 #include "cohort/stop_signals.hpp"
 #include "cohort/version.hpp"
@@ -10,7 +13,6 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -28,16 +30,14 @@ void set_up_logging(const std::string& level) {
 int run_master(const cohort::app::app_config& cfg,
                const std::shared_ptr<const cohort::registry>& kinds) {
   std::ofstream file;
-  if (!cfg.output_path.empty()) {
-    file.open(cfg.output_path, std::ios::out | std::ios::trunc);
-    if (!file) {
-      std::fprintf(stderr, "cohort: cannot write --output file '%s'\n", cfg.output_path.c_str());
-      return 2;
-    }
+  auto* output = cohort::app::open_output(cfg.output_path, file);
+  if (output == nullptr) {
+    return 2;
   }
-  std::ostream& out = cfg.output_path.empty() ? std::cout : file;
+  std::ostream& out = *output;
   auto opts = cfg.master;
   opts.master.progress = opts.master.progress || isatty(STDERR_FILENO) == 1;
+  bool serve = opts.master.serve;
   cohort::install_stop_signals();
   opts.cancel_requested = [] {
     return cohort::stop_signal() != 0;
@@ -53,14 +53,11 @@ int run_master(const cohort::app::app_config& cfg,
       code = 1;
     }
   });
-  switch (cohort::stop_signal()) {
-  case SIGINT:
-    return 130;
-  case SIGTERM:
-    return 143;
-  default:
-    return code;
+  if (serve) {
+    rt.serve([] { return cohort::stop_signal() != 0; });
+    return 0;
   }
+  return cohort::app::exit_code(code);
 }
 
 } // namespace
@@ -87,8 +84,7 @@ int main(int argc, char** argv) {
   case cohort::app::app_mode::kinds:
     std::fputs(cohort::app::kinds_text(*kinds, cfg.kind).c_str(), stdout);
     return 0;
-  case cohort::app::app_mode::master:
-  case cohort::app::app_mode::worker:
+  default:
     break;
   }
   if (cfg.print_config) {
@@ -97,10 +93,14 @@ int main(int argc, char** argv) {
   }
   set_up_logging(cfg.log_level);
   try {
-    if (cfg.mode == cohort::app::app_mode::worker) {
+    switch (cfg.mode) {
+    case cohort::app::app_mode::worker:
       return cohort::run_worker_node(cfg.worker, kinds);
+    case cohort::app::app_mode::master:
+      return run_master(cfg, kinds);
+    default:
+      return cohort::app::run_client(cfg);
     }
-    return run_master(cfg, kinds);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cohort: %s\n", e.what());
     return 2;

@@ -19,6 +19,9 @@ namespace {
 constexpr auto u32_max = std::numeric_limits<std::uint32_t>::max();
 constexpr auto u64_max = std::numeric_limits<std::uint64_t>::max();
 
+// A job's own options: the master's command line and a client's submit.
+constexpr unsigned job_modes = for_master | for_submit;
+
 using rows = std::vector<std::string>;
 
 // Options of both modes fill the settings of the mode being read.
@@ -26,7 +29,9 @@ template <class State> auto& workers(State& s) {
   return s.mode == for_master ? s.cfg.master.local : s.cfg.worker.workers;
 }
 template <class State> auto& network(State& s) {
-  return s.mode == for_master ? s.cfg.master.network : s.cfg.worker.network;
+  return s.mode == for_master   ? s.cfg.master.network
+         : s.mode == for_worker ? s.cfg.worker.network
+                                : s.cfg.client.network;
 }
 template <class State> auto& scheduler(State& s) {
   return s.mode == for_master ? s.cfg.master.scheduler : s.cfg.worker.scheduler;
@@ -286,8 +291,8 @@ std::vector<option> make_schema() {
 
   // Master: the job.
   s.push_back(text(
-      "job", "KIND", for_master, job_help_text, [](auto& st) -> auto& { return st.job_kind; }));
-  s.push_back({"param", "K=V", for_master, "a parameter of --job", repeated,
+      "job", "KIND", job_modes, job_help_text, [](auto& st) -> auto& { return st.job_kind; }));
+  s.push_back({"param", "K=V", job_modes, "a parameter of --job", repeated,
                [](parse_state& st, const given_value& v) {
                  auto eq = v.text.find('=');
                  if (eq == std::string::npos || eq == 0) {
@@ -309,8 +314,35 @@ std::vector<option> make_schema() {
                  return shown_rows(out);
                }});
   s.push_back(text(
-      "jobs", "FILE", for_master, "JSON Lines, one job per line (not with --job)",
+      "jobs", "FILE", job_modes, "JSON Lines, one job per line (not with --job)",
       [](auto& st) -> auto& { return st.jobs_file; }));
+  s.push_back(
+      {"name", "NAME", job_modes,
+       "the --job's name in its output and progress lines (jobs-file field \"name\")", 0,
+       [](parse_state& st, const given_value& v) {
+         if (v.text.empty() || v.text.size() > 128 ||
+             std::any_of(v.text.begin(), v.text.end(), [](char c) { return c < ' ' || c > '~'; })) {
+           bad("name", v, "a name is 1 to 128 printable characters");
+         }
+         st.job_defaults.name = v.text;
+       },
+       [](const parse_state& st) {
+         return rows{st.job_defaults.name};
+       }});
+  s.push_back({"priority", "N", job_modes,
+               "per job: among one submitter's jobs, higher goes first (-1000 to 1000)", 0,
+               [](parse_state& st, const given_value& v) {
+                 std::int32_t n = 0;
+                 const char* end = v.text.data() + v.text.size();
+                 auto [ptr, ec] = std::from_chars(v.text.data(), end, n);
+                 if (ec != std::errc() || ptr != end || n < min_priority || n > max_priority) {
+                   bad("priority", v, "expected a whole number from -1000 to 1000");
+                 }
+                 st.job_defaults.priority = n;
+               },
+               [](const parse_state& st) {
+                 return rows{std::to_string(st.job_defaults.priority)};
+               }});
   // --job shows the kind that runs, the default one included.
   s.front().show = [](const parse_state& st) {
     if (!st.jobs_file.empty() || st.cfg.jobs.size() != 1) {
@@ -355,7 +387,7 @@ std::vector<option> make_schema() {
   s.push_back(duration(
       "wait-for-workers", for_master, "how long a job waits for (tagged) workers before failing",
       [](auto& st) -> auto& { return st.cfg.master.master.wait_for_workers; }));
-  s.push_back({"require", "TAG", for_master, "per job: only workers with all these tags", repeated,
+  s.push_back({"require", "TAG", job_modes, "per job: only workers with all these tags", repeated,
                [](parse_state& st, const given_value& v) {
                  if (!is_tag(v.text)) {
                    bad("require", v, "a tag is non-empty and has no blanks or commas");
@@ -371,16 +403,16 @@ std::vector<option> make_schema() {
                       {"round-robin", dispatch_policy::round_robin},
                       {"designated", dispatch_policy::designated}}));
   s.push_back(switchable(
-      "task-timeout", for_master, "per job: start an attempt again elsewhere after this long",
+      "task-timeout", job_modes, "per job: start an attempt again elsewhere after this long",
       [](auto& st) -> auto& { return st.job_defaults.task_timeout; }, false));
   s.push_back(count(
-      "max-attempts", "N", for_master, "per job: attempts of a task before the job fails",
+      "max-attempts", "N", job_modes, "per job: attempts of a task before the job fails",
       [](auto& st) -> auto& { return st.job_defaults.max_attempts; }, 1));
   s.push_back(choice(
-      "speculate", "on|off", for_master, "per job: duplicate slow attempts of idempotent kinds",
+      "speculate", "on|off", job_modes, "per job: duplicate slow attempts of idempotent kinds",
       [](auto& st) -> auto& { return st.job_defaults.speculate; }, {{"on", true}, {"off", false}}));
   s.push_back(switchable(
-      "deadline", for_master, "per job: fail the job after this long",
+      "deadline", job_modes, "per job: fail the job after this long",
       [](auto& st) -> auto& { return st.job_defaults.deadline; }, false));
   s.push_back(size(
       "max-message-size", "limit per message",
@@ -392,23 +424,53 @@ std::vector<option> make_schema() {
       "max-result-size", "limit per job result",
       [](auto& st) -> auto& { return st.cfg.master.master.limits.max_result_size; }));
   s.push_back(flag_option(
-      "progress", for_master, "progress lines on stderr even when it is not a terminal",
-      [](auto& st) -> auto& { return st.cfg.master.master.progress; }));
+      "progress", job_modes | for_wait, "progress lines on stderr even when it is not a terminal",
+      [](auto& st) -> auto& { return st.cfg.progress; }));
   s.push_back(text(
-      "output", "FILE", for_master, "JSON lines to FILE instead of stdout",
+      "output", "FILE", job_modes | for_wait, "JSON lines to FILE instead of stdout",
       [](auto& st) -> auto& { return st.cfg.output_path; }));
+
+  // Master: serving clients.
+  s.push_back(flag_option(
+      "serve", for_master, "keep running and take jobs from clients until SIGTERM/SIGINT",
+      [](auto& st) -> auto& { return st.cfg.master.master.serve; }));
+  s.push_back(count(
+      "history", "N", for_master, "ended jobs kept for cohort wait and cohort jobs --all",
+      [](auto& st) -> auto& { return st.cfg.master.master.history; }, 0));
+  s.push_back({"data-dir", "DIR", for_master,
+               "clients' jobs read files only under these roots (none: no client paths)", repeated,
+               [](parse_state& st, const given_value& v) {
+                 st.cfg.master.master.data_dirs.push_back(read_text("data-dir", v));
+               },
+               [](const parse_state& st) {
+                 return shown_rows(st.cfg.master.master.data_dirs);
+               }});
+
+  // Clients.
+  s.push_back(flag_option(
+      "detach", for_submit, "print each job's number once accepted, and exit 0",
+      [](auto& st) -> auto& { return st.cfg.detach; }));
+  s.push_back(flag_option(
+      "all", for_jobs, "also the ended jobs the master keeps (--history)",
+      [](auto& st) -> auto& { return st.cfg.all; }));
 
   // Worker.
   s.push_back(address(
-      "master", "HOST:PORT", for_worker, "join this master",
-      [](auto& st) -> auto& { return st.cfg.worker.master; }, endpoint_form::dial));
+      "master", "HOST:PORT", for_worker | for_clients, "join this master, or ask it",
+      [](auto& st) -> auto& {
+        return st.mode == for_worker ? st.cfg.worker.master : st.client_master;
+      },
+      endpoint_form::dial));
   s.push_back(count(
       "workers", "N", for_worker, "worker actors in this process",
       [](auto& st) -> auto& { return st.cfg.worker.workers.count; }, 1));
   s.back().machine_default = "cores";
   s.push_back(duration(
-      "connect-timeout", for_worker, "stop connecting after this long and exit 1",
-      [](auto& st) -> auto& { return st.cfg.worker.connect_timeout; }));
+      "connect-timeout", for_worker | for_clients, "stop connecting after this long and exit 1",
+      [](auto& st) -> auto& {
+        return st.mode == for_worker ? st.cfg.worker.connect_timeout
+                                     : st.cfg.client.connect_timeout;
+      }));
   s.push_back(flag_option(
       "exit-with-master", for_worker, "exit when the master ends instead of reconnecting",
       [](auto& st) -> auto& { return st.cfg.worker.exit_with_master; }));
@@ -431,11 +493,11 @@ std::vector<option> make_schema() {
 
   // Both modes.
   s.push_back(text(
-      "config", "FILE", for_both,
+      "config", "FILE", for_all,
       "INI file: `key = value`, [section] prefixes keys; the command line wins",
       [](auto& st) -> auto& { return st.config_file; }, command_line_only));
   s.push_back(flag_option(
-      "print-config", for_both, "print every effective setting and its source, exit 0",
+      "print-config", for_all, "print every effective setting and its source, exit 0",
       [](auto& st) -> auto& { return st.cfg.print_config; }, command_line_only));
   s.push_back(address(
       "listen", "[HOST:]PORT", for_both,
@@ -498,19 +560,23 @@ std::vector<option> make_schema() {
       "insecure", for_both, "allow --listen on a non-loopback address without TLS",
       [](auto& st) -> auto& { return st.insecure; }));
   s.push_back(text(
-      "token-file", "FILE", for_both, "shared secret for joining (else $COHORT_TOKEN); never shown",
+      "token-file", "FILE", for_all, "shared secret for joining (else $COHORT_TOKEN); never shown",
       [](auto& st) -> auto& { return st.token_file; }));
   s.push_back(text(
-      "tls-cert", "FILE", for_both, "mutual TLS certificate (all three --tls-* or none)",
+      "client-token-file", "FILE", for_master | for_clients,
+      "clients' secret when not the token (else $COHORT_CLIENT_TOKEN); never shown",
+      [](auto& st) -> auto& { return st.client_token_file; }));
+  s.push_back(text(
+      "tls-cert", "FILE", for_all, "mutual TLS certificate (all three --tls-* or none)",
       [](auto& st) -> auto& { return st.tls_cert; }));
   s.push_back(text(
-      "tls-key", "FILE", for_both, "mutual TLS private key",
+      "tls-key", "FILE", for_all, "mutual TLS private key",
       [](auto& st) -> auto& { return st.tls_key; }));
   s.push_back(text(
-      "tls-ca", "FILE", for_both, "mutual TLS CA certificate",
+      "tls-ca", "FILE", for_all, "mutual TLS CA certificate",
       [](auto& st) -> auto& { return st.tls_ca; }));
   s.push_back(choice(
-      "log-level", "LEVEL", for_both, "trace | debug | info | warn | error | off",
+      "log-level", "LEVEL", for_all, "trace | debug | info | warn | error | off",
       [](auto& st) -> auto& { return st.cfg.log_level; },
       std::vector<std::pair<std::string_view, std::string>>{{"trace", "trace"},
                                                             {"debug", "debug"},
@@ -545,10 +611,10 @@ std::vector<option> make_schema() {
                  return rows{given ? std::to_string(*given) : "unlimited"};
                }});
   s.push_back(switchable(
-      "middleman.heartbeat-interval", for_both, "heartbeat between nodes; the same on every node",
+      "middleman.heartbeat-interval", for_all, "heartbeat between nodes; the same on every node",
       [](auto& st) -> auto& { return network(st).heartbeat_interval; }, true));
   s.push_back(switchable(
-      "middleman.connection-timeout", for_both,
+      "middleman.connection-timeout", for_all,
       "a silent peer is lost after this long; the same on every node",
       [](auto& st) -> auto& { return network(st).connection_timeout; }, true));
   return s;
@@ -570,18 +636,37 @@ const std::vector<option>& option_schema() {
 }
 
 std::vector<option_section> option_sections() {
-  std::vector<option_section> out{{"master options", {}},
+  std::vector<option_section> out{{"master options (a job's own also for submit)", {}},
                                   {"worker options", {}},
-                                  {"options of both modes", {}},
+                                  {"client options (submit, wait, jobs, cancel, status)", {}},
+                                  {"options of several modes", {}},
                                   {"testing (test and benchmark aids)", {}}};
   for (const auto& o : option_schema()) {
-    std::size_t at = (o.traits & testing) != 0 ? 3
-                     : o.modes == for_master   ? 0
-                     : o.modes == for_worker   ? 1
-                                               : 2;
+    std::size_t at = (o.traits & testing) != 0                 ? 4
+                     : (o.modes & ~unsigned{for_clients}) == 0 ? 2
+                     : (o.modes & ~job_modes) == 0             ? 0
+                     : o.modes == for_worker                   ? 1
+                                                               : 3;
     out[at].options.push_back(&o);
   }
   return out;
+}
+
+std::string mode_names(unsigned modes) {
+  constexpr std::pair<unsigned, std::string_view> names[] = {
+      {for_master, "master"}, {for_worker, "worker"}, {for_submit, "submit"}, {for_wait, "wait"},
+      {for_jobs, "jobs"},     {for_cancel, "cancel"}, {for_status, "status"}};
+  std::vector<std::string> in;
+  for (const auto& [bit, name] : names) {
+    if ((modes & bit) != 0) {
+      in.emplace_back(name);
+    }
+  }
+  std::string out;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    out += (i == 0 ? "" : i + 1 == in.size() ? " and " : ", ") + in[i];
+  }
+  return out + (in.size() == 1 ? " mode" : " modes");
 }
 
 std::string shown_default(const option& o) {
@@ -592,7 +677,8 @@ std::string shown_default(const option& o) {
     return {};
   }
   parse_state fresh;
-  fresh.mode = (o.modes & for_master) != 0 ? for_master : for_worker;
+  // The first of its modes (modes are single bits).
+  fresh.mode = o.modes & (~o.modes + 1);
   auto shown = o.show(fresh);
   return shown.size() == 1 ? shown.front() : std::string{};
 }

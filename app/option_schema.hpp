@@ -8,13 +8,30 @@
 #include "cohort/params.hpp"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace cohort::app {
 
-enum mode_bits : unsigned { for_master = 1, for_worker = 2, for_both = 3 };
+enum mode_bits : unsigned {
+  for_master = 1,
+  for_worker = 2,
+  for_submit = 4,
+  for_wait = 8,
+  for_jobs = 16,
+  for_cancel = 32,
+  for_status = 64,
+  /// Master and worker.
+  for_both = for_master | for_worker,
+  /// The modes that talk to a serving master.
+  for_clients = for_submit | for_wait | for_jobs | for_cancel | for_status,
+  for_all = for_both | for_clients,
+};
+
+/// The modes in `modes`, by name: "master mode", "master and submit modes", ...
+std::string mode_names(unsigned modes);
 
 enum option_trait : unsigned {
   /// Given without a value on the command line; `true`/`false` in a config file.
@@ -46,10 +63,13 @@ struct parse_state {
   std::string jobs_file;
   job_request job_defaults;
   std::string token_file;
+  std::string client_token_file;
   std::string tls_cert;
   std::string tls_key;
   std::string tls_ca;
   bool insecure = false;
+  /// Client modes: --master, required.
+  std::optional<endpoint> client_master;
 };
 
 struct option {
@@ -79,7 +99,8 @@ struct option_section {
   std::vector<const option*> options;
 };
 
-/// Master, worker and both-mode options, then the test aids, each in schema order.
+/// Master, worker and client options, those of several modes, then the test aids, each in schema
+/// order.
 std::vector<option_section> option_sections();
 
 /// The default of `o` as --help and the reference say it; empty for none (an off switch, an empty

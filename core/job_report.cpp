@@ -12,7 +12,9 @@ double rounded(double x) {
   return std::round(x * 1e6) / 1e6;
 }
 
-const char* status_name(job_status s) {
+} // namespace
+
+std::string status_name(job_status s) {
   switch (s) {
   case job_status::ok:
     return "ok";
@@ -24,11 +26,13 @@ const char* status_name(job_status s) {
   return "failed";
 }
 
-} // namespace
-
-std::string job_line(std::string_view kind, job_end_state end, const job_stats& stats) {
+std::string job_line(const job_identity& who, job_end_state end, const job_stats& stats) {
   nlohmann::ordered_json out;
-  out["job"] = kind;
+  out["id"] = who.id;
+  if (!who.name.empty()) {
+    out["name"] = who.name;
+  }
+  out["job"] = who.kind;
   out["status"] = status_name(end.status);
   if (end.status != job_status::ok) {
     out["reason"] = end.reason;
@@ -65,11 +69,11 @@ std::string job_line(std::string_view kind, job_end_state end, const job_stats& 
   return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string request_failed_line(std::string_view kind, const std::string& what) {
-  return job_line(kind, {job_status::failed, "task", what, nullptr}, job_stats{});
+std::string request_failed_line(const job_identity& who, const std::string& what) {
+  return job_line(who, {job_status::failed, "task", what, nullptr}, job_stats{});
 }
 
-std::string progress_line(std::uint64_t job, std::uint64_t done, std::uint64_t total,
+std::string progress_line(const job_identity& who, std::uint64_t done, std::uint64_t total,
                           std::uint64_t in_flight, double elapsed_s) {
   double rate = elapsed_s > 0 ? static_cast<double>(done) / elapsed_s : 0;
   char eta[32];
@@ -78,13 +82,12 @@ std::string progress_line(std::uint64_t job, std::uint64_t done, std::uint64_t t
   } else {
     std::snprintf(eta, sizeof eta, "?");
   }
+  auto job = who.name.empty() ? std::to_string(who.id) : who.name;
   char line[256];
-  std::snprintf(line, sizeof line,
-                "progress job=%llu done=%llu total=%llu inflight=%llu rate=%.0f/s eta=%ss",
-                static_cast<unsigned long long>(job), static_cast<unsigned long long>(done),
-                static_cast<unsigned long long>(total), static_cast<unsigned long long>(in_flight),
-                rate, eta);
-  return line;
+  std::snprintf(line, sizeof line, "done=%llu total=%llu inflight=%llu rate=%.0f/s eta=%ss",
+                static_cast<unsigned long long>(done), static_cast<unsigned long long>(total),
+                static_cast<unsigned long long>(in_flight), rate, eta);
+  return "progress job=" + job + " " + line;
 }
 
 } // namespace cohort

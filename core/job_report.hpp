@@ -46,16 +46,28 @@ struct job_end_state {
   nlohmann::ordered_json result;
 };
 
-/// The job's JSON line: job, status, then reason, error and a null result, or the result, then
-/// stats. Invalid UTF-8 in any string is replaced.
-std::string job_line(std::string_view kind, job_end_state end, const job_stats& stats);
+/// The name of a status in lines: ok, failed or cancelled.
+std::string status_name(job_status s);
+
+/// How a line names its job: the master's number for it, its kind, and its name when it was given
+/// one.
+struct job_identity {
+  std::uint64_t id = 0;
+  std::string kind;
+  std::string name;
+};
+
+/// The job's JSON line: id, name (when given), job, status, then reason, error and a null result,
+/// or the result, then stats. Invalid UTF-8 in any string is replaced.
+std::string job_line(const job_identity& who, job_end_state end, const job_stats& stats);
 
 /// The line of a job whose request to the master failed with `what`: failed with reason `task`,
 /// and stats of a job that never ran (zeros, no workers), so every line has the same fields.
-std::string request_failed_line(std::string_view kind, const std::string& what);
+std::string request_failed_line(const job_identity& who, const std::string& what);
 
-/// "progress job=J done=D total=T inflight=F rate=R/s eta=Es" for a job running `elapsed_s`.
-std::string progress_line(std::uint64_t job, std::uint64_t done, std::uint64_t total,
+/// "progress job=J done=D total=T inflight=F rate=R/s eta=Es" for a job running `elapsed_s`; J is
+/// its name, or its number.
+std::string progress_line(const job_identity& who, std::uint64_t done, std::uint64_t total,
                           std::uint64_t in_flight, double elapsed_s);
 
 } // namespace cohort

@@ -20,6 +20,8 @@ struct master_core::job_state {
   };
 
   std::uint64_t id = 0;
+  /// Who submitted it (a client's number; 0: the master's own command line).
+  std::uint64_t owner = 0;
   job_request req;
   task_bound bound = task_bound::cpu;
   bool idempotent = true;
@@ -130,19 +132,22 @@ void master_core::fail_task(job_state& j, std::uint64_t index, const std::string
           now);
 }
 
-std::uint64_t master_core::submit(const checked_job& checked, clock::time_point now) {
-  auto id = start(checked, now);
+std::uint64_t master_core::submit(const checked_job& checked, clock::time_point now,
+                                  std::uint64_t owner) {
+  auto id = start(checked, now, owner);
   finish_ended();
   return id;
 }
 
-std::uint64_t master_core::start(const checked_job& checked, clock::time_point now) {
+std::uint64_t master_core::start(const checked_job& checked, clock::time_point now,
+                                 std::uint64_t owner) {
   const auto& kind = checked.kind();
   auto req = checked.request();
   auto id = next_job_++;
   auto j = std::make_unique<job_state>();
   auto& job = *j;
   job.id = id;
+  job.owner = owner;
   job.bound = kind.bound(req.args);
   job.idempotent = kind.idempotent(req.args);
   job.rerun_after_loss = kind.rerun_after_loss(req.args);
@@ -151,6 +156,7 @@ std::uint64_t master_core::start(const checked_job& checked, clock::time_point n
   job.desc.kind = std::string(kind.name());
   job.desc.args.insert(req.args.all().begin(), req.args.all().end());
   job.desc.task_timeout = req.task_timeout.value_or(std::chrono::nanoseconds::zero());
+  turns_.add(id, owner, req.priority);
   job.req = std::move(req);
   job.submitted = now;
   jobs_.emplace(id, std::move(j));
@@ -445,26 +451,19 @@ std::vector<outgoing_batch> master_core::dispatch(clock::time_point now) {
     }
   }
   isolate(now);
-  bool progressed = true;
-  while (progressed && !jobs_.empty()) {
-    progressed = false;
-    // Round-robin among jobs: start after the job served last, one batch per turn.
-    auto start = jobs_.upper_bound(rr_cursor_);
-    for (std::size_t k = 0; k < jobs_.size(); ++k, ++start) {
-      if (start == jobs_.end()) {
-        start = jobs_.begin();
-      }
-      auto& j = *start->second;
-      if (j.ended || j.led->pending() == j.led->isolated_pending()) {
-        continue;
-      }
-      if (auto b = next_batch(j, now)) {
-        outgoing_.push_back(std::move(*b));
-        rr_cursor_ = j.id;
-        progressed = true;
-        break;
-      }
+  // One batch per turn; submitters take turns, then their jobs by priority (fair_turns).
+  auto take = [&](std::uint64_t id) {
+    auto& j = *jobs_.at(id);
+    if (j.ended || j.led->pending() == j.led->isolated_pending()) {
+      return false;
     }
+    auto b = next_batch(j, now);
+    if (b) {
+      outgoing_.push_back(std::move(*b));
+    }
+    return b.has_value();
+  };
+  while (turns_.next(take)) {
   }
   // A CPU-bound job's slow attempt is copied as soon as a worker is idle for it (speculation_due
   // says when to call again), not at the next tick: its last tasks decide its wall time.
@@ -778,7 +777,11 @@ void master_core::finish_ended() {
         cancels_.push_back({w, j.id, std::nullopt});
       }
     }
-    ended_.push_back({j.id, render(j)});
+    auto outcome = render(j);
+    auto summary = summarize(j, j.ended->at);
+    summary.state = status_name(outcome.status);
+    ended_.push_back({j.id, std::move(outcome), std::move(summary)});
+    turns_.remove(j.id);
     jobs_.erase(ji);
   }
 }
@@ -811,7 +814,7 @@ job_outcome master_core::render(const job_state& j) const {
     stats.workers.push_back(pw.share);
   }
   auto status = end.status;
-  return {status, job_line(j.desc.kind, std::move(end), stats)};
+  return {status, job_line({j.id, j.desc.kind, j.req.name}, std::move(end), stats)};
 }
 
 std::vector<ended_job> master_core::take_ended() {
@@ -822,11 +825,52 @@ std::vector<cancel_order> master_core::take_cancels() {
   return std::exchange(cancels_, {});
 }
 
-std::vector<std::string> master_core::progress_lines(clock::time_point now) const {
-  std::vector<std::string> out;
+job_summary master_core::summarize(const job_state& j, clock::time_point now) const {
+  return {j.id,
+          j.owner,
+          j.desc.kind,
+          j.req.name,
+          j.led->counts().attempts == 0 ? "queued" : "running",
+          j.led->merged(),
+          j.led->task_count(),
+          seconds(now - j.submitted)};
+}
+
+std::vector<job_summary> master_core::summaries(clock::time_point now) const {
+  std::vector<job_summary> out;
   for (const auto& [id, j] : jobs_) {
-    out.push_back(progress_line(id, j->led->merged(), j->led->task_count(), j->led->in_flight(),
-                                seconds(now - j->submitted)));
+    if (!j->ended) {
+      out.push_back(summarize(*j, now));
+    }
+  }
+  return out;
+}
+
+std::optional<std::uint64_t> master_core::owner_of(std::uint64_t id) const {
+  auto i = jobs_.find(id);
+  if (i == jobs_.end() || i->second->ended) {
+    return std::nullopt;
+  }
+  return i->second->owner;
+}
+
+bool master_core::cancel(std::uint64_t id, clock::time_point now) {
+  auto i = jobs_.find(id);
+  if (i == jobs_.end() || i->second->ended) {
+    return false;
+  }
+  end_job(*i->second, job_status::cancelled, "cancelled", "cancelled before it finished", now);
+  finish_ended();
+  return true;
+}
+
+std::vector<job_progress> master_core::progress(clock::time_point now) const {
+  std::vector<job_progress> out;
+  for (const auto& [id, j] : jobs_) {
+    out.push_back(
+        {id, j->owner,
+         progress_line({id, j->desc.kind, j->req.name}, j->led->merged(), j->led->task_count(),
+                       j->led->in_flight(), seconds(now - j->submitted))});
   }
   return out;
 }

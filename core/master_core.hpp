@@ -6,7 +6,9 @@
 #include "cohort/job_outcome.hpp"
 #include "cohort/master_settings.hpp"
 #include "core/dispatcher.hpp"
+#include "core/fair_turns.hpp"
 #include "core/isolation.hpp"
+#include "core/job_history.hpp"
 #include "core/ledger.hpp"
 #include "core/placement.hpp"
 #include "core/protocol.hpp"
@@ -35,6 +37,15 @@ struct outgoing_batch {
 struct ended_job {
   std::uint64_t job;
   job_outcome outcome;
+  /// What `cohort jobs` shows of it from now on.
+  job_summary summary;
+};
+
+/// A running job's progress line, and who submitted the job.
+struct job_progress {
+  std::uint64_t job;
+  std::uint64_t owner;
+  std::string line;
 };
 
 /// Tell `worker` to drop every task of `job`, or only the losing attempt `task`.
@@ -66,8 +77,10 @@ public:
   }
   const dispatcher& workers() const { return dispatcher_; }
 
-  /// Splits and starts a job; a split that throws ends the job.
-  std::uint64_t submit(const checked_job& job, clock::time_point now);
+  /// Splits and starts a job for `owner` (who submitted it: a client's number, 0 for the master's
+  /// own command line); a split that throws ends the job. Owners take dispatch turns, then their
+  /// jobs by priority (fair_turns). Jobs are numbered from 1.
+  std::uint64_t submit(const checked_job& job, clock::time_point now, std::uint64_t owner = 0);
   const job_desc& desc(std::uint64_t job) const;
 
   /// Batches to send now: isolation groups first, then round-robin among jobs with pending tasks,
@@ -92,8 +105,15 @@ public:
 
   std::vector<ended_job> take_ended();
   std::vector<cancel_order> take_cancels();
-  /// One progress line per running job.
-  std::vector<std::string> progress_lines(clock::time_point now) const;
+  /// The progress of each running job.
+  std::vector<job_progress> progress(clock::time_point now) const;
+  /// Each job not ended yet: queued until its first attempt, then running.
+  std::vector<job_summary> summaries(clock::time_point now) const;
+  /// Who submitted job `id`; nothing when it is not running.
+  std::optional<std::uint64_t> owner_of(std::uint64_t id) const;
+  /// Ends job `id` as cancelled (with its workers told to drop its tasks); false when it is not
+  /// running.
+  bool cancel(std::uint64_t id, clock::time_point now);
   std::size_t running_jobs() const { return jobs_.size(); }
 
 private:
@@ -117,7 +137,7 @@ private:
   };
 
   /// Splits and starts a job; submit() then applies its end if it could not start.
-  std::uint64_t start(const checked_job& job, clock::time_point now);
+  std::uint64_t start(const checked_job& job, clock::time_point now, std::uint64_t owner);
   void take_answers(std::uint64_t id, worker_ref from, std::vector<task_result>&& results,
                     bool final, clock::time_point now);
   /// Answers to a batch whose worker was removed while they were on their way: its attempts went
@@ -170,6 +190,7 @@ private:
   /// Takes back a batch made but not sent: its credit and its record.
   void unsend(const outgoing_batch& b);
   job_outcome render(const job_state& j) const;
+  job_summary summarize(const job_state& j, clock::time_point now) const;
 
   master_settings settings_;
   dispatcher dispatcher_;
@@ -183,9 +204,9 @@ private:
   /// Batches made and not yet returned by dispatch() (speculative copies made by tick() wait here).
   std::vector<outgoing_batch> outgoing_;
   std::vector<std::uint64_t> ending_;
-  std::uint64_t next_job_ = 0;
+  std::uint64_t next_job_ = 1;
+  fair_turns turns_;
   std::uint64_t next_batch_ = 1;
-  std::uint64_t rr_cursor_ = 0;
   bool min_workers_reached_ = false;
   std::vector<ended_job> ended_;
   std::vector<cancel_order> cancels_;

@@ -4,6 +4,7 @@
 // against what is left, so no input makes it allocate more than the bytes it was given.
 #pragma once
 
+#include "cohort/job_request.hpp"
 #include "core/protocol.hpp"
 
 #include <stdexcept>
@@ -54,8 +55,67 @@ struct answers_message {
 /// Worker to master: this worker actor drains; give it nothing new.
 struct leave_message {};
 
-using wire_message = std::variant<run_message, cancel_job_message, cancel_task_message, bye_message,
-                                  answers_message, leave_message>;
+/// Client to master: run these jobs; answered by a reply holding their numbers (or why not).
+struct submit_message {
+  std::uint64_t ref = 0;
+  std::vector<job_request> jobs;
+  /// Send this client the jobs' lines as they end.
+  bool wait = false;
+  /// Send this client the progress lines of its jobs.
+  bool progress = false;
+};
+
+/// Client to master: send these jobs' lines as they end (at once for those ended already).
+struct wait_message {
+  std::uint64_t ref = 0;
+  std::vector<std::uint64_t> ids;
+  bool progress = false;
+};
+
+/// Client to master: cancel these jobs; the reply lists those that were unknown or had ended.
+struct cancel_jobs_message {
+  std::uint64_t ref = 0;
+  std::vector<std::uint64_t> ids;
+};
+
+/// Client to master: the running and queued jobs (with `all`, the ended ones kept too).
+struct list_message {
+  std::uint64_t ref = 0;
+  bool all = false;
+};
+
+/// Client to master: the status (workers, jobs, uptime).
+struct status_message {
+  std::uint64_t ref = 0;
+};
+
+/// Master to client: the answer to request `ref`: an error (the client exits 2 with it), job
+/// numbers, or lines.
+struct reply_message {
+  std::uint64_t ref = 0;
+  std::string error;
+  std::vector<std::uint64_t> ids;
+  std::vector<std::string> lines;
+};
+
+/// Master to client: a job this client waits for ended.
+struct line_message {
+  std::uint64_t id = 0;
+  std::uint32_t status = 0;
+  std::string json;
+};
+
+/// Master to client: a progress line of one of its jobs, or a record a job wrote for its
+/// submitter (an exec joblog line) when `job` is set.
+struct note_message {
+  std::uint64_t job = 0;
+  std::string text;
+};
+
+using wire_message =
+    std::variant<run_message, cancel_job_message, cancel_task_message, bye_message, answers_message,
+                 leave_message, submit_message, wait_message, cancel_jobs_message, list_message,
+                 status_message, reply_message, line_message, note_message>;
 
 std::string encode(const wire_message& m);
 /// Throws wire_error on anything but a well-formed encoding.

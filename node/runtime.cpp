@@ -4,6 +4,7 @@
 #include "actors/master_actor.hpp"
 #include "actors/messages.hpp"
 #include "actors/worker_actor.hpp"
+#include "core/data_roots.hpp"
 #include "core/host_identity.hpp"
 #include "core/job_report.hpp"
 #include "node/caf_settings.hpp"
@@ -14,6 +15,7 @@
 #include <caf/io/all.hpp>
 
 #include <stdexcept>
+#include <thread>
 
 namespace cohort {
 
@@ -124,9 +126,13 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
   apply_caf_settings(m.cfg, settings);
   m.sys = std::make_unique<caf::actor_system>(m.cfg);
   verify_caf_settings(m.sys->config(), settings);
+  // A --data-dir that is not a directory is refused here, before the master starts.
+  data_roots check_roots(m.opts.master.data_dirs);
   master_options mo;
   mo.settings = m.opts.master;
+  mo.kinds = m.kinds;
   mo.token = net.token;
+  mo.client_token = net.client_token;
   auto host = host_name();
   const auto& local = m.opts.local;
   for (std::uint32_t i = 0; i < local.count; ++i) {
@@ -185,15 +191,15 @@ namespace {
 caf::behavior caller(caf::event_based_actor* self, caf::actor master, caf::actor client,
                      std::vector<checked_job> jobs) {
   for (std::uint64_t i = 0; i < jobs.size(); ++i) {
-    auto kind = jobs[i].request().kind;
+    job_identity who{0, jobs[i].request().kind, jobs[i].request().name};
     self->request(master, job_request_timeout, submit_atom::value, jobs[i])
         .then(
             [self, client, i](std::int32_t status, std::string& json) {
               self->send(client, done_atom::value, i, status, std::move(json));
             },
-            [self, client, i, kind](caf::error& err) {
+            [self, client, i, who](caf::error& err) {
               self->send(client, done_atom::value, i, static_cast<std::int32_t>(job_status::failed),
-                         request_failed_line(kind, self->system().render(err)));
+                         request_failed_line(who, self->system().render(err)));
             });
   }
   return {[](done_atom) {
@@ -252,6 +258,25 @@ std::vector<job_outcome> runtime::run(const std::vector<checked_job>& jobs,
   }
   self->send_exit(asker, caf::exit_reason::user_shutdown);
   return out;
+}
+
+void runtime::serve(const std::function<bool()>& stop_requested) {
+  auto& m = *impl_;
+  while (!stop_requested()) {
+    std::this_thread::sleep_for(poll_interval);
+  }
+  caf::scoped_actor self{*m.sys};
+  self->send(m.master, cancel_atom::value, local());
+  // Cancelled jobs end at once; their workers were told to drop their tasks.
+  auto deadline = std::chrono::steady_clock::now() + bye_wait;
+  bool idle = false;
+  while (!idle && std::chrono::steady_clock::now() < deadline) {
+    self->request(m.master, bye_wait, idle_atom::value, local())
+        .receive([&](bool is_idle) { idle = is_idle; }, [](caf::error&) {});
+    if (!idle) {
+      std::this_thread::sleep_for(poll_interval);
+    }
+  }
 }
 
 } // namespace cohort

@@ -6,13 +6,17 @@
 #include <caf/io/all.hpp>
 #include <caf/openssl/all.hpp>
 
+#include <algorithm>
 #include <stdexcept>
+#include <thread>
 
 namespace cohort {
 
 namespace {
 
 constexpr auto open_timeout = std::chrono::seconds(10);
+// One connection attempt (a TLS handshake included) waits at most this long.
+constexpr auto dial_timeout = std::chrono::seconds(10);
 
 } // namespace
 
@@ -88,6 +92,40 @@ caf::expected<dialed> dial(caf::actor_system& sys, bool tls, const endpoint& at,
             }
           });
   return out;
+}
+
+std::variant<caf::actor, std::string> dial_until(caf::actor_system& sys, bool tls,
+                                                 const endpoint& at,
+                                                 std::chrono::steady_clock::time_point deadline,
+                                                 const std::function<bool()>& give_up) {
+  using steady = std::chrono::steady_clock;
+  auto backoff = std::chrono::milliseconds(100);
+  std::string last_error = "gave up";
+  while (!give_up()) {
+    auto now = steady::now();
+    auto m =
+        dial(sys, tls, at,
+             std::clamp<steady::duration>(deadline - now, std::chrono::seconds(1), dial_timeout));
+    if (m && m->actor) {
+      return m->actor;
+    }
+    last_error = m ? "nothing is published there" : reason_of(m.error());
+    now = steady::now();
+    if (now >= deadline) {
+      break;
+    }
+    std::this_thread::sleep_for(std::min<steady::duration>(backoff, deadline - now));
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
+  }
+  return last_error;
+}
+
+std::string reason_of(const caf::error& err) {
+  const auto& ctx = err.context();
+  if (ctx.match_elements<std::string>()) {
+    return ctx.get_as<std::string>(0);
+  }
+  return caf::to_string(err);
 }
 
 } // namespace cohort

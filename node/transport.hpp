@@ -10,8 +10,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <variant>
 
 namespace cohort {
 
@@ -38,5 +40,15 @@ struct dialed {
 /// Dials host:port, waiting at most `timeout`; an error names the likely cause for TLS.
 caf::expected<dialed> dial(caf::actor_system& sys, bool tls, const endpoint& at,
                            std::chrono::nanoseconds timeout);
+
+/// Dials `at` until an actor published there answers, with backoff 100 ms .. 1 s, until `deadline`
+/// or until `give_up()` turns true: the actor, or why not (the last error).
+std::variant<caf::actor, std::string> dial_until(caf::actor_system& sys, bool tls,
+                                                 const endpoint& at,
+                                                 std::chrono::steady_clock::time_point deadline,
+                                                 const std::function<bool()>& give_up);
+
+/// The peer's own words when it refused us, else CAF's rendering of the error.
+std::string reason_of(const caf::error& err);
 
 } // namespace cohort

@@ -26,8 +26,6 @@ namespace {
 using steady = std::chrono::steady_clock;
 
 constexpr auto join_timeout = std::chrono::seconds(10);
-// One connection attempt (a TLS handshake included) waits at most this long.
-constexpr auto dial_timeout = std::chrono::seconds(10);
 constexpr auto poll_interval = std::chrono::milliseconds(100);
 constexpr auto rejoin_pause = std::chrono::milliseconds(500);
 // A spawn node's connections that have not begun to speak by then are shut down, and at most this
@@ -48,15 +46,6 @@ worker_options make_worker_options(const worker_node_options& opts,
   w.hello.concurrency = opts.workers.concurrency;
   w.hello.node_workers = opts.workers.count;
   return w;
-}
-
-// The master's own words when it refused us, else CAF's rendering of the error.
-std::string reason_of(const caf::error& err) {
-  const auto& ctx = err.context();
-  if (ctx.match_elements<std::string>()) {
-    return ctx.get_as<std::string>(0);
-  }
-  return caf::to_string(err);
 }
 
 // The worker actors a spawn node made for masters, so a stop signal can end them (weakly held: a
@@ -93,31 +82,19 @@ struct node {
   std::string host = host_name();
   std::uint32_t next_worker = 0;
 
-  // Tries until `deadline` with backoff 100 ms .. 1 s; nullopt when it ran out or a signal came.
+  // Tries until `deadline`; nullopt when it ran out (said on stderr) or a signal came.
   std::optional<caf::actor> connect(steady::time_point deadline) {
-    auto backoff = std::chrono::milliseconds(100);
-    std::string last_error;
-    while (stop_signal() == 0) {
-      auto now = steady::now();
-      auto m =
-          dial(sys, opts.network.tls.has_value(), *opts.master,
-               std::clamp<steady::duration>(deadline - now, std::chrono::seconds(1), dial_timeout));
-      if (m && m->actor) {
-        return m->actor;
-      }
-      last_error = m ? "no master is published there" : reason_of(m.error());
-      now = steady::now();
-      if (now >= deadline) {
+    auto m = dial_until(sys, opts.network.tls.has_value(), *opts.master, deadline,
+                        [] { return stop_signal() != 0; });
+    if (auto* why = std::get_if<std::string>(&m)) {
+      if (stop_signal() == 0) {
         std::fprintf(stderr, "cohort: cannot reach master %s within %.1fs: %s\n",
                      to_string(*opts.master).c_str(),
-                     std::chrono::duration<double>(opts.connect_timeout).count(),
-                     last_error.c_str());
-        return std::nullopt;
+                     std::chrono::duration<double>(opts.connect_timeout).count(), why->c_str());
       }
-      std::this_thread::sleep_for(std::min<steady::duration>(backoff, deadline - now));
-      backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
+      return std::nullopt;
     }
-    return std::nullopt;
+    return std::get<caf::actor>(m);
   }
 
   enum class join_result { joined, refused, unreachable };

@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace cohort {
 
@@ -24,6 +26,12 @@ struct master_settings {
   job_limits limits;
   /// Progress lines on stderr, once a second.
   bool progress = false;
+  /// Keep running and take jobs from clients (`cohort submit`) until stopped (--serve).
+  bool serve = false;
+  /// Ended jobs kept for `cohort wait` and `cohort jobs --all` (--history).
+  std::uint32_t history = 1000;
+  /// Where a client's job may read on this master (--data-dir); none: nowhere.
+  std::vector<std::string> data_dirs;
 };
 
 } // namespace cohort

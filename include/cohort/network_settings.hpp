@@ -19,6 +19,9 @@ struct network_settings {
   /// The shared secret a join must carry (and a spawned worker is attached with); none: no check.
   /// Never logged.
   std::optional<std::string> token;
+  /// A master: the secret clients must prove, when it differs from `token` (--client-token-file).
+  /// A client: the secret it proves, when given apart from `token`.
+  std::optional<std::string> client_token;
   /// Heartbeats sent on every connection; none or 0: off. Set the same on every node.
   std::optional<std::chrono::nanoseconds> heartbeat_interval = std::chrono::milliseconds(500);
   /// A connection silent this long is closed and its peer taken for lost; none or 0: off.

@@ -33,6 +33,10 @@ public:
   std::vector<job_outcome> run(const std::vector<job_request>& jobs,
                                const std::function<void(const job_outcome&)>& on_done = {});
 
+  /// Takes jobs from clients (master_settings::serve) until stop_requested() turns true, then
+  /// cancels every job still running and returns once all ended.
+  void serve(const std::function<bool()>& stop_requested);
+
   /// The kinds this runtime runs.
   const registry& kinds() const;
   /// The port the master listens on (network.listen with port 0 picks one); 0 when not listening.

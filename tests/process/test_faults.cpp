@@ -254,7 +254,7 @@ TEST_CASE("cancel: SIGINT to a master whose 2 remote workers spin cancels every 
   const auto sent = std::chrono::steady_clock::now();
   master.signal(SIGINT);
   for (auto* w : {&w1, &w2}) {
-    w->wait_for_err(std::regex("cancelled job 0 task [0-3]"), 1s);
+    w->wait_for_err(std::regex("cancelled job 1 task [0-3]"), 1s);
   }
   const auto r = ended(master, 1s);
   const auto took = std::chrono::steady_clock::now() - sent;
@@ -287,7 +287,7 @@ TEST_CASE("faults: a slow attempt is speculated on an idle worker, the copy wins
     ended(*w, exit_timeout);
   }
   // The slow first attempt lost: it was cancelled on its worker.
-  CHECK((w1.err() + w2.err()).find("cancelled job 0 task 7") != std::string::npos);
+  CHECK((w1.err() + w2.err()).find("cancelled job 1 task 7") != std::string::npos);
 }
 
 TEST_CASE("faults: a task that hangs on its first attempt runs again after --task-timeout and its "
@@ -308,5 +308,5 @@ TEST_CASE("faults: a task that hangs on its first attempt runs again after --tas
   for (auto* w : {&w1, &w2}) {
     ended(*w, exit_timeout);
   }
-  CHECK((w1.err() + w2.err()).find("cancelled job 0 task 4") != std::string::npos);
+  CHECK((w1.err() + w2.err()).find("cancelled job 1 task 4") != std::string::npos);
 }

@@ -97,10 +97,10 @@ TEST_CASE("jobs file: parameter values become text", "[jobs_file]") {
 }
 
 TEST_CASE("jobs file: errors name file, line and field", "[jobs_file]") {
-  CHECK(
-      error_of("{\"job\": \"a\"}\n{\"job\": \"b\", \"colour\": 1}\n") ==
-      "jobs.jsonl:2: unknown field 'colour' (known: job, params, require, task_timeout, deadline, "
-      "max_attempts, speculate, concurrency)");
+  CHECK(error_of("{\"job\": \"a\"}\n{\"job\": \"b\", \"colour\": 1}\n") ==
+        "jobs.jsonl:2: unknown field 'colour' (known: job, name, priority, params, require, "
+        "task_timeout, "
+        "deadline, max_attempts, speculate, concurrency)");
   CHECK(error_of("\n{\"params\": {}}\n") == "jobs.jsonl:2: missing field 'job'");
   CHECK(error_of(R"({"job": 5})") == "jobs.jsonl:1: field 'job' must be a non-empty string, got 5");
   CHECK(error_of(R"({"job": ""})") ==
@@ -169,15 +169,15 @@ TEST_CASE("jobs file: reading files", "[jobs_file]") {
   auto path = (dir / "jobs.jsonl").string();
   std::ofstream(path) << "{\"job\": \"primes\", \"params\": {\"to\": 100}}\n{\"job\": \"sleep\"}\n";
   auto kinds = cohort::builtin_registry();
-  auto jobs = read_jobs_file(path, {}, *kinds);
+  auto jobs = read_jobs_file(path, {});
   REQUIRE(jobs.size() == 2);
-  CHECK(jobs[0].request().args.get("to") == "100");
-  CHECK(jobs[1].request().kind == "sleep");
+  CHECK(jobs[0].job.args.get("to") == "100");
+  CHECK(jobs[1].job.kind == "sleep");
 
   // Each job is checked against the kinds, and an error names its line.
   std::ofstream(path) << "{\"job\": \"sleep\"}\n\n{\"job\": \"primes\"}\n";
   try {
-    read_jobs_file(path, {}, *kinds);
+    cohort::app::check_jobs(read_jobs_file(path, {}), path, *kinds);
     FAIL("no jobs_file_error thrown");
   } catch (const jobs_file_error& e) {
     CHECK(std::string(e.what()) == path + ":3: primes: param 'to' is required");
@@ -185,11 +185,24 @@ TEST_CASE("jobs file: reading files", "[jobs_file]") {
 
   auto missing = (dir / "missing.jsonl").string();
   try {
-    read_jobs_file(missing, {}, *kinds);
+    read_jobs_file(missing, {});
     FAIL("no jobs_file_error thrown");
   } catch (const jobs_file_error& e) {
     CHECK(std::string(e.what()) ==
           "cannot read jobs file '" + missing + "': No such file or directory");
   }
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("jobs file: a job's name and priority are read, and bad ones named", "[jobs_file]") {
+  auto jobs = parse("{\"job\": \"sleep\", \"name\": \"nightly\", \"priority\": -5}\n");
+  REQUIRE(jobs.size() == 1);
+  CHECK(jobs[0].name == "nightly");
+  CHECK(jobs[0].priority == -5);
+  CHECK(error_of("{\"job\": \"sleep\", \"name\": 3}\n") ==
+        "jobs.jsonl:1: field 'name' must be a string, got 3");
+  CHECK(error_of("{\"job\": \"sleep\", \"priority\": 1.5}\n") ==
+        "jobs.jsonl:1: field 'priority' must be a whole number, got 1.5");
+  CHECK(error_of("{\"job\": \"sleep\", \"priority\": 5000}\n") ==
+        "jobs.jsonl:1: field 'priority' must be from -1000 to 1000, got 5000");
 }

@@ -26,18 +26,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-class naps_plan final : public job_plan {
-public:
-  explicit naps_plan(std::uint64_t n) : n_(n) {}
-  std::uint64_t task_count() const override { return n_; }
-  task_spec make_task(std::uint64_t) const override { return {}; }
-  std::unique_ptr<reducer> make_reducer() const override {
-    return std::make_unique<count_reducer>("completed");
-  }
-
-private:
-  std::uint64_t n_;
-};
+using test::count_plan;
 
 // Each task sleeps 20 ms; `started`, when given, counts the tasks begun by the workers holding
 // this instance in their registry.
@@ -47,7 +36,7 @@ public:
   std::string_view name() const override { return "napping"; }
   task_bound bound(const params&) const override { return task_bound::latency; }
   std::unique_ptr<job_plan> split(const params& p) const override {
-    return std::make_unique<naps_plan>(p.get_u64("tasks", 1));
+    return std::make_unique<count_plan>(p.get_u64("tasks", 1));
   }
   task<partial> run(task_spec, task_context& ctx) const override {
     if (started_ != nullptr) {

@@ -17,33 +17,8 @@ using clock_type = master_core::clock;
 
 namespace {
 
-class plan_of final : public job_plan {
-public:
-  explicit plan_of(std::uint64_t n) : n_(n) {}
-  std::uint64_t task_count() const override { return n_; }
-  task_spec make_task(std::uint64_t) const override { return {}; }
-  std::unique_ptr<reducer> make_reducer() const override {
-    return std::make_unique<count_reducer>("completed");
-  }
-
-private:
-  std::uint64_t n_;
-};
-
-class fake_kind final : public test::test_kind_base {
-public:
-  explicit fake_kind(task_bound b) : bound_(b) {}
-  std::string_view name() const override { return "fake"; }
-  task_bound bound(const params&) const override { return bound_; }
-  void validate(const params&) const override {}
-  std::unique_ptr<job_plan> split(const params& p) const override {
-    return std::make_unique<plan_of>(p.get_u64("tasks", 1));
-  }
-  task<partial> run(task_spec, task_context&) const override { co_return partial{}; }
-
-private:
-  task_bound bound_;
-};
+using test::count_plan;
+using test::fake_kind;
 
 job_request job_of(std::uint64_t tasks) {
   job_request r;
@@ -682,7 +657,7 @@ public:
   task_bound bound(const params&) const override { return task_bound::latency; }
   void validate(const params&) const override {}
   std::unique_ptr<job_plan> split(const params& p) const override {
-    return std::make_unique<plan_of>(p.get_u64("tasks", 1));
+    return std::make_unique<count_plan>(p.get_u64("tasks", 1));
   }
   task<partial> run(task_spec, task_context&) const override { co_return partial{}; }
 };

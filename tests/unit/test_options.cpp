@@ -118,8 +118,12 @@ TEST_CASE("options: modes", "[options]") {
   CHECK(parse({"--slots", "2", "master"}).mode == app_mode::master);
   CHECK(parse(worker_base).mode == app_mode::worker);
 
-  CHECK(error_of({"--slots", "2"}) == "missing mode: cohort master|worker [OPTIONS] (see --help)");
-  CHECK(error_of({"boss"}) == "unknown mode 'boss' (master | worker | kinds)");
+  CHECK(error_of({"--slots", "2"}) ==
+        "missing mode: cohort master|worker|submit|wait|jobs|cancel|status|kinds "
+        "[OPTIONS] (see --help)");
+  CHECK(error_of({"boss"}) ==
+        "unknown mode 'boss' (master | worker | submit | wait | jobs | cancel | "
+        "status | kinds)");
   CHECK(error_of({"master", "extra"}) == "unexpected argument 'extra'");
 }
 
@@ -321,12 +325,18 @@ TEST_CASE("options: unknown options, typos and CAF keys", "[options]") {
 }
 
 TEST_CASE("options: options of the other mode", "[options]") {
-  CHECK(error_of({"master", "--master", "h:1"}) == "option --master is for worker mode");
+  CHECK(error_of({"master", "--master", "h:1"}) ==
+        "option --master is for worker, submit, wait, jobs, cancel and status modes");
   CHECK(error_of({"master", "--slowdown", "2"}) == "option --slowdown is for worker mode");
+  CHECK(error_of({"submit", "--master", "h:1", "--job", "sleep", "--all"}) ==
+        "option --all is for jobs mode");
+  CHECK(error_of({"jobs", "--master", "h:1", "--serve"}) == "option --serve is for master mode");
   CHECK(error_of(worker_with({"--local-workers", "2"})) ==
         "option --local-workers is for master mode");
-  CHECK(error_of(worker_with({"--job", "primes"})) == "option --job is for master mode");
-  CHECK(error_of(worker_with({"--progress"})) == "option --progress is for master mode");
+  CHECK(error_of(worker_with({"--job", "primes"})) ==
+        "option --job is for master and submit modes");
+  CHECK(error_of(worker_with({"--progress"})) ==
+        "option --progress is for master, submit and wait modes");
 }
 
 TEST_CASE("options: option syntax errors", "[options]") {
@@ -470,8 +480,8 @@ TEST_CASE("options: --job, --param and --jobs", "[options]") {
   auto bad_jobs = dir.write("bad.jsonl", "{\"job\": \"primes\"}\n{\"job\": \"x\", \"tasks\": 3}\n");
   CHECK(error_of({"master", "--jobs", bad_jobs}) ==
         bad_jobs +
-            ":2: unknown field 'tasks' (known: job, params, require, task_timeout, deadline, "
-            "max_attempts, speculate, concurrency)");
+            ":2: unknown field 'tasks' (known: job, name, priority, params, require, task_timeout, "
+            "deadline, max_attempts, speculate, concurrency)");
   auto missing = dir.path("missing.jsonl");
   CHECK(error_of({"master", "--jobs", missing}) ==
         "cannot read jobs file '" + missing + "': No such file or directory");
@@ -554,7 +564,8 @@ TEST_CASE("options: config file errors name FILE:LINE", "[options]") {
   check("slots = 2 # two\n", ":1: slots: bad number '2 # two': not a decimal integer");
   check("slots = 2\nslots = 3\n",
         ":2: key 'slots' is set twice (first at " + dir.path("c.ini") + ":1)");
-  check("master = h:1\n", ":1: key 'master' is for worker mode");
+  check("master = h:1\n",
+        ":1: key 'master' is for worker, submit, wait, jobs, cancel and status modes");
   check("local-workers = 1\n", ":1: key 'local-workers' is for master mode", worker_base);
   check("config = other.ini\n", ":1: key 'config' belongs on the command line");
   check("print-config = true\n", ":1: key 'print-config' belongs on the command line");
@@ -753,10 +764,18 @@ TEST_CASE("options: --help lists every option on a line of its own, and the kind
                              "--scheduler.policy",
                              "--scheduler.max-throughput",
                              "--middleman.heartbeat-interval",
-                             "--middleman.connection-timeout"}) {
+                             "--middleman.connection-timeout",
+                             "--name",
+                             "--priority",
+                             "--serve",
+                             "--history",
+                             "--data-dir",
+                             "--detach",
+                             "--all",
+                             "--client-token-file"}) {
     CHECK(listed.count(option) == 1);
   }
-  CHECK(listed.size() == 43);
+  CHECK(listed.size() == 51);
   CHECK(text.find("cohort --help | --version") != std::string::npos);
   CHECK(text.find("job kinds: chaos, exec, primes, sleep, wordcount") != std::string::npos);
   // Defaults come from the settings themselves.

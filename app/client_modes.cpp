@@ -1,0 +1,105 @@
+// Client modes: one client session each; lines to stdout (or --output), progress to stderr.
+#include "app/client_modes.hpp"
+#include "app/exit_code.hpp"
+
+#include "app/output_file.hpp"
+
+#include "cohort/stop_signals.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <unistd.h>
+
+namespace cohort::app {
+
+namespace {
+
+// Prints the lines of `ids` in order as they end; exits as a master would.
+int print_lines(client& c, const app_config& cfg, const std::vector<std::uint64_t>& ids,
+                std::ostream& out) {
+  bool progress = cfg.progress || isatty(STDERR_FILENO) == 1;
+  int code = 0;
+  c.wait(
+      ids,
+      [&](const job_outcome& o) {
+        out << o.json << '\n' << std::flush;
+        if (o.status != job_status::ok) {
+          code = 1;
+        }
+      },
+      [&](const std::string& line) {
+        if (progress) {
+          std::fprintf(stderr, "%s\n", line.c_str());
+        }
+      },
+      [] { return stop_signal() != 0; });
+  return app::exit_code(code);
+}
+
+int submit(client& c, const app_config& cfg, std::ostream& out) {
+  bool progress = cfg.progress || isatty(STDERR_FILENO) == 1;
+  auto ids = c.submit(cfg.client_jobs, !cfg.detach, progress && !cfg.detach);
+  if (cfg.detach) {
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      nlohmann::ordered_json line;
+      line["id"] = ids[i];
+      line["job"] = cfg.client_jobs[i].kind;
+      if (!cfg.client_jobs[i].name.empty()) {
+        line["name"] = cfg.client_jobs[i].name;
+      }
+      out << line.dump() << '\n';
+    }
+    out << std::flush;
+    return 0;
+  }
+  return print_lines(c, cfg, ids, out);
+}
+
+} // namespace
+
+int run_client(const app_config& cfg) {
+  std::ofstream file;
+  auto* output = open_output(cfg.output_path, file);
+  if (output == nullptr) {
+    return 2;
+  }
+  std::ostream& out = *output;
+  install_stop_signals();
+  try {
+    client c(cfg.client);
+    switch (cfg.mode) {
+    case app_mode::submit:
+      return submit(c, cfg, out);
+    case app_mode::wait:
+      c.watch(cfg.ids, cfg.progress || isatty(STDERR_FILENO) == 1);
+      return print_lines(c, cfg, cfg.ids, out);
+    case app_mode::jobs:
+      for (const auto& line : c.jobs(cfg.all)) {
+        out << line << '\n';
+      }
+      return 0;
+    case app_mode::cancel: {
+      auto not_cancelled = c.cancel(cfg.ids);
+      for (auto id : not_cancelled) {
+        std::fprintf(stderr, "cohort: job %llu is unknown or has ended\n",
+                     static_cast<unsigned long long>(id));
+      }
+      return not_cancelled.empty() ? 0 : 1;
+    }
+    case app_mode::status:
+      out << c.status() << '\n';
+      return 0;
+    default:
+      return 2;
+    }
+  } catch (const request_refused& e) {
+    std::fprintf(stderr, "cohort: %s\n", e.what());
+    return 2;
+  } catch (const client_error& e) {
+    std::fprintf(stderr, "cohort: %s\n", e.what());
+    return 1;
+  }
+}
+
+} // namespace cohort::app

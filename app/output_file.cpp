@@ -1,0 +1,21 @@
+// Opening --output.
+#include "app/output_file.hpp"
+
+#include <cstdio>
+#include <iostream>
+
+namespace cohort::app {
+
+std::ostream* open_output(const std::string& path, std::ofstream& file) {
+  if (path.empty()) {
+    return &std::cout;
+  }
+  file.open(path, std::ios::out | std::ios::trunc);
+  if (!file) {
+    std::fprintf(stderr, "cohort: cannot write --output file '%s'\n", path.c_str());
+    return nullptr;
+  }
+  return &file;
+}
+
+} // namespace cohort::app

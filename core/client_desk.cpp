@@ -1,0 +1,171 @@
+// Clients' requests, turned into the core's calls and replies.
+#include "core/client_desk.hpp"
+
+#include "cohort/checked_job.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+namespace cohort {
+
+client_desk::client_desk(master_core& core, std::shared_ptr<const registry> kinds, data_roots roots,
+                         std::size_t history, clock::time_point started)
+    : core_(core), kinds_(std::move(kinds)), roots_(std::move(roots)), history_(history),
+      started_(started) {}
+
+std::uint64_t client_desk::add_client() {
+  auto c = next_client_++;
+  clients_.insert(c);
+  return c;
+}
+
+void client_desk::remove_client(std::uint64_t client) {
+  clients_.erase(client);
+  for (auto* m : {&waiting_, &watching_}) {
+    for (auto i = m->begin(); i != m->end();) {
+      i->second.erase(client);
+      i = i->second.empty() ? m->erase(i) : std::next(i);
+    }
+  }
+}
+
+reply_message client_desk::submit(std::uint64_t client, const submit_message& m,
+                                  clock::time_point now) {
+  reply_message r{m.ref, {}, {}, {}};
+  if (m.jobs.empty()) {
+    r.error = "no job given";
+    return r;
+  }
+  // Every job is checked before any runs: one bad job refuses the whole submission.
+  std::vector<checked_job> checked;
+  for (std::size_t i = 0; i < m.jobs.size(); ++i) {
+    try {
+      auto job = m.jobs[i];
+      if (auto kind = kinds_->find(job.kind)) {
+        job.args = roots_.confine(*kind, job.args);
+      }
+      checked.push_back(check_job(*kinds_, std::move(job)));
+    } catch (const param_error& e) {
+      r.error = m.jobs.size() == 1 ? e.what() : "job " + std::to_string(i + 1) + ": " + e.what();
+      return r;
+    }
+  }
+  for (const auto& job : checked) {
+    auto id = core_.submit(job, now, client);
+    r.ids.push_back(id);
+    if (m.wait) {
+      waiting_[id].insert(client);
+    }
+    if (m.progress) {
+      watching_[id].insert(client);
+    }
+  }
+  // A job that ended at once (a split that failed, a job of no tasks) is in the core's ended list.
+  return r;
+}
+
+reply_message client_desk::wait(std::uint64_t client, const wait_message& m) {
+  reply_message r{m.ref, {}, {}, {}};
+  for (auto id : m.ids) {
+    if (core_.owner_of(id)) {
+      waiting_[id].insert(client);
+      if (m.progress) {
+        watching_[id].insert(client);
+      }
+    } else if (const auto* rec = history_.find(id)) {
+      deliveries_.push_back(
+          {client, line_message{id, static_cast<std::uint32_t>(rec->status), rec->line}});
+    } else {
+      r.ids.push_back(id);
+    }
+  }
+  if (!r.ids.empty()) {
+    std::string unknown;
+    for (auto id : r.ids) {
+      unknown += (unknown.empty() ? "" : ", ") + std::to_string(id);
+    }
+    r.error = "unknown job " + unknown + " (never submitted here, or no longer kept: --history)";
+  }
+  return r;
+}
+
+reply_message client_desk::cancel(const cancel_jobs_message& m, clock::time_point now) {
+  reply_message r{m.ref, {}, {}, {}};
+  for (auto id : m.ids) {
+    if (!core_.cancel(id, now)) {
+      r.ids.push_back(id);
+    }
+  }
+  return r;
+}
+
+reply_message client_desk::list(const list_message& m, clock::time_point now) const {
+  std::vector<job_summary> all = core_.summaries(now);
+  if (m.all) {
+    for (const auto* rec : history_.all()) {
+      all.push_back(rec->summary);
+    }
+  }
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  reply_message r{m.ref, {}, {}, {}};
+  for (const auto& s : all) {
+    r.lines.push_back(summary_line(s));
+  }
+  return r;
+}
+
+reply_message client_desk::status(const status_message& m, clock::time_point now) const {
+  nlohmann::ordered_json out;
+  auto workers = nlohmann::ordered_json::array();
+  for (auto ref : core_.workers().workers()) {
+    const auto& w = core_.workers().at(ref);
+    nlohmann::ordered_json e;
+    e["id"] = w.id;
+    e["host"] = w.host;
+    e["tags"] = w.tags;
+    e["slots"] = w.slots;
+    e["concurrency"] = w.concurrency;
+    e["in_flight"] = w.cpu_used + w.latency_used;
+    e["draining"] = w.draining;
+    workers.push_back(std::move(e));
+  }
+  std::uint64_t running = 0;
+  std::uint64_t queued = 0;
+  for (const auto& s : core_.summaries(now)) {
+    ++(s.state == "queued" ? queued : running);
+  }
+  out["workers"] = std::move(workers);
+  out["running"] = running;
+  out["queued"] = queued;
+  out["uptime_s"] = std::round(std::chrono::duration<double>(now - started_).count() * 1e3) / 1e3;
+  return {m.ref, {}, {}, {out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)}};
+}
+
+void client_desk::ended(const std::vector<ended_job>& jobs) {
+  for (const auto& e : jobs) {
+    history_.add({e.summary, e.outcome.status, e.outcome.json});
+    if (auto w = waiting_.find(e.job); w != waiting_.end()) {
+      for (auto client : w->second) {
+        deliveries_.push_back(
+            {client,
+             line_message{e.job, static_cast<std::uint32_t>(e.outcome.status), e.outcome.json}});
+      }
+      waiting_.erase(w);
+    }
+    watching_.erase(e.job);
+  }
+}
+
+void client_desk::progress(const std::vector<job_progress>& lines) {
+  for (const auto& p : lines) {
+    if (auto w = watching_.find(p.job); w != watching_.end()) {
+      for (auto client : w->second) {
+        deliveries_.push_back({client, note_message{0, p.line}});
+      }
+    }
+  }
+}
+
+} // namespace cohort

@@ -1,0 +1,231 @@
+// The client: its own small actor system, a client actor holding the session, and a scoped actor
+// on the caller's thread that sends requests and collects replies and events.
+#include "cohort/client.hpp"
+
+#include "actors/client_actor.hpp"
+#include "actors/messages.hpp"
+#include "core/wire.hpp"
+#include "node/caf_settings.hpp"
+#include "node/transport.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+
+#include <cstdio>
+#include <deque>
+#include <map>
+
+namespace cohort {
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+// The master answers each request at once; no answer by then means it hangs or is gone.
+constexpr auto reply_timeout = std::chrono::seconds(60);
+
+} // namespace
+
+struct client::impl {
+  client_options opts;
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  std::unique_ptr<caf::scoped_actor> self;
+  caf::actor actor;
+  std::uint64_t next_ref = 1;
+  std::map<std::uint64_t, reply_message> replies;
+  std::deque<client_event> events;
+  bool lost = false;
+
+  // Stops the client actor, then waits for the actor system to end.
+  void stop() {
+    if (actor) {
+      caf::anon_send(actor, stop_atom::value, local());
+    }
+    self.reset();
+    sys.reset();
+  }
+
+  std::string where() const { return "master " + to_string(opts.master); }
+
+  // Takes one message from the client actor, waiting at most `timeout`; false when none came.
+  bool pump(std::chrono::nanoseconds timeout) {
+    bool got = false;
+    (*self)->receive(
+        [&](sealed_atom, local_proof p, std::string& body) {
+          if (!is_local(p)) {
+            return;
+          }
+          got = true;
+          wire_message m;
+          try {
+            m = decode(body);
+          } catch (const wire_error&) {
+            return;
+          }
+          if (auto* r = std::get_if<reply_message>(&m)) {
+            replies[r->ref] = std::move(*r);
+          } else if (auto* l = std::get_if<line_message>(&m)) {
+            events.push_back({client_event::type::line, l->id, static_cast<job_status>(l->status),
+                              std::move(l->json)});
+          } else if (auto* n = std::get_if<note_message>(&m)) {
+            events.push_back(
+                {client_event::type::progress, n->job, job_status::ok, std::move(n->text)});
+          }
+        },
+        [&](lost_atom, local_proof p) {
+          if (is_local(p)) {
+            got = true;
+            lost = true;
+          }
+        },
+        caf::after(caf::timespan{timeout.count()}) >> [] {});
+    return got;
+  }
+
+  void check_lost() const {
+    if (lost) {
+      throw client_error("lost the connection to " + where());
+    }
+  }
+
+  // Sends `m` (its ref set here) and waits for its reply; throws request_refused with the master's
+  // error.
+  template <class Message> reply_message ask(Message m) {
+    check_lost();
+    m.ref = next_ref++;
+    auto ref = m.ref;
+    (*self)->send(actor, sealed_atom::value, local(), encode(wire_message{std::move(m)}));
+    auto deadline = steady::now() + reply_timeout;
+    while (replies.count(ref) == 0) {
+      check_lost();
+      auto now = steady::now();
+      if (now >= deadline) {
+        throw client_error("no answer from " + where() + " within " +
+                           std::to_string(reply_timeout.count()) + "s");
+      }
+      pump(deadline - now);
+    }
+    auto r = std::move(replies.at(ref));
+    replies.erase(ref);
+    if (!r.error.empty()) {
+      throw request_refused(r.error);
+    }
+    return r;
+  }
+};
+
+client::client(client_options opts) : impl_(std::make_unique<impl>()) {
+  auto& m = *impl_;
+  m.opts = std::move(opts);
+  auto& net = m.opts.network;
+  add_message_types(m.cfg);
+  load_transport(m.cfg, net.tls);
+  auto settings = caf_keys(scheduler_settings{}, net, 2);
+  apply_caf_settings(m.cfg, settings);
+  m.sys = std::make_unique<caf::actor_system>(m.cfg);
+  m.self = std::make_unique<caf::scoped_actor>(*m.sys);
+  auto deadline = steady::now() + m.opts.connect_timeout;
+  auto master =
+      dial_until(*m.sys, net.tls.has_value(), m.opts.master, deadline, [] { return false; });
+  if (auto* why = std::get_if<std::string>(&master)) {
+    char within[32];
+    std::snprintf(within, sizeof within, "%.1fs",
+                  std::chrono::duration<double>(m.opts.connect_timeout).count());
+    throw client_error("cannot reach " + m.where() + " within " + within + ": " + *why);
+  }
+  auto token = net.client_token ? net.client_token : net.token;
+  m.actor = spawn_client_actor(*m.sys, std::get<caf::actor>(master), token, caf::actor{*m.self});
+  auto wait = std::max<std::chrono::nanoseconds>(deadline - steady::now(), std::chrono::seconds(5));
+  std::optional<std::string> refusal;
+  (*m.self)
+      ->request(m.actor, caf::timespan{wait.count()}, client_atom::value, local())
+      .receive([](client_atom) {}, [&](caf::error& err) { refusal = reason_of(err); });
+  if (refusal) {
+    // The destructor does not run for a constructor that throws: the actor system would wait for
+    // the client actor for ever.
+    m.stop();
+    throw client_error(m.where() + " refused this client: " + *refusal);
+  }
+}
+
+client::~client() {
+  impl_->stop();
+}
+
+std::vector<std::uint64_t> client::submit(const std::vector<job_request>& jobs, bool wait,
+                                          bool progress) {
+  return impl_->ask(submit_message{0, jobs, wait, progress}).ids;
+}
+
+void client::watch(const std::vector<std::uint64_t>& ids, bool progress) {
+  impl_->ask(wait_message{0, ids, progress});
+}
+
+std::vector<std::uint64_t> client::cancel(const std::vector<std::uint64_t>& ids) {
+  return impl_->ask(cancel_jobs_message{0, ids}).ids;
+}
+
+std::vector<std::string> client::jobs(bool all) {
+  return impl_->ask(list_message{0, all}).lines;
+}
+
+std::string client::status() {
+  auto r = impl_->ask(status_message{0});
+  return r.lines.empty() ? std::string("{}") : r.lines.front();
+}
+
+std::optional<client_event> client::next_event(std::chrono::nanoseconds timeout) {
+  auto& m = *impl_;
+  auto deadline = steady::now() + timeout;
+  while (m.events.empty()) {
+    m.check_lost();
+    auto now = steady::now();
+    if (now >= deadline) {
+      return std::nullopt;
+    }
+    m.pump(deadline - now);
+  }
+  auto e = std::move(m.events.front());
+  m.events.pop_front();
+  return e;
+}
+
+std::vector<job_outcome> client::wait(const std::vector<std::uint64_t>& ids,
+                                      const std::function<void(const job_outcome&)>& on_line,
+                                      const std::function<void(const std::string&)>& on_progress,
+                                      const std::function<bool()>& cancel_requested) {
+  constexpr auto poll = std::chrono::milliseconds(50);
+  std::map<std::uint64_t, job_outcome> ended;
+  std::vector<job_outcome> out;
+  bool cancel_sent = false;
+  while (out.size() < ids.size()) {
+    if (!cancel_sent && cancel_requested && cancel_requested()) {
+      cancel_sent = true;
+      cancel(ids);
+    }
+    if (auto e = next_event(poll)) {
+      if (e->what == client_event::type::progress) {
+        if (on_progress) {
+          on_progress(e->text);
+        }
+      } else {
+        ended[e->job] = job_outcome{e->status, std::move(e->text)};
+      }
+    }
+    while (out.size() < ids.size()) {
+      auto i = ended.find(ids[out.size()]);
+      if (i == ended.end()) {
+        break;
+      }
+      if (on_line) {
+        on_line(i->second);
+      }
+      out.push_back(std::move(i->second));
+      ended.erase(i);
+    }
+  }
+  return out;
+}
+
+} // namespace cohort
