@@ -1,10 +1,13 @@
-// Micro-benchmarks of the master's hot path: ledger bookkeeping, the placement's pick and CAF
-// binary serialization of the batch messages. Kept small: each names the one call it measures.
+// Micro-benchmarks of the master's hot path: ledger bookkeeping, the placement's pick, and a batch
+// message as it crosses the network (wire encoding, session seal, CAF's serialization). Kept small:
+// each names the one call it measures.
 #include "actors/messages.hpp"
 #include "core/dispatcher.hpp"
 #include "core/ledger.hpp"
 #include "core/placement.hpp"
 #include "core/protocol.hpp"
+#include "core/session.hpp"
+#include "core/wire.hpp"
 
 #include <benchmark/benchmark.h>
 #include <caf/actor_system.hpp>
@@ -101,37 +104,38 @@ caf::actor_system& protocol_system() {
   return *the_system;
 }
 
-caf::message batch_message(std::uint64_t batch) {
-  job_desc desc{1, "sleep", {{"ms", "0"}, {"tasks", "1000000"}}};
+wire_message batch_message(std::uint64_t batch) {
+  job_desc desc{1, "sleep", {{"ms", "0"}, {"tasks", "1000000"}}, {}};
   std::vector<task_spec> tasks(batch);
   for (std::uint64_t i = 0; i < batch; ++i) {
     tasks[i].index = 500'000 + i;
     tasks[i].attempt = 1;
   }
-  std::uint64_t master_batch = 42;
-  return caf::make_message(run_atom::value, std::move(desc), master_batch, std::move(tasks));
+  return run_message{42, std::move(desc), std::move(tasks)};
 }
 
-caf::message answer_message(std::uint64_t batch) {
+wire_message answer_message(std::uint64_t batch) {
   std::vector<task_result> results(batch);
   for (std::uint64_t i = 0; i < batch; ++i) {
     results[i].index = 500'000 + i;
     results[i].attempt = 1;
     results[i].value.count = 1;
   }
-  return caf::make_message(std::move(results));
+  return answers_message{42, true, std::move(results)};
 }
 
-// One batch message as the middleman writes it: (run, job_desc, batch id, vector<task_spec>).
-void serialize_batch(benchmark::State& state, caf::message (*make)(std::uint64_t)) {
+// One batch as it leaves a node: the wire encoding, sealed under a session, then written by CAF as
+// the `(sealed, envelope)` message the middleman sends.
+void serialize_batch(benchmark::State& state, wire_message (*make)(std::uint64_t)) {
   auto& sys = protocol_system();
   const auto batch = static_cast<std::uint64_t>(state.range(0));
-  auto msg = make(batch);
+  auto m = make(batch);
+  session out(1, random_key(), direction::to_worker, direction::to_master);
   std::vector<char> buf;
   for (auto _ : state) {
     buf.clear();
     caf::binary_serializer sink{sys, buf};
-    if (auto err = sink(msg)) {
+    if (auto err = sink(caf::make_message(sealed_atom::value, out.seal(encode(m))))) {
       state.SkipWithError("serialization failed");
       break;
     }
@@ -142,28 +146,44 @@ void serialize_batch(benchmark::State& state, caf::message (*make)(std::uint64_t
   state.counters["bytes_per_task"] = static_cast<double>(buf.size()) / static_cast<double>(batch);
 }
 
-void deserialize_batch(benchmark::State& state, caf::message (*make)(std::uint64_t)) {
+// The same batch as it arrives: read by CAF, opened under the session, decoded.
+void deserialize_batch(benchmark::State& state, wire_message (*make)(std::uint64_t)) {
   auto& sys = protocol_system();
   const auto batch = static_cast<std::uint64_t>(state.range(0));
-  std::vector<char> buf;
-  {
+  auto key = random_key();
+  session out(1, key, direction::to_worker, direction::to_master);
+  session in(1, key, direction::to_master, direction::to_worker);
+  // Each arrival is a fresh envelope: a session takes each sequence number once.
+  std::vector<std::vector<char>> bufs;
+  auto make_buf = [&] {
+    std::vector<char> buf;
     caf::binary_serializer sink{sys, buf};
-    if (auto err = sink(make(batch))) {
-      state.SkipWithError("serialization failed");
-      return;
+    if (sink(caf::make_message(sealed_atom::value, out.seal(encode(make(batch)))))) {
+      return std::vector<char>{};
     }
-  }
+    return buf;
+  };
+  std::size_t bytes = 0;
   for (auto _ : state) {
+    state.PauseTiming();
+    auto buf = make_buf();
+    bytes = buf.size();
+    state.ResumeTiming();
     caf::message msg;
     caf::binary_deserializer source{sys, buf};
-    if (auto err = source(msg); err || msg.size() == 0) {
+    if (auto err = source(msg); err || !msg.match_elements<sealed_atom, envelope>()) {
       state.SkipWithError("deserialization failed");
       break;
     }
-    benchmark::DoNotOptimize(msg);
+    const auto& e = msg.get_as<envelope>(1);
+    if (!in.open(e)) {
+      state.SkipWithError("the envelope did not open");
+      break;
+    }
+    benchmark::DoNotOptimize(decode(e.body));
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(batch));
-  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(buf.size()));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(bytes));
 }
 
 BENCHMARK_CAPTURE(serialize_batch, tasks, batch_message)->Arg(1)->Arg(1000);

@@ -36,6 +36,22 @@ void write_bytes(const std::string& path, selector s, const std::string& bytes) 
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
+// A client's job with every field set.
+cohort::job_request client_job() {
+  cohort::job_request j;
+  j.kind = "wordcount";
+  j.args.set("path", "data/in.txt");
+  j.name = "nightly";
+  j.priority = -3;
+  j.require = {"ssd"};
+  j.task_timeout = std::chrono::seconds(5);
+  j.deadline = std::chrono::minutes(2);
+  j.max_attempts = 4;
+  j.speculate = false;
+  j.concurrency = 8;
+  return j;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -72,7 +88,15 @@ int main(int argc, char** argv) {
       {"cancel_job", cancel_job_message{7}},
       {"cancel_task", cancel_task_message{7, 1, 2}},
       {"bye", bye_message{}},
-      {"leave", leave_message{}}};
+      {"leave", leave_message{}},
+      {"submit", submit_message{3, {client_job()}, true, true}},
+      {"wait", wait_message{4, {1, 2, 3}, true}},
+      {"cancel_jobs", cancel_jobs_message{5, {2}}},
+      {"list", list_message{6, true}},
+      {"status", status_message{7}},
+      {"reply", reply_message{3, "unknown job kind 'x'", {1, 2}, {"{\"id\":1}"}}},
+      {"line", line_message{2, 1, "{\"id\":2,\"job\":\"sleep\"}"}},
+      {"note", note_message{0, "progress job=2 done=1 total=4"}}};
   session s(a.session, random_key(), direction::to_worker, direction::to_master);
   std::vector<caf::strong_actor_ptr> stages;
   for (const auto& [name, m] : bodies) {
@@ -90,5 +114,8 @@ int main(int argc, char** argv) {
   write(ctx, dir + "/payload_join_proof", payload, stages, proof);
   auto attach = caf::make_message(attach_atom::value, caf::actor{}, opener.nonce());
   write(ctx, dir + "/payload_attach", payload, stages, attach);
+  auto client =
+      caf::make_message(client_atom::value, caf::actor{}, protocol_version, opener.nonce());
+  write(ctx, dir + "/payload_client", payload, stages, client);
   return 0;
 }
