@@ -2,7 +2,8 @@
 // can say what no CAF node would: claim any sender, route messages through the master to other
 // nodes' actors, send exit, down and error messages, forge the BASP operation that kills a proxy.
 //   basp_peer [--tls CERT KEY CA] HOST PORT COMMAND [ARGS]
-// Commands (each prints one line per message sent, then "done"):
+// Commands (each prints one line per message sent, then "done" once the master has read all of it
+// and closed the connection):
 //   control           the master's and a worker's control messages, without joining: tick,
 //                     speculate, cancel, bye, stop, drain, part and run in their local shapes,
 //                     envelopes sealed under a guessed key, a join's second step with a guessed
@@ -26,13 +27,17 @@
 #include <netdb.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -117,6 +122,38 @@ public:
         die("the peer closed the connection");
       }
       done += static_cast<std::size_t>(n);
+    }
+  }
+  /// Ends this side of the connection and waits until the master closes its side, which CAF
+  /// does only once it has read everything sent before. Closing at once could lose the end of it:
+  /// a socket closed with the master's heartbeats still unread sends a reset, and the master
+  /// drops what it had not read yet.
+  void finish(std::chrono::seconds limit) {
+    if (ssl_ != nullptr) {
+      SSL_shutdown(ssl_);
+    }
+    ::shutdown(fd_, SHUT_WR);
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    std::vector<char> buf(4096);
+    for (;;) {
+      if (ssl_ == nullptr || SSL_pending(ssl_) == 0) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        pollfd p{fd_, POLLIN, 0};
+        int ready = left.count() > 0 ? ::poll(&p, 1, static_cast<int>(left.count())) : 0;
+        if (ready < 0 && errno == EINTR) {
+          continue;
+        }
+        if (ready == 0) {
+          die("the master did not close the connection within " + std::to_string(limit.count()) +
+              " s");
+        }
+      }
+      auto n = ssl_ != nullptr ? SSL_read(ssl_, buf.data(), static_cast<int>(buf.size()))
+                               : ::read(fd_, buf.data(), buf.size());
+      if (n <= 0 && !(n < 0 && ssl_ == nullptr && errno == EINTR)) {
+        return;
+      }
     }
   }
   std::vector<char> read(std::size_t size) {
@@ -343,6 +380,9 @@ void half_open(const std::string& host, const std::string& port, int n, int seco
 } // namespace
 
 int main(int argc, char** argv) {
+  // A connection the master closed is an error to report, not a signal that ends this process
+  // before it says what happened.
+  std::signal(SIGPIPE, SIG_IGN);
   std::vector<std::string> args(argv + 1, argv + argc);
   std::optional<tls_files> tls;
   if (args.size() >= 4 && args[0] == "--tls") {
@@ -389,11 +429,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "basp_peer: unknown command or arguments\n");
     return 2;
   }
-  // Long enough for the master to read everything before the connection closes.
-  for (int i = 0; i < 4; ++i) {
-    p.heartbeat();
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  }
+  w.finish(std::chrono::seconds(60));
   std::printf("done\n");
   return 0;
 }
