@@ -8,6 +8,7 @@
 #include "core/client_desk.hpp"
 #include "core/master_core.hpp"
 #include "core/peer_names.hpp"
+#include "core/record_files.hpp"
 #include "core/session.hpp"
 #include "core/wire.hpp"
 
@@ -58,6 +59,8 @@ struct master_state {
   bool serve = false;
   std::unique_ptr<client_desk> desk;
   std::unique_ptr<handshake_answerer<caf::actor>> client_joins;
+  /// The records files of the jobs of the master's own command line.
+  record_files records;
   std::unordered_map<std::uint64_t, client_link> clients;
   std::unordered_map<std::uint64_t, std::uint64_t> client_by_session;
   bool progress = false;
@@ -132,9 +135,20 @@ void flush(master_actor* self) {
       tell(self, link, cancel_job_message{c.job});
     }
   }
+  // Records before lines: a submitter has written a job's records when it gets the job's line.
+  auto records = st.core->take_records();
+  for (const auto& r : records) {
+    if (r.owner == 0) {
+      if (auto err = st.records.write(r.job, r.file, r.line)) {
+        spdlog::error("{}", *err);
+      }
+    }
+  }
+  st.desk->records(records);
   auto ended = st.core->take_ended();
   st.desk->ended(ended);
   for (auto& e : ended) {
+    st.records.close(e.job);
     auto i = st.promises.find(e.job);
     if (i != st.promises.end()) {
       i->second.deliver(static_cast<std::int32_t>(e.outcome.status), std::move(e.outcome.json));

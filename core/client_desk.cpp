@@ -158,11 +158,19 @@ void client_desk::ended(const std::vector<ended_job>& jobs) {
   }
 }
 
+void client_desk::records(const std::vector<job_record>& lines) {
+  for (const auto& r : lines) {
+    if (clients_.count(r.owner) != 0) {
+      deliveries_.push_back({r.owner, note_message{r.job, r.file, r.line}});
+    }
+  }
+}
+
 void client_desk::progress(const std::vector<job_progress>& lines) {
   for (const auto& p : lines) {
     if (auto w = watching_.find(p.job); w != watching_.end()) {
       for (auto client : w->second) {
-        deliveries_.push_back({client, note_message{0, p.line}});
+        deliveries_.push_back({client, note_message{p.job, {}, p.line}});
       }
     }
   }

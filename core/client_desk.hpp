@@ -46,6 +46,8 @@ public:
 
   /// Jobs the core ended: kept in the history, and their lines handed to the clients waiting.
   void ended(const std::vector<ended_job>& jobs);
+  /// Record lines of jobs, for the clients that submitted them (if still there).
+  void records(const std::vector<job_record>& lines);
   /// The progress lines of running jobs, for the clients that asked for them.
   void progress(const std::vector<job_progress>& lines);
   /// What to send since the last call.

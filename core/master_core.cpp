@@ -39,6 +39,8 @@ struct master_core::job_state {
   std::map<worker_ref, per_worker> by_worker;
   /// Set by end_job; the job is rendered and erased when the event that ended it is done.
   std::optional<job_end> ended;
+  /// The file its records go to (job_kind::records_param); empty: none.
+  std::string records_file;
   /// Its batches in master_core::lost_batches_.
   std::vector<std::uint64_t> lost_batches;
 };
@@ -177,6 +179,14 @@ std::uint64_t master_core::start(const checked_job& checked, clock::time_point n
     return id;
   }
   job.red = job.plan->make_reducer();
+  if (auto param = kind.records_param(); !param.empty()) {
+    job.records_file = job.req.args.get_string(std::string(param), {});
+    if (!job.records_file.empty()) {
+      if (auto header = job.plan->record_header(); !header.empty()) {
+        records_.push_back({id, owner, job.records_file, std::move(header)});
+      }
+    }
+  }
   std::uint32_t stripes = 1;
   if (settings_.dispatch == dispatch_policy::designated) {
     // Before --min-workers have joined, the owners are fixed when they have (designate()).
@@ -545,6 +555,12 @@ void master_core::take_answers(std::uint64_t id, worker_ref from,
     switch (r->outcome) {
     case task_outcome::ok:
       if (j.led->accept(r->index, r->attempt, worker, now, losers)) {
+        if (!j.records_file.empty()) {
+          if (auto line = j.plan->record(r->index, r->value, dispatcher_.at(worker).host);
+              !line.empty()) {
+            records_.push_back({j.id, j.owner, j.records_file, std::move(line)});
+          }
+        }
         j.red->merge(std::move(r->value));
         ++pw.tasks;
         if (j.red->result_bytes() > settings_.limits.max_result_size) {

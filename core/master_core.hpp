@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace cohort {
@@ -39,6 +40,15 @@ struct ended_job {
   job_outcome outcome;
   /// What `cohort jobs` shows of it from now on.
   job_summary summary;
+};
+
+/// A line for a job's records file (job_plan::record), for whoever submitted the job: the file its
+/// records parameter names, on the submitter's side.
+struct job_record {
+  std::uint64_t job;
+  std::uint64_t owner;
+  std::string file;
+  std::string line;
 };
 
 /// A running job's progress line, and who submitted the job.
@@ -105,6 +115,8 @@ public:
 
   std::vector<ended_job> take_ended();
   std::vector<cancel_order> take_cancels();
+  /// Record lines since the last call, in merge order, each job's header first.
+  std::vector<job_record> take_records() { return std::exchange(records_, {}); }
   /// The progress of each running job.
   std::vector<job_progress> progress(clock::time_point now) const;
   /// Each job not ended yet: queued until its first attempt, then running.
@@ -210,6 +222,7 @@ private:
   bool min_workers_reached_ = false;
   std::vector<ended_job> ended_;
   std::vector<cancel_order> cancels_;
+  std::vector<job_record> records_;
 };
 
 } // namespace cohort

@@ -33,6 +33,8 @@ std::string mismatch(const param_spec& p, const std::string& text) {
       return {};
     case param_type::path:
       return text.empty() ? "a file or directory name" : "";
+    case param_type::output:
+      return text.empty() ? "a file name" : "";
     case param_type::flag:
       return text == "true" || text == "false" ? "" : "true or false";
     case param_type::duration:
@@ -76,6 +78,8 @@ std::string type_name(const param_spec& p) {
     return "TEXT";
   case param_type::path:
     return "PATH";
+  case param_type::output:
+    return "OUTPUT";
   case param_type::flag:
     return "BOOL";
   case param_type::duration:

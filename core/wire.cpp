@@ -309,6 +309,7 @@ struct encoder {
   }
   void operator()(const note_message& m) const {
     w.u64(m.job);
+    w.bytes(m.file);
     w.bytes(m.text);
   }
   void ids(const std::vector<std::uint64_t>& xs) const {
@@ -467,6 +468,7 @@ wire_message decode(std::string_view bytes) {
   case 13: {
     note_message m;
     m.job = r.u64();
+    m.file = r.text();
     m.text = r.text();
     out = std::move(m);
     break;

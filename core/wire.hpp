@@ -105,10 +105,11 @@ struct line_message {
   std::string json;
 };
 
-/// Master to client: a progress line of one of its jobs, or a record a job wrote for its
-/// submitter (an exec joblog line) when `job` is set.
+/// Master to client: a progress line of one of its jobs (`file` empty), or a line for the records
+/// file `file` of its job `job` (an exec joblog), which the client appends to on its side.
 struct note_message {
   std::uint64_t job = 0;
+  std::string file;
   std::string text;
 };
 

@@ -4,6 +4,7 @@
 
 #include "actors/client_actor.hpp"
 #include "actors/messages.hpp"
+#include "core/record_files.hpp"
 #include "core/wire.hpp"
 #include "node/caf_settings.hpp"
 #include "node/transport.hpp"
@@ -35,6 +36,7 @@ struct client::impl {
   std::uint64_t next_ref = 1;
   std::map<std::uint64_t, reply_message> replies;
   std::deque<client_event> events;
+  record_files records;
   bool lost = false;
 
   // Stops the client actor, then waits for the actor system to end.
@@ -69,8 +71,9 @@ struct client::impl {
             events.push_back({client_event::type::line, l->id, static_cast<job_status>(l->status),
                               std::move(l->json)});
           } else if (auto* n = std::get_if<note_message>(&m)) {
+            auto type = n->file.empty() ? client_event::type::progress : client_event::type::record;
             events.push_back(
-                {client_event::type::progress, n->job, job_status::ok, std::move(n->text)});
+                {type, n->job, job_status::ok, std::move(n->text), std::move(n->file)});
           }
         },
         [&](lost_atom, local_proof p) {
@@ -205,12 +208,21 @@ std::vector<job_outcome> client::wait(const std::vector<std::uint64_t>& ids,
       cancel(ids);
     }
     if (auto e = next_event(poll)) {
-      if (e->what == client_event::type::progress) {
+      switch (e->what) {
+      case client_event::type::progress:
         if (on_progress) {
           on_progress(e->text);
         }
-      } else {
+        break;
+      case client_event::type::record:
+        if (auto err = impl_->records.write(e->job, e->file, e->text)) {
+          throw client_error(*err);
+        }
+        break;
+      case client_event::type::line:
+        impl_->records.close(e->job);
         ended[e->job] = job_outcome{e->status, std::move(e->text)};
+        break;
       }
     }
     while (out.size() < ids.size()) {

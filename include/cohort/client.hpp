@@ -38,15 +38,17 @@ struct request_refused : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// What the master sent on its own: a job this client waits for ended, or a progress line of one
-/// of its jobs.
+/// What the master sent on its own: a job this client waits for ended, a progress line of one of
+/// its jobs, or a line for the records file of one of its jobs (an exec joblog).
 struct client_event {
-  enum class type { line, progress };
+  enum class type { line, progress, record };
   type what = type::line;
   std::uint64_t job = 0;
   /// For a line.
   job_status status = job_status::failed;
   std::string text;
+  /// For a record: the file, as the job's records parameter names it.
+  std::string file;
 };
 
 class client {
@@ -77,8 +79,10 @@ public:
   std::optional<client_event> next_event(std::chrono::nanoseconds timeout);
 
   /// Waits for the lines of `ids` (watched or submitted with `wait`) and returns them in that
-  /// order, calling on_line as each ends in order and on_progress for each progress line. When
-  /// cancel_requested() turns true the jobs are cancelled once and their lines still awaited.
+  /// order, calling on_line as each ends in order and on_progress for each progress line; the
+  /// jobs' records are appended to their files here, on the client's side (throws client_error
+  /// when one cannot be written). When cancel_requested() turns true the jobs are cancelled once
+  /// and their lines still awaited.
   std::vector<job_outcome> wait(const std::vector<std::uint64_t>& ids,
                                 const std::function<void(const job_outcome&)>& on_line = {},
                                 const std::function<void(const std::string&)>& on_progress = {},

@@ -61,6 +61,14 @@ public:
   /// Names task `index` and its parameters for error messages ("from=10 to=20").
   virtual std::string describe(std::uint64_t index) const;
   virtual std::unique_ptr<reducer> make_reducer() const = 0;
+  /// The first line of the job's records file (job_kind::records_param), if it has one.
+  virtual std::string record_header() const { return {}; }
+  /// The line task `index` adds to the records file once its answer `p` from a worker on `host` is
+  /// merged (a joblog line); empty: none. Called on the master.
+  virtual std::string record(std::uint64_t /*index*/, const partial& /*p*/,
+                             std::string_view /*host*/) const {
+    return {};
+  }
 };
 
 /// A named recipe for jobs. One instance serves every job of its kind, on the master and on
@@ -81,6 +89,9 @@ public:
   virtual bool rerun_after_loss(const params& p) const { return idempotent(p); }
   /// What a worker must grant to run this kind ("exec": `--allow-exec`); empty for any worker.
   virtual std::string_view capability() const { return {}; }
+  /// The parameter (of type output) naming the file the job's records go to, written by whoever
+  /// submitted the job on its own side; empty: the kind writes none.
+  virtual std::string_view records_param() const { return {}; }
   /// Checks what the parameter table cannot (from <= to, a file that must exist) before anything
   /// runs; throws param_error naming the problem. The table's checks have passed.
   virtual void validate(const params&) const {}

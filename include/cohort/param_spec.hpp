@@ -15,7 +15,8 @@ namespace cohort {
 enum class param_type {
   count,      ///< an unsigned integer
   text,       ///< any text
-  path,       ///< a file or directory name, not empty
+  path,       ///< a file or directory name, not empty, read on the master
+  output,     ///< a file the submitter writes the job's records to (job_plan::record), not empty
   flag,       ///< true or false
   duration,   ///< a DUR (500ms, 1.5s) or off
   size,       ///< a SIZE (4096, 64KiB)

@@ -96,7 +96,8 @@ int main(int argc, char** argv) {
       {"status", status_message{7}},
       {"reply", reply_message{3, "unknown job kind 'x'", {1, 2}, {"{\"id\":1}"}}},
       {"line", line_message{2, 1, "{\"id\":2,\"job\":\"sleep\"}"}},
-      {"note", note_message{0, "progress job=2 done=1 total=4"}}};
+      {"note", note_message{2, {}, "progress job=2 done=1 total=4"}},
+      {"record", note_message{2, "joblog.tsv", "1\tvm\t0\t0.1\t0\t0\t0\t0\ttrue"}}};
   session s(a.session, random_key(), direction::to_worker, direction::to_master);
   std::vector<caf::strong_actor_ptr> stages;
   for (const auto& [name, m] : bodies) {

@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <unistd.h>
 
 namespace {
 
@@ -396,4 +397,43 @@ TEST_CASE("serve: a 30-second soak - a job a second from a loop of clients while
   }
   CHECK(jobs >= 20);
   CHECK(c.master.running());
+}
+
+TEST_CASE("serve: an exec joblog lands on the client's side, not the master's", "[serve]") {
+  const temp_dir dir;
+  std::filesystem::create_directories(dir.path() / "data");
+  std::filesystem::create_directories(dir.path() / "client");
+  dir.write("data/cmds.jsonl", "{\"argv\": [\"true\"]}\n{\"sh\": \"exit 3\"}\n");
+  serve_cluster c({"--data-dir", (dir.path() / "data").string()}, 1, {"--allow-exec"});
+  // A relative name: the client writes it in its own directory; the master's is the test's.
+  const std::string name = "joblog-" + std::to_string(::getpid()) + ".tsv";
+  auto argv = cohort_argv(c.client(
+      "submit", {"--job", "exec", "--param", "file=cmds.jsonl", "--param", "joblog=" + name}));
+  std::string command = "cd '" + (dir.path() / "client").string() + "' && exec";
+  for (const auto& word : argv) {
+    command += " '" + word + "'";
+  }
+  auto r = run_process({"/bin/sh", "-c", command}, job_timeout);
+  auto line = one_line(r);
+  CHECK(line["status"] == "ok");
+  CHECK_FALSE(std::filesystem::exists(std::filesystem::current_path() / name));
+  std::ifstream in(dir.path() / "client" / name);
+  REQUIRE(in);
+  std::vector<std::string> rows;
+  for (std::string row; std::getline(in, row);) {
+    rows.push_back(row);
+  }
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0] == "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand");
+  std::set<std::string> exits;
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    std::vector<std::string> cols;
+    std::istringstream fields(rows[i]);
+    for (std::string col; std::getline(fields, col, '\t');) {
+      cols.push_back(col);
+    }
+    REQUIRE(cols.size() == 9);
+    exits.insert(cols[0] + ":" + cols[6]);
+  }
+  CHECK(exits == std::set<std::string>{"1:0", "2:3"});
 }

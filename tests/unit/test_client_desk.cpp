@@ -544,7 +544,8 @@ TEST_CASE("client_desk: progress lines go only to the clients that asked for the
   CHECK(ds[0].client == c1);
   const auto* note = std::get_if<note_message>(&ds[0].message);
   REQUIRE(note != nullptr);
-  CHECK(note->job == 0);
+  CHECK(note->job == watched.ids.front());
+  CHECK(note->file.empty());
   CHECK_THAT(note->text, Catch::StartsWith("progress job=watched"));
   // Once the job ended, its progress goes to nobody.
   s.run_all(t(200));

@@ -418,3 +418,38 @@ TEST_CASE("exec: byte_tail keeps the last bytes across appends", "[exec]") {
   none.append("x", 1);
   CHECK(none.text().empty());
 }
+
+TEST_CASE("exec: joblog lines in GNU parallel's columns, one per merged command", "[exec]") {
+  temp_file file("{\"argv\": [\"true\"]}\n{\"sh\": \"exit\\t3\"}\n");
+  auto p = exec_params(file.path(), {{"joblog", "out.tsv"}});
+  check(p);
+  CHECK(exec().records_param() == "joblog");
+  const auto plan = exec().split(p);
+  CHECK(plan->record_header() ==
+        "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand");
+  exec_result r;
+  r.index = 1;
+  r.exit_code = 3;
+  r.wall_ns = 1'500'000'000;
+  auto line = plan->record(1, partial{1, encode_result(r)}, "host-a");
+  std::vector<std::string> cols;
+  std::istringstream in(line);
+  for (std::string col; std::getline(in, col, '\t');) {
+    cols.push_back(col);
+  }
+  REQUIRE(cols.size() == 9);
+  CHECK(cols[0] == "2");
+  CHECK(cols[1] == "host-a");
+  CHECK(cols[3] == "1.500");
+  CHECK(cols[6] == "3");
+  CHECK(cols[7] == "0");
+  // The command as JSON: a tab or newline in it is escaped, so the columns stay in place.
+  CHECK(cols[8] == R"({"sh":"exit\t3"})");
+  r.exit_code.reset();
+  r.signal = 9;
+  line = plan->record(0, partial{1, encode_result(r)}, "h");
+  CHECK(line.find("\t-1\t9\t") != std::string::npos);
+  CHECK(plan->record(0, partial{1, "garbage"}, "h").empty());
+  // An empty joblog name is refused like any empty file name.
+  CHECK_THROWS_WITH(check(exec_params(file.path(), {{"joblog", ""}})), Catch::Contains("joblog"));
+}
