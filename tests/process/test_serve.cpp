@@ -437,3 +437,31 @@ TEST_CASE("serve: an exec joblog lands on the client's side, not the master's", 
   }
   CHECK(exits == std::set<std::string>{"1:0", "2:3"});
 }
+
+TEST_CASE("serve: Ctrl-C on a waiting submit cancels its job, prints the cancelled line and exits "
+          "130",
+          "[serve]") {
+  serve_cluster c({}, 1);
+  auto waiting = c.start("submit", {"--job", "sleep", "--param", "tasks=8", "--param", "ms=60000"});
+  wait_running(c, 1);
+  waiting.signal(SIGINT);
+  auto line = one_line(ended(waiting, exit_timeout), 130);
+  CHECK(line["status"] == "cancelled");
+  CHECK(listed(c, 1)["status"] == "cancelled");
+  CHECK(c.master.running());
+}
+
+TEST_CASE("serve: clients over mutual TLS with a token submit and wait like plain ones",
+          "[serve]") {
+  const temp_dir dir;
+  make_certs(dir.path());
+  auto token = dir.write("token", "secret\n");
+  auto node_args = cat(tls_args(dir.path()), {"--token-file", token.string()});
+  serve_cluster c(node_args, 1, node_args);
+  auto line = one_line(c.run("submit", cat(node_args, primes_job(1'000'000))));
+  CHECK(line["result"]["count"] == primesieve_count(0, 1'000'000));
+  auto plain =
+      c.run("status", {"--token-file", token.string(), "--connect-timeout", "2s"}, exit_timeout);
+  CHECK(plain.exit_code == 1);
+  CHECK(plain.out.empty());
+}
