@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace cohort {
 
@@ -63,6 +64,8 @@ struct master_state {
   record_files records;
   std::unordered_map<std::uint64_t, client_link> clients;
   std::unordered_map<std::uint64_t, std::uint64_t> client_by_session;
+  /// Each client actor opens one session.
+  std::unordered_set<caf::actor> client_actors;
   bool progress = false;
   master_core::clock::time_point last_progress;
   /// Each present worker's link, by slot; dropped when the worker leaves.
@@ -146,7 +149,10 @@ void flush(master_actor* self) {
   }
   st.desk->records(records);
   auto ended = st.core->take_ended();
-  st.desk->ended(ended);
+  if (st.serve) {
+    // Only a serving master keeps ended jobs (--history): a one-shot one has printed them.
+    st.desk->ended(ended);
+  }
   for (auto& e : ended) {
     st.records.close(e.job);
     auto i = st.promises.find(e.job);
@@ -389,6 +395,9 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
           if (st.client_by_session.count(session_id) != 0) {
             return refused("a session under that number is open already");
           }
+          if (!st.client_actors.insert(handle).second) {
+            return refused("this client has a session already");
+          }
           auto number = st.desk->add_client();
           watch(handle, caf::actor{self}, number);
           st.client_by_session.emplace(session_id, number);
@@ -411,6 +420,7 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
           return;
         }
         st.client_by_session.erase(i->second.sealed->id());
+        st.client_actors.erase(i->second.handle);
         st.clients.erase(i);
         st.desk->remove_client(client);
       },
@@ -477,6 +487,8 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
         if (!is_local(p)) {
           return;
         }
+        // Sent on a stop signal: nothing new is taken after it.
+        self->state.desk->close();
         self->state.core->cancel_all(master_core::clock::now());
         flush(self);
       },

@@ -67,7 +67,15 @@ int run_client(const app_config& cfg) {
   std::ostream& out = *output;
   install_stop_signals();
   try {
-    client c(cfg.client);
+    auto opts = cfg.client;
+    opts.give_up = [] {
+      return stop_signal() != 0;
+    };
+    client c(opts);
+    if (stop_signal() != 0) {
+      // Stopped while connecting: nothing was asked.
+      return exit_code(1);
+    }
     switch (cfg.mode) {
     case app_mode::submit:
       return submit(c, cfg, out);
@@ -98,7 +106,7 @@ int run_client(const app_config& cfg) {
     return 2;
   } catch (const client_error& e) {
     std::fprintf(stderr, "cohort: %s\n", e.what());
-    return 1;
+    return exit_code(1);
   }
 }
 

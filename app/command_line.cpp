@@ -300,6 +300,9 @@ void read_ids(parse_state& s, const std::vector<std::string>& words) {
     if (ec != std::errc() || ptr != w.data() + w.size() || id == 0) {
       throw usage_error("bad job number '" + w + "': expected a number from 1 (see cohort jobs)");
     }
+    if (std::find(s.cfg.ids.begin(), s.cfg.ids.end(), id) != s.cfg.ids.end()) {
+      throw usage_error("job " + w + " is given twice");
+    }
     s.cfg.ids.push_back(id);
   }
 }

@@ -466,8 +466,8 @@ std::vector<option> make_schema() {
       [](auto& st) -> auto& { return st.cfg.worker.workers.count; }, 1));
   s.back().machine_default = "cores";
   s.push_back(duration(
-      "connect-timeout", for_worker | for_clients, "stop connecting after this long and exit 1",
-      [](auto& st) -> auto& {
+      "connect-timeout", for_worker | for_clients,
+      "stop connecting after this long and exit 1 (clients: 10s)", [](auto& st) -> auto& {
         return st.mode == for_worker ? st.cfg.worker.connect_timeout
                                      : st.cfg.client.connect_timeout;
       }));

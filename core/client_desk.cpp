@@ -38,12 +38,26 @@ reply_message client_desk::submit(std::uint64_t client, const submit_message& m,
     r.error = "no job given";
     return r;
   }
+  if (closed_) {
+    r.error = "the master is stopping and takes no more jobs";
+    return r;
+  }
+  auto& mine = open_by_client_[client];
+  if (mine + m.jobs.size() > max_jobs_per_client || open_ + m.jobs.size() > max_jobs) {
+    r.error = "too many unfinished jobs: at most " + std::to_string(max_jobs_per_client) +
+              " per client and " + std::to_string(max_jobs) + " in all";
+    return r;
+  }
   // Every job is checked before any runs: one bad job refuses the whole submission.
   std::vector<checked_job> checked;
   for (std::size_t i = 0; i < m.jobs.size(); ++i) {
     try {
       auto job = m.jobs[i];
       if (auto kind = kinds_->find(job.kind)) {
+        if (!kind->from_clients()) {
+          throw param_error("job kind '" + job.kind +
+                            "' is a test aid: it runs only from the master's command line");
+        }
         job.args = roots_.confine(*kind, job.args);
       }
       checked.push_back(check_job(*kinds_, std::move(job)));
@@ -52,6 +66,8 @@ reply_message client_desk::submit(std::uint64_t client, const submit_message& m,
       return r;
     }
   }
+  mine += checked.size();
+  open_ += checked.size();
   for (const auto& job : checked) {
     auto id = core_.submit(job, now, client);
     r.ids.push_back(id);
@@ -68,32 +84,43 @@ reply_message client_desk::submit(std::uint64_t client, const submit_message& m,
 
 reply_message client_desk::wait(std::uint64_t client, const wait_message& m) {
   reply_message r{m.ref, {}, {}, {}};
-  for (auto id : m.ids) {
+  // Each job once, however often it is named; nothing is registered when one is unknown.
+  const std::set<std::uint64_t> ids(m.ids.begin(), m.ids.end());
+  for (auto id : ids) {
+    if (!core_.owner_of(id) && history_.find(id) == nullptr) {
+      r.ids.push_back(id);
+    }
+  }
+  if (!r.ids.empty()) {
+    constexpr std::size_t named = 10;
+    std::string unknown;
+    for (std::size_t i = 0; i < std::min(named, r.ids.size()); ++i) {
+      unknown += (unknown.empty() ? "" : ", ") + std::to_string(r.ids[i]);
+    }
+    if (r.ids.size() > named) {
+      unknown += " and " + std::to_string(r.ids.size() - named) + " more";
+    }
+    r.error = "unknown job " + unknown + " (never submitted here, or no longer kept: --history)";
+    return r;
+  }
+  for (auto id : ids) {
     if (core_.owner_of(id)) {
       waiting_[id].insert(client);
       if (m.progress) {
         watching_[id].insert(client);
       }
-    } else if (const auto* rec = history_.find(id)) {
+    } else {
+      const auto* rec = history_.find(id);
       deliveries_.push_back(
           {client, line_message{id, static_cast<std::uint32_t>(rec->status), rec->line}});
-    } else {
-      r.ids.push_back(id);
     }
-  }
-  if (!r.ids.empty()) {
-    std::string unknown;
-    for (auto id : r.ids) {
-      unknown += (unknown.empty() ? "" : ", ") + std::to_string(id);
-    }
-    r.error = "unknown job " + unknown + " (never submitted here, or no longer kept: --history)";
   }
   return r;
 }
 
 reply_message client_desk::cancel(const cancel_jobs_message& m, clock::time_point now) {
   reply_message r{m.ref, {}, {}, {}};
-  for (auto id : m.ids) {
+  for (auto id : std::set<std::uint64_t>(m.ids.begin(), m.ids.end())) {
     if (!core_.cancel(id, now)) {
       r.ids.push_back(id);
     }
@@ -145,6 +172,13 @@ reply_message client_desk::status(const status_message& m, clock::time_point now
 
 void client_desk::ended(const std::vector<ended_job>& jobs) {
   for (const auto& e : jobs) {
+    if (auto o = open_by_client_.find(e.summary.owner); o != open_by_client_.end()) {
+      --o->second;
+      --open_;
+      if (o->second == 0) {
+        open_by_client_.erase(o);
+      }
+    }
     history_.add({e.summary, e.outcome.status, e.outcome.json});
     if (auto w = waiting_.find(e.job); w != waiting_.end()) {
       for (auto client : w->second) {

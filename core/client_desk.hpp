@@ -30,6 +30,10 @@ public:
     wire_message message;
   };
 
+  /// Unfinished jobs one client may have, and all clients together.
+  static constexpr std::size_t max_jobs_per_client = 10'000;
+  static constexpr std::size_t max_jobs = 100'000;
+
   client_desk(master_core& core, std::shared_ptr<const registry> kinds, data_roots roots,
               std::size_t history, clock::time_point started);
 
@@ -37,6 +41,8 @@ public:
   std::uint64_t add_client();
   /// A client went: it waits for nothing any more; its jobs run on.
   void remove_client(std::uint64_t client);
+  /// The master is stopping: submissions are refused from now on.
+  void close() { closed_ = true; }
 
   reply_message submit(std::uint64_t client, const submit_message& m, clock::time_point now);
   reply_message wait(std::uint64_t client, const wait_message& m);
@@ -63,6 +69,10 @@ private:
   clock::time_point started_;
   std::uint64_t next_client_ = 1;
   std::set<std::uint64_t> clients_;
+  bool closed_ = false;
+  /// Unfinished jobs by the client that submitted them, and in all.
+  std::map<std::uint64_t, std::size_t> open_by_client_;
+  std::size_t open_ = 0;
   /// Who waits for each running job's line, and who wants its progress.
   std::map<std::uint64_t, std::set<std::uint64_t>> waiting_;
   std::map<std::uint64_t, std::set<std::uint64_t>> watching_;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -13,20 +14,24 @@ namespace cohort {
 
 class record_files {
 public:
-  /// Appends `line` and a newline to job's file `file`, which the job's first line creates (or
-  /// truncates). Returns a one-line error the first time the file cannot be written; the job's
-  /// later lines are then dropped.
+  /// Appends `line` and a newline to job's file `file`. The first job to name a file creates (or
+  /// truncates) it; jobs naming a file already open share it, and a job's first line that repeats
+  /// the file's first line (the same header) is not written again. Returns a one-line error the
+  /// first time the file cannot be written; the file's later lines are then dropped.
   std::optional<std::string> write(std::uint64_t job, const std::string& file,
                                    const std::string& line);
-  /// The job ended: its file is flushed and closed.
+  /// The job ended: its file is closed once no other job writes to it.
   void close(std::uint64_t job);
 
 private:
   struct open_file {
     std::ofstream out;
+    std::string first_line;
+    std::size_t jobs = 0;
     bool failed = false;
   };
-  std::map<std::uint64_t, open_file> files_;
+  std::map<std::string, std::shared_ptr<open_file>> by_path_;
+  std::map<std::uint64_t, std::string> path_of_;
 };
 
 } // namespace cohort

@@ -91,6 +91,16 @@ public:
     }
     return static_cast<std::size_t>(n);
   }
+  /// The same, and at most `most`: items far larger in memory than on the wire (a string, a job)
+  /// are bounded by number too.
+  std::size_t count(std::size_t min_size, std::size_t most) {
+    auto n = count(min_size);
+    if (n > most) {
+      throw wire_error("count " + std::to_string(n) + " beyond the limit of " +
+                       std::to_string(most));
+    }
+    return n;
+  }
   void finish() const {
     if (!in_.empty()) {
       throw wire_error(std::to_string(in_.size()) + " bytes after the end");
@@ -212,7 +222,7 @@ job_request get_request(reader& r) {
     throw wire_error("priority beyond 32 bits");
   }
   j.priority = static_cast<std::int32_t>(priority);
-  j.require.resize(r.count(1));
+  j.require.resize(r.count(1, max_wire_tags));
   for (auto& t : j.require) {
     t = r.text();
   }
@@ -228,7 +238,7 @@ job_request get_request(reader& r) {
 }
 
 std::vector<std::uint64_t> get_ids(reader& r) {
-  std::vector<std::uint64_t> out(r.count(1));
+  std::vector<std::uint64_t> out(r.count(1, max_wire_ids));
   for (auto& x : out) {
     x = r.u64();
   }
@@ -411,7 +421,7 @@ wire_message decode(std::string_view bytes) {
   case 6: {
     submit_message m;
     m.ref = r.u64();
-    m.jobs.resize(r.count(min_request_bytes));
+    m.jobs.resize(r.count(min_request_bytes, max_wire_jobs));
     for (auto& j : m.jobs) {
       j = get_request(r);
     }
@@ -450,7 +460,7 @@ wire_message decode(std::string_view bytes) {
     m.ref = r.u64();
     m.error = r.text();
     m.ids = get_ids(r);
-    m.lines.resize(r.count(1));
+    m.lines.resize(r.count(1, max_wire_lines));
     for (auto& l : m.lines) {
       l = r.text();
     }

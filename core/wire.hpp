@@ -1,7 +1,8 @@
 // The wire format of what a master and a worker actor in another process say to each other inside
 // a sealed envelope: one byte string per message, so CAF serializes a single field and the MAC
 // covers exactly the bytes that travel. Versioned by its first byte; decoding checks every length
-// against what is left, so no input makes it allocate more than the bytes it was given.
+// against what is left, and bounds the number of items whose memory exceeds their bytes (strings,
+// jobs), so no input makes it allocate much more than the bytes it was given.
 #pragma once
 
 #include "cohort/job_request.hpp"
@@ -54,6 +55,13 @@ struct answers_message {
 
 /// Worker to master: this worker actor drains; give it nothing new.
 struct leave_message {};
+
+/// The most tags of a job, jobs of a submission, job numbers of a request and lines of a reply a
+/// message may hold.
+inline constexpr std::size_t max_wire_tags = 64;
+inline constexpr std::size_t max_wire_jobs = 100'000;
+inline constexpr std::size_t max_wire_ids = 100'000;
+inline constexpr std::size_t max_wire_lines = 10'000'000;
 
 /// Client to master: run these jobs; answered by a reply holding their numbers (or why not).
 struct submit_message {

@@ -102,6 +102,7 @@ public:
     return "a test aid: tasks that wait ms milliseconds, or fail as told; result {\"completed\": "
            "N}";
   }
+  bool from_clients() const override { return false; }
   std::vector<param_spec> parameters() const override {
     return {
         {"tasks", param_type::count, "1", "how many tasks"},

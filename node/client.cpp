@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <deque>
 #include <map>
+#include <set>
 
 namespace cohort {
 
@@ -37,6 +38,9 @@ struct client::impl {
   std::map<std::uint64_t, reply_message> replies;
   std::deque<client_event> events;
   record_files records;
+  /// The parameter values of the jobs this client submitted: a records file must be one of them,
+  /// so a master cannot make the client write where it likes.
+  std::map<std::uint64_t, std::set<std::string>> own_files;
   bool lost = false;
 
   // Stops the client actor, then waits for the actor system to end.
@@ -129,8 +133,9 @@ client::client(client_options opts) : impl_(std::make_unique<impl>()) {
   m.sys = std::make_unique<caf::actor_system>(m.cfg);
   m.self = std::make_unique<caf::scoped_actor>(*m.sys);
   auto deadline = steady::now() + m.opts.connect_timeout;
-  auto master =
-      dial_until(*m.sys, net.tls.has_value(), m.opts.master, deadline, [] { return false; });
+  auto give_up = m.opts.give_up;
+  auto master = dial_until(*m.sys, net.tls.has_value(), m.opts.master, deadline,
+                           [&give_up] { return give_up && give_up(); });
   if (auto* why = std::get_if<std::string>(&master)) {
     char within[32];
     std::snprintf(within, sizeof within, "%.1fs",
@@ -158,7 +163,14 @@ client::~client() {
 
 std::vector<std::uint64_t> client::submit(const std::vector<job_request>& jobs, bool wait,
                                           bool progress) {
-  return impl_->ask(submit_message{0, jobs, wait, progress}).ids;
+  auto ids = impl_->ask(submit_message{0, jobs, wait, progress}).ids;
+  for (std::size_t i = 0; i < ids.size() && i < jobs.size(); ++i) {
+    auto& files = impl_->own_files[ids[i]];
+    for (const auto& [key, value] : jobs[i].args.all()) {
+      files.insert(value);
+    }
+  }
+  return ids;
 }
 
 void client::watch(const std::vector<std::uint64_t>& ids, bool progress) {
@@ -214,13 +226,19 @@ std::vector<job_outcome> client::wait(const std::vector<std::uint64_t>& ids,
           on_progress(e->text);
         }
         break;
-      case client_event::type::record:
+      case client_event::type::record: {
+        auto own = impl_->own_files.find(e->job);
+        if (own == impl_->own_files.end() || own->second.count(e->file) == 0) {
+          break;
+        }
         if (auto err = impl_->records.write(e->job, e->file, e->text)) {
           throw client_error(*err);
         }
         break;
+      }
       case client_event::type::line:
         impl_->records.close(e->job);
+        impl_->own_files.erase(e->job);
         ended[e->job] = job_outcome{e->status, std::move(e->text)};
         break;
       }

@@ -25,6 +25,8 @@ struct client_options {
   network_settings network;
   /// Connecting (and reconnecting) gives up after this long.
   std::chrono::nanoseconds connect_timeout = std::chrono::seconds(10);
+  /// Connecting gives up at once when this turns true (a stop signal); none: never.
+  std::function<bool()> give_up;
 };
 
 /// The master cannot be reached, refused the session, or the session was lost.
@@ -81,8 +83,8 @@ public:
   /// Waits for the lines of `ids` (watched or submitted with `wait`) and returns them in that
   /// order, calling on_line as each ends in order and on_progress for each progress line; the
   /// jobs' records are appended to their files here, on the client's side (throws client_error
-  /// when one cannot be written). When cancel_requested() turns true the jobs are cancelled once
-  /// and their lines still awaited.
+  /// when one cannot be written), and only to files that a parameter of the job names. When
+  /// cancel_requested() turns true the jobs are cancelled once and their lines still awaited.
   std::vector<job_outcome> wait(const std::vector<std::uint64_t>& ids,
                                 const std::function<void(const job_outcome&)>& on_line = {},
                                 const std::function<void(const std::string&)>& on_progress = {},

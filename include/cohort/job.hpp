@@ -89,6 +89,9 @@ public:
   virtual bool rerun_after_loss(const params& p) const { return idempotent(p); }
   /// What a worker must grant to run this kind ("exec": `--allow-exec`); empty for any worker.
   virtual std::string_view capability() const { return {}; }
+  /// Whether a serving master takes jobs of this kind from clients; chaos, a test aid whose tasks
+  /// may abort their worker process (the master's own, with local workers), does not.
+  virtual bool from_clients() const { return true; }
   /// The parameter (of type output) naming the file the job's records go to, written by whoever
   /// submitted the job on its own side; empty: the kind writes none.
   virtual std::string_view records_param() const { return {}; }

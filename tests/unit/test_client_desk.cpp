@@ -2,6 +2,7 @@
 // clients, wait, cancel, listings, status, progress and data roots.
 #include "cohort/count_reducer.hpp"
 #include "core/client_desk.hpp"
+#include "jobs/chaos.hpp"
 #include "jobs/wordcount.hpp"
 
 #include "tests/unit/test_kinds.hpp"
@@ -32,6 +33,7 @@ std::shared_ptr<const registry> test_kinds() {
   auto r = std::make_shared<registry>();
   r->add(std::make_shared<fake_kind>());
   r->add(make_wordcount_kind());
+  r->add(make_chaos_kind());
   return r;
 }
 
@@ -298,17 +300,26 @@ TEST_CASE("client_desk: wait on an unknown id gives an error naming it", "[clien
   CHECK(r.ids == std::vector<std::uint64_t>{42});
   CHECK(s.desk.take_deliveries().empty());
 
-  SECTION("the known ids of the same request are waited for") {
+  SECTION("one unknown id refuses the whole request: the known ones are not waited for") {
     auto id = s.desk.submit(c, submit_of(1, {fake_job(1)}), t(0)).ids.at(0);
-    w.ids = {43, id, 44};
+    w.ids = {44, id, 43, 44};
     r = s.desk.wait(c, w);
     CHECK_THAT(r.error, Catch::Contains("unknown job 43, 44 "));
     CHECK(r.ids == std::vector<std::uint64_t>{43, 44});
     s.core.add_worker(worker("w"));
     s.run_all(t(10));
-    auto got = lines_for(s.desk.take_deliveries(), c);
-    REQUIRE(got.size() == 1);
-    CHECK(got[0].id == id);
+    CHECK(lines_for(s.desk.take_deliveries(), c).empty());
+  }
+
+  SECTION("an id named many times is waited for once") {
+    auto id = s.desk.submit(c, submit_of(1, {fake_job(1)}), t(0)).ids.at(0);
+    s.core.add_worker(worker("w"));
+    s.run_all(t(10));
+    s.desk.take_deliveries();
+    w.ids = std::vector<std::uint64_t>(1000, id);
+    r = s.desk.wait(c, w);
+    CHECK(r.error.empty());
+    CHECK(lines_for(s.desk.take_deliveries(), c).size() == 1);
   }
 }
 
@@ -656,4 +667,36 @@ TEST_CASE("client_desk: a client's path is confined to the data roots", "[client
     CHECK(r.ids.empty());
     CHECK(s.core.running_jobs() == 0);
   }
+}
+
+TEST_CASE("client_desk: test-aid kinds, too many unfinished jobs and a stopping master are refused",
+          "[client_desk]") {
+  desk_setup s;
+  auto c = s.desk.add_client();
+  job_request chaos;
+  chaos.kind = "chaos";
+  auto r = s.desk.submit(c, submit_of(1, {chaos}), t(0));
+  CHECK_THAT(r.error, Catch::Contains("test aid"));
+  CHECK(r.ids.empty());
+
+  std::vector<job_request> many(client_desk::max_jobs_per_client + 1, fake_job(1));
+  r = s.desk.submit(c, submit_of(2, many), t(0));
+  CHECK_THAT(r.error, Catch::Contains("too many unfinished jobs"));
+  CHECK(s.core.running_jobs() == 0);
+  many.pop_back();
+  r = s.desk.submit(c, submit_of(3, many), t(0));
+  REQUIRE(r.error.empty());
+  r = s.desk.submit(c, submit_of(4, {fake_job(1)}), t(0));
+  CHECK_THAT(r.error, Catch::Contains("too many unfinished jobs"));
+  // Another client still may.
+  auto other = s.desk.add_client();
+  CHECK(s.desk.submit(other, submit_of(5, {fake_job(1)}), t(0)).error.empty());
+  // Once they ended, the first may again.
+  s.core.add_worker(worker("w", 100));
+  s.run_all(t(10));
+  CHECK(s.desk.submit(c, submit_of(6, {fake_job(1)}), t(20)).error.empty());
+
+  s.desk.close();
+  CHECK_THAT(s.desk.submit(other, submit_of(7, {fake_job(1)}), t(30)).error,
+             Catch::Contains("stopping"));
 }

@@ -124,3 +124,22 @@ TEST_CASE("master_core: a job's records are its header, then a line per merged t
   m.submit(test::checked(kind, job_request{}), now);
   CHECK(m.take_records().empty());
 }
+
+TEST_CASE("record_files: jobs naming one file share it, its header written once",
+          "[record_files]") {
+  test::scratch_dir dir;
+  auto log = (dir.path() / "log.tsv").string();
+  record_files files;
+  CHECK_FALSE(files.write(1, log, "header"));
+  CHECK_FALSE(files.write(2, log, "header"));
+  CHECK_FALSE(files.write(1, log, "a"));
+  CHECK_FALSE(files.write(2, log, "b"));
+  files.close(1);
+  CHECK_FALSE(files.write(2, log, "c"));
+  files.close(2);
+  CHECK(read(log) == "header\na\nb\nc\n");
+  // A job starting after the others closed it truncates it again.
+  CHECK_FALSE(files.write(3, log, "header"));
+  files.close(3);
+  CHECK(read(log) == "header\n");
+}
