@@ -72,8 +72,11 @@ struct client::impl {
           if (auto* r = std::get_if<reply_message>(&m)) {
             replies[r->ref] = std::move(*r);
           } else if (auto* l = std::get_if<line_message>(&m)) {
-            events.push_back({client_event::type::line, l->id, static_cast<job_status>(l->status),
-                              std::move(l->json)});
+            events.push_back({client_event::type::line,
+                              l->id,
+                              static_cast<job_status>(l->status),
+                              std::move(l->json),
+                              {}});
           } else if (auto* n = std::get_if<note_message>(&m)) {
             auto type = n->file.empty() ? client_event::type::progress : client_event::type::record;
             events.push_back(
