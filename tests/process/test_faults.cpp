@@ -171,7 +171,9 @@ TEST_CASE("faults: a task that aborts its worker process fails its job after max
     aborted += r.signal == SIGABRT ? 1 : 0;
   }
   CHECK(aborted == 4);
-  CHECK(ended(steady, exit_timeout).exit_code == 0);
+  const auto steady_end = ended(steady, exit_timeout);
+  INFO("steady worker: signal " << steady_end.signal << ", " << steady.report());
+  CHECK(steady_end.exit_code == 0);
 }
 
 TEST_CASE("faults: a task that always throws on remote workers fails its job naming the worker "
