@@ -9,6 +9,7 @@
 #include "core/job_report.hpp"
 #include "node/caf_settings.hpp"
 #include "node/connection_guard.hpp"
+#include "node/departed_nodes.hpp"
 #include "node/transport.hpp"
 
 #include <caf/all.hpp>
@@ -30,6 +31,8 @@ constexpr auto bye_wait = std::chrono::seconds(3);
 // this many such connections are kept (node/connection_guard.hpp).
 constexpr auto connection_bound = std::chrono::seconds(10);
 constexpr std::size_t max_silent = 256;
+// How often what CAF keeps for nodes that left is freed (node/departed_nodes.hpp).
+constexpr auto sweep_period = std::chrono::seconds(2);
 
 worker_entry entry_of(const worker_hello& h) {
   worker_entry e;
@@ -95,6 +98,8 @@ struct runtime::impl {
   std::unique_ptr<caf::actor_system> sys;
   caf::actor master;
   std::unique_ptr<connection_guard> guard;
+  /// Frees what CAF keeps for each node that left (clients come and go for weeks).
+  caf::actor sweeper;
   /// The worker actors in this process (those spawned on nodes stop when the master goes).
   std::vector<caf::actor> workers;
   std::uint16_t port = 0;
@@ -104,6 +109,9 @@ struct runtime::impl {
     caf::anon_send(master, stop_atom::value, local());
     for (auto& w : workers) {
       caf::anon_send(w, stop_atom::value, local());
+    }
+    if (sweeper) {
+      caf::anon_send_exit(sweeper, caf::exit_reason::user_shutdown);
     }
   }
 };
@@ -162,6 +170,7 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
       m.port = publish_on(*m.sys, net.tls.has_value(), m.master, *net.listen);
       m.guard = std::make_unique<connection_guard>(
           connection_guard::settings{m.port, net.tls.has_value(), connection_bound, max_silent});
+      m.sweeper = spawn_departed_node_sweeper(*m.sys, sweep_period);
     }
   } catch (...) {
     m.stop();

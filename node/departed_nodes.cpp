@@ -1,0 +1,47 @@
+#include "node/departed_nodes.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/basp_broker.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/io/network/multiplexer.hpp>
+
+namespace cohort {
+
+namespace {
+
+using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
+
+} // namespace
+
+void forget_departed_nodes(caf::actor_system& sys) {
+  auto& mm = sys.middleman();
+  auto basp = mm.named_broker<caf::io::basp_broker>(caf::atom("BASP"));
+  if (!basp) {
+    return;
+  }
+  // The broker runs on the multiplexer's thread, so its state is touched only from there; the
+  // captured handle keeps it alive until the lambda ran.
+  auto* broker = static_cast<caf::io::basp_broker*>(caf::actor_cast<caf::abstract_actor*>(basp));
+  mm.backend().dispatch([basp, broker] {
+    auto& servers = broker->spawn_servers;
+    for (auto i = servers.begin(); i != servers.end();) {
+      if (broker->instance.tbl().lookup(i->first)) {
+        ++i;
+      } else {
+        i = servers.erase(i);
+      }
+    }
+  });
+}
+
+caf::actor spawn_departed_node_sweeper(caf::actor_system& sys, std::chrono::milliseconds period) {
+  return sys.spawn<caf::hidden>([period](caf::event_based_actor* self) -> caf::behavior {
+    self->send(self, sweep_atom::value);
+    return {[self, period](sweep_atom) {
+      forget_departed_nodes(self->system());
+      self->delayed_send(self, period, sweep_atom::value);
+    }};
+  });
+}
+
+} // namespace cohort
