@@ -8,6 +8,7 @@
 #include "cohort/units.hpp"
 #include "jobs/child_process.hpp"
 #include "jobs/exec_format.hpp"
+#include "jobs/word_codec.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -93,6 +94,29 @@ exec_options read_options(const params& p) {
 class exec_reducer final : public reducer {
 public:
   void merge(partial&& p) override { results_.push_back(decode_result(p.data)); }
+
+  // Each result as a task's answer encodes it, length-prefixed, after their number.
+  std::optional<std::string> snapshot() const override {
+    std::string out;
+    put_varint(out, results_.size());
+    for (const auto& r : results_) {
+      put_bytes(out, encode_result(r));
+    }
+    return out;
+  }
+
+  void restore(std::string_view bytes) override {
+    byte_reader in(bytes);
+    const auto n = in.varint();
+    std::vector<exec_result> results;
+    for (std::uint64_t i = 0; i < n; ++i) {
+      results.push_back(decode_result(in.bytes()));
+    }
+    if (!in.at_end()) {
+      throw std::invalid_argument("exec: bytes after the last result of a snapshot");
+    }
+    results_ = std::move(results);
+  }
 
   nlohmann::ordered_json render() const override {
     std::vector<const exec_result*> order;

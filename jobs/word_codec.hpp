@@ -24,6 +24,8 @@ public:
   std::uint64_t varint();
   /// A length-prefixed byte string, viewed in place.
   std::string_view bytes();
+  /// What is left to read.
+  std::string_view rest() const { return in_.substr(pos_); }
 
 private:
   std::string_view in_;

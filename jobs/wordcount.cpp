@@ -55,6 +55,23 @@ public:
     return static_cast<std::uint64_t>(table_.size()) * 48;
   }
 
+  // The table as a task's counts are encoded, after the total they sum to.
+  std::optional<std::string> snapshot() const override {
+    std::string out;
+    put_varint(out, total_);
+    out += encode_counts(table_);
+    return out;
+  }
+
+  void restore(std::string_view bytes) override {
+    byte_reader in(bytes);
+    const auto total = in.varint();
+    word_table table;
+    decode_counts(in.rest(), total, table);
+    table_ = std::move(table);
+    total_ = total;
+  }
+
   nlohmann::ordered_json render() const override {
     struct item {
       std::string_view word;

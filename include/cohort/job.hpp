@@ -10,6 +10,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +48,15 @@ public:
   /// About how many bytes the merged result holds so far; checked against --max-result-size after
   /// each merge (the rendered result is checked too).
   virtual std::uint64_t result_bytes() const { return 0; }
+  /// The merged state as bytes for the journal (--journal), so that a master started again resumes
+  /// the job where it was; nothing when this reducer cannot, and such a job then restarts from its
+  /// first task. Called on the master every few seconds while the job runs.
+  virtual std::optional<std::string> snapshot() const { return std::nullopt; }
+  /// Takes back, on a fresh reducer, the state snapshot() gave; throws std::invalid_argument on
+  /// bytes snapshot() did not write.
+  virtual void restore(std::string_view /*bytes*/) {
+    throw std::invalid_argument("this reducer keeps no snapshots");
+  }
 };
 
 /// A job split into tasks, held by the master while the job runs. Tasks are made on demand at
