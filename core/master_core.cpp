@@ -828,6 +828,8 @@ job_outcome master_core::render(const job_state& j) const {
                   {}};
   for (const auto& [w, pw] : j.by_worker) {
     stats.workers.push_back(pw.share);
+    // A draining worker has left the job too, though its process may not have closed yet.
+    stats.workers.back().left |= dispatcher_.current(w) && dispatcher_.at(w).draining;
   }
   auto status = end.status;
   return {status, job_line({j.id, j.desc.kind, j.req.name}, std::move(end), stats)};

@@ -28,6 +28,9 @@ void forget_departed_nodes(caf::actor_system& sys) {
       if (broker->instance.tbl().lookup(i->first)) {
         ++i;
       } else {
+        // As the broker's own on_exit does: a helper still waiting for its node's answer would
+        // otherwise outlive the scheduler and be destroyed with the registry at exit.
+        caf::anon_send_exit(i->second, caf::exit_reason::kill);
         i = servers.erase(i);
       }
     }

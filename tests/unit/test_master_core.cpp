@@ -910,6 +910,30 @@ TEST_CASE("a stale reference is refused and a left worker keeps its line in the 
   REQUIRE(tasks == 30);
 }
 
+TEST_CASE("a worker draining when its job ends shows as left in the job's report", "[master]") {
+  master_core m({});
+  auto a = m.add_worker(worker("a", 1, 10));
+  m.add_worker(worker("b", 1, 10));
+  fake_kind kind(task_bound::latency);
+  auto now = clock_type::time_point{};
+  m.submit(test::checked(kind, job_of(20)), now);
+  auto sent = m.dispatch(now);
+  REQUIRE(sent.size() == 2);
+  m.drain_worker(a);
+  for (auto& x : sent) {
+    m.on_results(x.id, x.worker, answers(x), true, now);
+  }
+  auto out = ended_json(m);
+  REQUIRE(out["result"]["completed"] == 20);
+  std::map<std::string, nlohmann::json> shown;
+  for (const auto& w : out["stats"]["workers"]) {
+    shown[w["id"].get<std::string>()] = w;
+  }
+  CHECK(shown.at("a")["left"] == true);
+  CHECK(shown.at("b")["left"] == false);
+  CHECK(m.workers().current(a));
+}
+
 TEST_CASE("10,000 joins and leaves leave the tables as large as the most workers present at once",
           "[master]") {
   master_core m({});
