@@ -19,6 +19,22 @@ ledger::ledger(std::uint64_t task_count, std::uint32_t stripes, std::uint32_t ma
   }
 }
 
+void ledger::mark_merged(index_set done) {
+  merged_before_ = std::move(done);
+  merged_ += merged_before_.size();
+  pending_ -= merged_before_.size();
+  for (auto& st : stripes_) {
+    skip_merged_before(st);
+  }
+}
+
+void ledger::skip_merged_before(stripe& st) const {
+  const auto stride = stripes_.size();
+  while (st.next_fresh < task_count_ && merged_before_.contains(st.next_fresh)) {
+    st.next_fresh += stride;
+  }
+}
+
 bool ledger::stripe_has_pending(std::uint32_t s) const {
   const auto& st = stripes_[s];
   return !st.returned.empty() || st.next_fresh < task_count_;
@@ -164,6 +180,9 @@ std::vector<dispatched_task> ledger::take(std::uint32_t s, std::uint64_t n, work
     out.push_back(record(st.next_fresh, worker, now));
     --pending_;
     st.next_fresh += stride;
+    if (merged_before_.size() > 0) {
+      skip_merged_before(st);
+    }
   }
   return out;
 }

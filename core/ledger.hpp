@@ -2,6 +2,7 @@
 // merged.
 #pragma once
 
+#include "core/index_set.hpp"
 #include "core/worker_ref.hpp"
 
 #include <chrono>
@@ -49,6 +50,12 @@ public:
   std::uint64_t in_flight() const { return live_count_; }
   std::uint64_t merged() const { return merged_; }
   bool complete() const { return merged_ == task_count_; }
+
+  /// Marks tasks merged before this ledger existed (a job resumed from the journal): they are
+  /// never taken and count as merged. Call before anything is taken.
+  void mark_merged(index_set done);
+  /// How many tasks mark_merged marked.
+  std::uint64_t merged_before() const { return merged_before_.size(); }
 
   /// Takes up to `n` pending tasks of `stripe` for `worker`, returned tasks first, and records them
   /// in flight. Isolated tasks and tasks `worker` already runs are skipped; with `avoid_failed`, so
@@ -177,6 +184,8 @@ private:
   /// Removes one live attempt; true when the task still has others.
   bool remove_live(std::uint64_t index, std::uint32_t attempt, worker_ref worker);
   dispatched_task record(std::uint64_t index, worker_ref worker, clock::time_point now);
+  /// Moves a stripe's next fresh task past those merged before.
+  void skip_merged_before(stripe& st) const;
   void requeue(std::uint64_t index, requeue_reason why);
   void unqueue(std::uint64_t index);
   void leave_group(std::uint64_t index);
@@ -189,6 +198,7 @@ private:
   std::uint64_t isolated_pending_ = 0;
   std::uint64_t merged_ = 0;
   std::uint64_t live_count_ = 0;
+  index_set merged_before_;
   std::unordered_map<std::uint64_t, live_set> in_flight_;
   std::unordered_map<std::uint64_t, history> history_;
   std::map<std::uint32_t, group_state> groups_;

@@ -1,5 +1,4 @@
-// Little-endian base-128 varints and length-prefixed strings; a reader that refuses any length
-// beyond the bytes left.
+// The wire format over core/byte_codec: a version byte, then varints and length-prefixed strings.
 #include "core/wire.hpp"
 
 #include <algorithm>
@@ -9,106 +8,24 @@ namespace cohort {
 
 namespace {
 
-class writer {
+// The format's buffers: the version byte, then the message.
+class writer : public codec_writer {
 public:
-  explicit writer(std::size_t reserve) {
-    out_.reserve(reserve);
-    out_.push_back(static_cast<char>(wire_version));
-  }
-  void u64(std::uint64_t x) {
-    while (x >= 0x80) {
-      out_.push_back(static_cast<char>((x & 0x7f) | 0x80));
-      x >>= 7;
-    }
-    out_.push_back(static_cast<char>(x));
-  }
-  void bytes(std::string_view s) {
-    u64(s.size());
-    out_.append(s);
-  }
-  std::string take() { return std::move(out_); }
-
-private:
-  std::string out_;
+  explicit writer(std::size_t reserve) : codec_writer(reserve) { byte(wire_version); }
 };
 
-class reader {
+class reader : public codec_reader {
 public:
-  explicit reader(std::string_view in) : in_(in) {
-    if (in_.empty()) {
+  explicit reader(std::string_view in) : codec_reader(in) {
+    if (in.empty()) {
       throw wire_error("empty buffer");
     }
-    if (static_cast<std::uint8_t>(in_.front()) != wire_version) {
-      throw wire_error("wire format " + std::to_string(static_cast<std::uint8_t>(in_.front())) +
-                       ", this build reads " + std::to_string(wire_version));
-    }
-    in_.remove_prefix(1);
-  }
-  std::uint64_t u64() {
-    std::uint64_t x = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (in_.empty()) {
-        throw wire_error("truncated number");
-      }
-      auto b = static_cast<std::uint8_t>(in_.front());
-      in_.remove_prefix(1);
-      if (shift == 63 && b > 1) {
-        throw wire_error("number beyond 64 bits");
-      }
-      x |= static_cast<std::uint64_t>(b & 0x7f) << shift;
-      if ((b & 0x80) == 0) {
-        // One encoding per number, so what decodes re-encodes to the same bytes.
-        if (b == 0 && shift > 0) {
-          throw wire_error("number not in its shortest form");
-        }
-        return x;
-      }
-    }
-    throw wire_error("number beyond 64 bits");
-  }
-  std::uint32_t u32() {
-    auto x = u64();
-    if (x > std::numeric_limits<std::uint32_t>::max()) {
-      throw wire_error("number beyond 32 bits");
-    }
-    return static_cast<std::uint32_t>(x);
-  }
-  std::string text() {
-    auto n = u64();
-    if (n > in_.size()) {
-      throw wire_error("string of " + std::to_string(n) + " bytes with " +
-                       std::to_string(in_.size()) + " left");
-    }
-    std::string s(in_.substr(0, n));
-    in_.remove_prefix(n);
-    return s;
-  }
-  /// A count of items of at least `min_size` bytes each: never more than the bytes left allow.
-  std::size_t count(std::size_t min_size) {
-    auto n = u64();
-    if (n > in_.size() / min_size) {
-      throw wire_error("count " + std::to_string(n) + " beyond the bytes left");
-    }
-    return static_cast<std::size_t>(n);
-  }
-  /// The same, and at most `most`: items far larger in memory than on the wire (a string, a job)
-  /// are bounded by number too.
-  std::size_t count(std::size_t min_size, std::size_t most) {
-    auto n = count(min_size);
-    if (n > most) {
-      throw wire_error("count " + std::to_string(n) + " beyond the limit of " +
-                       std::to_string(most));
-    }
-    return n;
-  }
-  void finish() const {
-    if (!in_.empty()) {
-      throw wire_error(std::to_string(in_.size()) + " bytes after the end");
+    const auto v = byte();
+    if (v != wire_version) {
+      throw wire_error("wire format " + std::to_string(v) + ", this build reads " +
+                       std::to_string(wire_version));
     }
   }
-
-private:
-  std::string_view in_;
 };
 
 // Smallest encodings: a task is five varints (data's length included), an answer six.

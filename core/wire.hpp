@@ -6,6 +6,7 @@
 #pragma once
 
 #include "cohort/job_request.hpp"
+#include "core/byte_codec.hpp"
 #include "core/protocol.hpp"
 
 #include <stdexcept>
@@ -17,9 +18,7 @@
 namespace cohort {
 
 /// Bytes that are not a well-formed encoding; the message says what is wrong.
-struct wire_error : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using wire_error = codec_error;
 
 /// The format's version, the first byte of every buffer.
 inline constexpr std::uint8_t wire_version = 1;
