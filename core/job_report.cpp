@@ -54,6 +54,12 @@ std::string job_line(const job_identity& who, job_end_state end, const job_stats
   st["tasks_per_s"] =
       stats.wall_s > 0 ? std::round(static_cast<double>(stats.tasks) / stats.wall_s) : 0.0;
   st["peak_in_flight"] = stats.peak_in_flight;
+  if (stats.resumed) {
+    st["resumed"] = *stats.resumed;
+  }
+  if (stats.restarted) {
+    st["restarted"] = true;
+  }
   auto workers = nlohmann::ordered_json::array();
   for (const auto& w : stats.workers) {
     nlohmann::ordered_json entry;

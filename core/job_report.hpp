@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,10 @@ struct job_stats {
   double merge_s = 0;
   double wall_s = 0;
   std::uint64_t peak_in_flight = 0;
+  /// With --journal: the tasks merged before a master restart, carried over (not in `tasks`).
+  std::optional<std::uint64_t> resumed;
+  /// The job ran again from its first task after a master restart: its kind keeps no snapshots.
+  bool restarted = false;
   /// Workers that had at least one attempt of the job.
   std::vector<worker_share> workers;
 };

@@ -2,6 +2,7 @@
 #include "core/master_core.hpp"
 
 #include "core/job_report.hpp"
+#include "core/request_json.hpp"
 #include "core/speculation.hpp"
 
 #include <algorithm>
@@ -43,6 +44,14 @@ struct master_core::job_state {
   std::string records_file;
   /// Its batches in master_core::lost_batches_.
   std::vector<std::uint64_t> lost_batches;
+  /// With --journal: whether its reducer keeps snapshots; the tasks merged so far, and the answers
+  /// merged since the journal last heard of them; when the last snapshot was taken.
+  bool resumable = false;
+  index_set merged;
+  std::vector<merged_task> unjournaled;
+  clock::time_point last_snapshot;
+  /// Started again from its first task after a master restart (a kind without snapshots).
+  bool restarted = false;
 };
 
 namespace {
@@ -136,16 +145,28 @@ void master_core::fail_task(job_state& j, std::uint64_t index, const std::string
 
 std::uint64_t master_core::submit(const checked_job& checked, clock::time_point now,
                                   std::uint64_t owner) {
-  auto id = start(checked, now, owner);
+  auto id = start(checked, now, owner, nullptr);
   finish_ended();
   return id;
 }
 
+std::uint64_t master_core::resume(const checked_job& checked, const unfinished_job& held,
+                                  clock::time_point now) {
+  auto id = start(checked, now, held.owner, &held);
+  finish_ended();
+  return id;
+}
+
+void master_core::number_after(std::uint64_t id) {
+  next_job_ = std::max(next_job_, id + 1);
+}
+
 std::uint64_t master_core::start(const checked_job& checked, clock::time_point now,
-                                 std::uint64_t owner) {
+                                 std::uint64_t owner, const unfinished_job* held) {
   const auto& kind = checked.kind();
   auto req = checked.request();
-  auto id = next_job_++;
+  auto id = held ? held->id : next_job_++;
+  number_after(id);
   auto j = std::make_unique<job_state>();
   auto& job = *j;
   job.id = id;
@@ -179,6 +200,13 @@ std::uint64_t master_core::start(const checked_job& checked, clock::time_point n
     return id;
   }
   job.red = job.plan->make_reducer();
+  if (journaling()) {
+    job.resumable = job.red->snapshot().has_value();
+    job.last_snapshot = now;
+    if (!held) {
+      journal_.push_back(job_accepted{id, owner, request_to_json(job.req), job.resumable});
+    }
+  }
   if (auto param = kind.records_param(); !param.empty()) {
     job.records_file = job.req.args.get_string(std::string(param), {});
     if (!job.records_file.empty()) {
@@ -198,6 +226,12 @@ std::uint64_t master_core::start(const checked_job& checked, clock::time_point n
                                              : static_cast<std::uint32_t>(job.designated.size()));
   }
   job.led = std::make_unique<ledger>(job.plan->task_count(), stripes, job.req.max_attempts);
+  if (held) {
+    if (auto why = carry_over(job, *held)) {
+      end_job(job, job_status::failed, "task", *why, now);
+      return id;
+    }
+  }
   if (job.led->complete()) {
     end_job(job, job_status::ok, {}, {}, now);
   }
@@ -561,6 +595,13 @@ void master_core::take_answers(std::uint64_t id, worker_ref from,
             records_.push_back({j.id, j.owner, j.records_file, std::move(line)});
           }
         }
+        if (j.resumable) {
+          j.merged.insert(r->index);
+          j.unjournaled.push_back({r->index, r->value});
+          if (j.unjournaled.size() == 1) {
+            unjournaled_jobs_.push_back(j.id);
+          }
+        }
         j.red->merge(std::move(r->value));
         ++pw.tasks;
         if (j.red->result_bytes() > settings_.limits.max_result_size) {
@@ -656,6 +697,78 @@ void master_core::warn_forged(std::uint64_t id, worker_ref from, std::size_t cou
     spdlog::warn("dropped {} forged answers from worker {} for batch {}: not tasks it holds", count,
                  name(from), id);
   }
+}
+
+std::optional<std::string> master_core::carry_over(job_state& j, const unfinished_job& held) {
+  if (!j.resumable) {
+    // Nothing of it was kept: it runs again from its first task, and its line says so.
+    j.restarted = true;
+    return std::nullopt;
+  }
+  const auto count = j.plan->task_count();
+  index_set done;
+  try {
+    if (held.state) {
+      j.red->restore(*held.state);
+      done = held.merged;
+    }
+    if (!done.ranges().empty() && done.ranges().rbegin()->second > count) {
+      return "the journal holds tasks beyond the job's " + std::to_string(count);
+    }
+    for (const auto& t : held.since) {
+      if (t.index >= count) {
+        return "the journal holds task " + std::to_string(t.index) + " of a job of " +
+               std::to_string(count) + " tasks";
+      }
+      if (done.insert(t.index)) {
+        j.red->merge(partial(t.answer));
+      }
+    }
+  } catch (const std::exception& e) {
+    return std::string("the journal's state of the job cannot be restored: ") + e.what();
+  }
+  j.merged = done;
+  j.led->mark_merged(std::move(done));
+  return std::nullopt;
+}
+
+std::vector<journal_record> master_core::take_journal(clock::time_point now) {
+  for (auto id : std::exchange(unjournaled_jobs_, {})) {
+    auto ji = jobs_.find(id);
+    if (ji == jobs_.end()) {
+      continue;
+    }
+    auto& j = *ji->second;
+    if (!j.unjournaled.empty()) {
+      journal_.push_back(tasks_merged{id, std::exchange(j.unjournaled, {})});
+    }
+    if (now - j.last_snapshot >= snapshot_every && !j.ended) {
+      snapshot(j, now);
+    }
+  }
+  return std::exchange(journal_, {});
+}
+
+void master_core::snapshot(job_state& j, clock::time_point now) {
+  if (auto state = j.red->snapshot()) {
+    journal_.push_back(job_snapshot{j.id, std::move(*state), j.merged});
+  }
+  j.last_snapshot = now;
+}
+
+void master_core::suspend_all(clock::time_point now) {
+  if (!journaling()) {
+    return;
+  }
+  for (auto& [id, j] : jobs_) {
+    if (!j->unjournaled.empty()) {
+      journal_.push_back(tasks_merged{id, std::exchange(j->unjournaled, {})});
+    }
+    if (j->resumable && !j->ended) {
+      snapshot(*j, now);
+    }
+  }
+  suspended_ = true;
 }
 
 void master_core::cancel_all(clock::time_point now) {
@@ -794,6 +907,9 @@ void master_core::finish_ended() {
       }
     }
     auto outcome = render(j);
+    if (journaling() && !suspended_) {
+      journal_.push_back(job_finished{j.id, outcome.status, outcome.json});
+    }
     auto summary = summarize(j, j.ended->at);
     summary.state = status_name(outcome.status);
     ended_.push_back({j.id, std::move(outcome), std::move(summary)});
@@ -815,7 +931,7 @@ job_outcome master_core::render(const job_state& j) const {
     }
   }
   const auto& c = j.led->counts();
-  job_stats stats{j.led->merged(),
+  job_stats stats{j.led->merged() - j.led->merged_before(),
                   c.attempts,
                   c.retries,
                   c.reassigned,
@@ -825,7 +941,12 @@ job_outcome master_core::render(const job_state& j) const {
                   j.merge_s,
                   seconds(j.ended->at - j.submitted),
                   c.peak_in_flight,
+                  std::nullopt,
+                  j.restarted,
                   {}};
+  if (journaling()) {
+    stats.resumed = j.led->merged_before();
+  }
   for (const auto& [w, pw] : j.by_worker) {
     stats.workers.push_back(pw.share);
     // A draining worker has left the job too, though its process may not have closed yet.

@@ -9,6 +9,7 @@
 #include "core/fair_turns.hpp"
 #include "core/isolation.hpp"
 #include "core/job_history.hpp"
+#include "core/journal.hpp"
 #include "core/ledger.hpp"
 #include "core/placement.hpp"
 #include "core/protocol.hpp"
@@ -93,6 +94,23 @@ public:
   std::uint64_t submit(const checked_job& job, clock::time_point now, std::uint64_t owner = 0);
   const job_desc& desc(std::uint64_t job) const;
 
+  /// With --journal: starts a job the journal held unfinished, under its id and owner, with its
+  /// snapshot restored and the answers after it merged again, so that only the other tasks run; a
+  /// kind without snapshots starts again from its first task (stats.restarted).
+  std::uint64_t resume(const checked_job& job, const unfinished_job& held, clock::time_point now);
+  /// New jobs are numbered after `id` (the journal's last).
+  void number_after(std::uint64_t id);
+  /// With --journal: the records since the last call, in order, for the journal's writer: jobs
+  /// accepted, answers merged, a snapshot of each job that merged since its last one
+  /// `snapshot_every` ago, jobs ended.
+  std::vector<journal_record> take_journal(clock::time_point now);
+  /// With --journal, when the master stops: every running job is left to the journal (its last
+  /// answers and a snapshot) to resume at the next start, and the ends that follow are not
+  /// recorded.
+  void suspend_all(clock::time_point now);
+  /// How often a running job's reducer is snapshot for the journal.
+  static constexpr auto snapshot_every = std::chrono::seconds(5);
+
   /// Batches to send now: isolation groups first, then round-robin among jobs with pending tasks,
   /// never past a worker's credit; speculative copies made by tick() go out here too.
   std::vector<outgoing_batch> dispatch(clock::time_point now);
@@ -148,8 +166,14 @@ private:
     clock::time_point at;
   };
 
-  /// Splits and starts a job; submit() then applies its end if it could not start.
-  std::uint64_t start(const checked_job& job, clock::time_point now, std::uint64_t owner);
+  /// Splits and starts a job (one the journal `held`, when given); submit() and resume() then
+  /// apply its end if it could not start.
+  std::uint64_t start(const checked_job& job, clock::time_point now, std::uint64_t owner,
+                      const unfinished_job* held);
+  /// Restores what the journal held of `j` into its reducer and ledger; why not, if it cannot.
+  std::optional<std::string> carry_over(job_state& j, const unfinished_job& held);
+  void snapshot(job_state& j, clock::time_point now);
+  bool journaling() const { return !settings_.journal.empty(); }
   void take_answers(std::uint64_t id, worker_ref from, std::vector<task_result>&& results,
                     bool final, clock::time_point now);
   /// Answers to a batch whose worker was removed while they were on their way: its attempts went
@@ -223,6 +247,10 @@ private:
   std::vector<ended_job> ended_;
   std::vector<cancel_order> cancels_;
   std::vector<job_record> records_;
+  std::vector<journal_record> journal_;
+  /// Jobs with answers merged since take_journal last ran.
+  std::vector<std::uint64_t> unjournaled_jobs_;
+  bool suspended_ = false;
 };
 
 } // namespace cohort

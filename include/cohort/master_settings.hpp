@@ -32,6 +32,12 @@ struct master_settings {
   std::uint32_t history = 1000;
   /// Where a client's job may read on this master (--data-dir); none: nowhere.
   std::vector<std::string> data_dirs;
+  /// The SQLite file where accepted jobs and their merged tasks are kept, so that a master started
+  /// again with it resumes every unfinished job (--journal); empty: none.
+  std::string journal;
+  /// Jobs that finished longer ago are dropped from the journal, at start and daily
+  /// (--journal-keep).
+  std::chrono::nanoseconds journal_keep = std::chrono::hours(24 * 7);
 };
 
 } // namespace cohort

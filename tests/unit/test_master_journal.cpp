@@ -1,0 +1,222 @@
+// Unit tests of the master core with --journal, in simulated time: the records it hands the
+// journal, and a second master core that resumes from a real journal file what the first merged,
+// running only the other tasks, with an exact result.
+#include "core/journal.hpp"
+#include "core/master_core.hpp"
+
+#include "tests/unit/scratch_dir.hpp"
+#include "tests/unit/test_kinds.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <set>
+
+using namespace cohort;
+using clock_type = master_core::clock;
+
+namespace {
+
+clock_type::time_point t(int ms) {
+  return clock_type::time_point{} + std::chrono::milliseconds(ms);
+}
+
+worker_entry worker(std::string id) {
+  worker_entry w;
+  w.node = id;
+  w.id = std::move(id);
+  w.host = "test";
+  w.slots = 10;
+  w.concurrency = 10;
+  return w;
+}
+
+master_settings journaled() {
+  master_settings s;
+  s.journal = "in a test";
+  s.batch = 10;
+  return s;
+}
+
+job_request job_of(std::uint64_t tasks) {
+  job_request r;
+  r.args.set("tasks", std::to_string(tasks));
+  return r;
+}
+
+// Each task's partial is its index plus one, so the sum tells whether every task counted once.
+std::vector<task_result> answers(const outgoing_batch& b, std::set<std::uint64_t>& seen) {
+  std::vector<task_result> out;
+  for (const auto& task : b.tasks) {
+    CHECK(seen.insert(task.index).second);
+    out.push_back({task.index, task.attempt, task_outcome::ok, partial{task.index + 1, {}}, {}});
+  }
+  return out;
+}
+
+// A reducer with no snapshot: the kind restarts its jobs after a master restart.
+class plain_sum final : public reducer {
+public:
+  void merge(partial&& p) override { sum_ += p.count; }
+  nlohmann::ordered_json render() const override { return {{"completed", sum_}}; }
+
+private:
+  std::uint64_t sum_ = 0;
+};
+
+class plain_plan final : public job_plan {
+public:
+  explicit plain_plan(std::uint64_t n) : n_(n) {}
+  std::uint64_t task_count() const override { return n_; }
+  task_spec make_task(std::uint64_t) const override { return {}; }
+  std::unique_ptr<reducer> make_reducer() const override { return std::make_unique<plain_sum>(); }
+
+private:
+  std::uint64_t n_;
+};
+
+class plain_kind final : public test::test_kind_base {
+public:
+  std::string_view name() const override { return "plain"; }
+  task_bound bound(const params&) const override { return task_bound::latency; }
+  std::unique_ptr<job_plan> split(const params& p) const override {
+    return std::make_unique<plain_plan>(p.get_u64("tasks", 1));
+  }
+  task<partial> run(task_spec, task_context&) const override { co_return partial{}; }
+};
+
+nlohmann::json run_to_end(master_core& m, std::set<std::uint64_t>& seen, int at) {
+  for (int round = 0; round < 1000 && m.running_jobs() > 0; ++round) {
+    for (auto& b : m.dispatch(t(at))) {
+      m.on_results(b.id, b.worker, answers(b, seen), true, t(at));
+    }
+  }
+  auto ended = m.take_ended();
+  REQUIRE(ended.size() == 1);
+  return nlohmann::json::parse(ended[0].outcome.json);
+}
+
+} // namespace
+
+TEST_CASE("master journal: a job resumed from the journal runs only what was not merged, exactly",
+          "[master][journal]") {
+  const test::scratch_dir dir;
+  const auto file = (dir.path() / "j.db").string();
+  test::fake_kind kind(task_bound::latency);
+  std::set<std::uint64_t> first_run;
+  {
+    journal store(file);
+    master_core m(journaled());
+    m.add_worker(worker("a"));
+    const auto id = m.submit(test::checked(kind, job_of(100)), t(0));
+    CHECK(id == 1);
+    auto records = m.take_journal(t(0));
+    REQUIRE(records.size() == 1);
+    CHECK(std::get<job_accepted>(records[0]).resumable);
+    store.write(records);
+    // Three batches merged, then a snapshot is due, then two more batches.
+    for (int i = 0; i < 5; ++i) {
+      const int at = i < 3 ? 1000 : 6000;
+      for (auto& b : m.dispatch(t(at))) {
+        m.on_results(b.id, b.worker, answers(b, first_run), true, t(at));
+        break;
+      }
+      auto more = m.take_journal(t(at));
+      if (i == 3) {
+        REQUIRE(more.size() == 2);
+        CHECK(std::holds_alternative<tasks_merged>(more[0]));
+        CHECK(std::get<job_snapshot>(more[1]).merged.size() == 40);
+      }
+      store.write(more);
+    }
+    // The master dies here: the batches still out are lost with it.
+  }
+  REQUIRE(first_run.size() == 50);
+  journal store(file);
+  const auto held = store.unfinished();
+  REQUIRE(held.size() == 1);
+  CHECK(held[0].merged.size() == 40);
+  CHECK(held[0].since.size() == 10);
+
+  master_core m(journaled());
+  m.add_worker(worker("b"));
+  m.number_after(store.last_id());
+  CHECK(m.resume(test::checked(kind, job_of(100)), held[0], t(0)) == 1);
+  std::set<std::uint64_t> second_run;
+  const auto out = run_to_end(m, second_run, 0);
+  CHECK(out["status"] == "ok");
+  CHECK(out["result"]["completed"] == 5050);
+  CHECK(out["stats"]["resumed"] == 50);
+  CHECK(out["stats"]["tasks"] == 50);
+  for (auto x : second_run) {
+    CHECK(first_run.count(x) == 0);
+  }
+  const auto records = m.take_journal(t(0));
+  REQUIRE_FALSE(records.empty());
+  CHECK(std::get<job_finished>(records.back()).status == job_status::ok);
+  CHECK(m.submit(test::checked(kind, job_of(1)), t(0)) == 2);
+}
+
+TEST_CASE("master journal: a kind without snapshots starts again from its first task and says so",
+          "[master][journal]") {
+  plain_kind kind;
+  master_core m(journaled());
+  m.add_worker(worker("a"));
+  unfinished_job held;
+  held.id = 7;
+  held.owner = 3;
+  std::set<std::uint64_t> seen;
+  CHECK(m.resume(test::checked(kind, job_of(20)), held, t(0)) == 7);
+  CHECK(m.owner_of(7) == 3u);
+  const auto out = run_to_end(m, seen, 0);
+  CHECK(out["result"]["completed"] == 210);
+  CHECK(out["stats"]["tasks"] == 20);
+  CHECK(out["stats"]["resumed"] == 0);
+  CHECK(out["stats"]["restarted"] == true);
+}
+
+TEST_CASE("master journal: a stopping master leaves its jobs to the journal, not as cancelled",
+          "[master][journal]") {
+  test::fake_kind kind(task_bound::latency);
+  master_core m(journaled());
+  m.add_worker(worker("a"));
+  m.submit(test::checked(kind, job_of(100)), t(0));
+  std::set<std::uint64_t> seen;
+  for (auto& b : m.dispatch(t(0))) {
+    m.on_results(b.id, b.worker, answers(b, seen), true, t(0));
+    break;
+  }
+  m.take_journal(t(0));
+  m.suspend_all(t(1));
+  m.cancel_all(t(1));
+  const auto records = m.take_journal(t(1));
+  REQUIRE(records.size() == 1);
+  CHECK(std::get<job_snapshot>(records[0]).merged.size() == 10);
+  const auto ended = m.take_ended();
+  REQUIRE(ended.size() == 1);
+  CHECK(ended[0].outcome.status == job_status::cancelled);
+}
+
+TEST_CASE("master journal: a journal whose state does not fit the job fails it, naming why",
+          "[master][journal]") {
+  test::fake_kind kind(task_bound::latency);
+  master_core m(journaled());
+  m.add_worker(worker("a"));
+  unfinished_job held;
+  held.id = 1;
+  held.resumable = true;
+  held.since.push_back({500, partial{1, {}}});
+  m.resume(test::checked(kind, job_of(10)), held, t(0));
+  auto ended = m.take_ended();
+  REQUIRE(ended.size() == 1);
+  CHECK(ended[0].outcome.json.find("the journal holds task 500 of a job of 10 tasks") !=
+        std::string::npos);
+  unfinished_job garbled;
+  garbled.id = 2;
+  garbled.resumable = true;
+  garbled.state = "not a number";
+  m.resume(test::checked(kind, job_of(10)), garbled, t(0));
+  ended = m.take_ended();
+  REQUIRE(ended.size() == 1);
+  CHECK(ended[0].outcome.json.find("cannot be restored") != std::string::npos);
+}
