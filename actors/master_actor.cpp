@@ -77,6 +77,9 @@ struct master_state {
   std::unordered_map<std::uint64_t, caf::response_promise> promises;
   /// When a speculate message is due (master_core::speculation_due), if one is on its way.
   std::optional<master_core::clock::time_point> speculation_armed;
+  /// With --journal: where the core's records go, and the jobs held unfinished, by id.
+  std::shared_ptr<journal_writer> journal;
+  std::unordered_map<std::uint64_t, unfinished_job> held;
 };
 
 using master_actor = guarded_actor<master_state>;
@@ -137,6 +140,9 @@ void flush(master_actor* self) {
     } else {
       tell(self, link, cancel_job_message{c.job});
     }
+  }
+  if (st.journal) {
+    st.journal->post(st.core->take_journal(now));
   }
   // Records before lines: a submitter has written a job's records when it gets the job's line.
   auto records = st.core->take_records();
@@ -274,6 +280,12 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
   auto& st = self->state;
   auto now = master_core::clock::now();
   st.core = std::make_unique<master_core>(opts.settings);
+  st.core->number_after(opts.journal_last_id);
+  st.journal = std::move(opts.journal);
+  for (auto& h : opts.held) {
+    const auto id = h.id;
+    st.held.emplace(id, std::move(h));
+  }
   st.serve = opts.settings.serve;
   st.desk = std::make_unique<client_desk>(*st.core, opts.kinds, data_roots(opts.settings.data_dirs),
                                           opts.settings.history, now);
@@ -460,6 +472,23 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
         flush(self);
         return rp;
       },
+      [self](held_atom, const checked_job& job, std::uint64_t held_id) {
+        // The journal's job `held_id`, given again (or resumed with no job given): it goes on
+        // where the last master left it.
+        auto& st = self->state;
+        auto rp = self->make_response_promise();
+        auto h = st.held.find(held_id);
+        std::uint64_t id = 0;
+        if (h == st.held.end()) {
+          id = st.core->submit(job, master_core::clock::now());
+        } else {
+          id = st.core->resume(job, h->second, master_core::clock::now());
+          st.held.erase(h);
+        }
+        st.promises.emplace(id, rp);
+        flush(self);
+        return rp;
+      },
       [self](bye_atom, local_proof p) {
         // Before a normal shutdown: workers in other processes learn the master ended, not lost.
         auto rp = self->make_response_promise();
@@ -487,8 +516,12 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
         if (!is_local(p)) {
           return;
         }
-        // Sent on a stop signal: nothing new is taken after it.
+        // Sent on a stop signal: nothing new is taken after it. With a journal, what runs is
+        // left to it, to resume at the next start.
         self->state.desk->close();
+        if (self->state.journal) {
+          self->state.core->suspend_all(master_core::clock::now());
+        }
         self->state.core->cancel_all(master_core::clock::now());
         flush(self);
       },

@@ -6,6 +6,7 @@
 #include "cohort/master_settings.hpp"
 #include "cohort/registry.hpp"
 #include "core/dispatcher.hpp"
+#include "core/journal_writer.hpp"
 #include "core/message_auth.hpp"
 
 #include <caf/actor.hpp>
@@ -30,6 +31,11 @@ struct master_options {
   std::optional<std::string> client_token;
   /// Worker actors in this process, joined before the first job.
   std::vector<std::pair<caf::actor, worker_entry>> local_workers;
+  /// With --journal: its writer, the highest job id it holds, and the jobs it held unfinished
+  /// (a `held` message resumes one by id).
+  std::shared_ptr<journal_writer> journal;
+  std::uint64_t journal_last_id = 0;
+  std::vector<unfinished_job> held;
 };
 
 caf::actor spawn_master(caf::actor_system& sys, master_options opts);

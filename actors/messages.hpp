@@ -33,6 +33,7 @@ using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using lost_atom = caf::atom_constant<caf::atom("lost")>;
 using client_atom = caf::atom_constant<caf::atom("client")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
+using held_atom = caf::atom_constant<caf::atom("held")>;
 
 /// Carried by every message only this process may send: timers, the node's orders to its worker
 /// actors, an in-process master and its workers. Its type is never registered, so no other

@@ -268,8 +268,9 @@ void read_jobs(parse_state& s, const given_map& given, const registry& kinds) {
     s.cfg.client_jobs.push_back(std::move(job));
     return;
   }
-  if (kind == nullptr && s.cfg.master.master.serve) {
-    // A serving master runs only the jobs it is given.
+  if (kind == nullptr && (s.cfg.master.master.serve || !s.cfg.master.master.journal.empty())) {
+    // A serving master runs only the jobs it is given; with a journal and no job given, a master
+    // runs what the journal holds unfinished.
     return;
   }
   job_request job = s.job_defaults;

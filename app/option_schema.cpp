@@ -437,6 +437,13 @@ std::vector<option> make_schema() {
   s.push_back(count(
       "history", "N", for_master, "ended jobs kept for cohort wait and cohort jobs --all",
       [](auto& st) -> auto& { return st.cfg.master.master.history; }, 0));
+  s.push_back(text(
+      "journal", "FILE", for_master,
+      "SQLite journal: a master started again with it resumes every unfinished job",
+      [](auto& st) -> auto& { return st.cfg.master.master.journal; }));
+  s.push_back(duration(
+      "journal-keep", for_master, "finished jobs older than this are dropped from the journal",
+      [](auto& st) -> auto& { return st.cfg.master.master.journal_keep; }));
   s.push_back({"data-dir", "DIR", for_master,
                "clients' jobs read files only under these roots (none: no client paths)", repeated,
                [](parse_state& st, const given_value& v) {

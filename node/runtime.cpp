@@ -7,6 +7,8 @@
 #include "core/data_roots.hpp"
 #include "core/host_identity.hpp"
 #include "core/job_report.hpp"
+#include "core/journal_writer.hpp"
+#include "core/request_json.hpp"
 #include "node/caf_settings.hpp"
 #include "node/connection_guard.hpp"
 #include "node/departed_nodes.hpp"
@@ -14,7 +16,9 @@
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
+#include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <thread>
 
@@ -103,6 +107,8 @@ struct runtime::impl {
   /// The worker actors in this process (those spawned on nodes stop when the master goes).
   std::vector<caf::actor> workers;
   std::uint16_t port = 0;
+  /// With --journal: the requests of the jobs it held unfinished, by id, until run() resumes them.
+  std::vector<std::pair<std::uint64_t, std::string>> held;
 
   /// Stops the master and the local worker actors: the actor system waits for every actor.
   void stop() {
@@ -141,6 +147,18 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
   mo.kinds = m.kinds;
   mo.token = net.token;
   mo.client_token = net.client_token;
+  if (const auto& file = m.opts.master.journal; !file.empty()) {
+    auto store = std::make_unique<journal>(file);
+    mo.held = store->unfinished();
+    mo.journal_last_id = store->last_id();
+    for (const auto& h : mo.held) {
+      m.held.emplace_back(h.id, h.request);
+    }
+    if (!mo.held.empty()) {
+      spdlog::info("journal {}: {} unfinished jobs", file, mo.held.size());
+    }
+    mo.journal = std::make_shared<journal_writer>(std::move(store), m.opts.master.journal_keep);
+  }
   auto host = host_name();
   const auto& local = m.opts.local;
   for (std::uint32_t i = 0; i < local.count; ++i) {
@@ -198,18 +216,21 @@ namespace {
 // Asks the master for every job at once and forwards each answer, tagged with its position, to the
 // client: the client then waits on plain messages and can look at its cancel flag in between.
 caf::behavior caller(caf::event_based_actor* self, caf::actor master, caf::actor client,
-                     std::vector<checked_job> jobs) {
+                     std::vector<checked_job> jobs, std::vector<std::uint64_t> held) {
   for (std::uint64_t i = 0; i < jobs.size(); ++i) {
     job_identity who{0, jobs[i].request().kind, jobs[i].request().name};
-    self->request(master, job_request_timeout, submit_atom::value, jobs[i])
-        .then(
-            [self, client, i](std::int32_t status, std::string& json) {
-              self->send(client, done_atom::value, i, status, std::move(json));
-            },
-            [self, client, i, who](caf::error& err) {
-              self->send(client, done_atom::value, i, static_cast<std::int32_t>(job_status::failed),
-                         request_failed_line(who, self->system().render(err)));
-            });
+    auto asked =
+        held[i] != 0
+            ? self->request(master, job_request_timeout, held_atom::value, jobs[i], held[i])
+            : self->request(master, job_request_timeout, submit_atom::value, jobs[i]);
+    std::move(asked).then(
+        [self, client, i](std::int32_t status, std::string& json) {
+          self->send(client, done_atom::value, i, status, std::move(json));
+        },
+        [self, client, i, who](caf::error& err) {
+          self->send(client, done_atom::value, i, static_cast<std::int32_t>(job_status::failed),
+                     request_failed_line(who, self->system().render(err)));
+        });
   }
   return {[](done_atom) {
   }};
@@ -237,11 +258,35 @@ const registry& runtime::kinds() const {
   return *impl_->kinds;
 }
 
-std::vector<job_outcome> runtime::run(const std::vector<checked_job>& jobs,
+std::vector<job_outcome> runtime::run(const std::vector<checked_job>& given,
                                       const std::function<void(const job_outcome&)>& on_done) {
   auto& m = *impl_;
+  // With a journal, a job given again as it was (kind, params, options) resumes; given none, every
+  // job the journal held unfinished does.
+  auto jobs = given;
+  std::vector<std::uint64_t> held(jobs.size(), 0);
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    const auto text = request_to_json(jobs[i].request());
+    auto h =
+        std::find_if(m.held.begin(), m.held.end(), [&](const auto& x) { return x.second == text; });
+    if (h != m.held.end()) {
+      held[i] = h->first;
+      m.held.erase(h);
+    }
+  }
+  if (given.empty()) {
+    for (const auto& [id, text] : std::exchange(m.held, {})) {
+      try {
+        jobs.push_back(check_job(*m.kinds, request_from_json(text)));
+        held.push_back(id);
+      } catch (const std::exception& e) {
+        spdlog::error("journal {}: job {} cannot run again: {}", m.opts.master.journal, id,
+                      e.what());
+      }
+    }
+  }
   caf::scoped_actor self{*m.sys};
-  auto asker = m.sys->spawn(caller, m.master, caf::actor{self}, jobs);
+  auto asker = m.sys->spawn(caller, m.master, caf::actor{self}, jobs, held);
   std::vector<std::optional<job_outcome>> ended(jobs.size());
   std::vector<job_outcome> out;
   bool cancel_sent = false;

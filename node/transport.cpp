@@ -87,6 +87,11 @@ caf::expected<dialed> dial(caf::actor_system& sys, bool tls, const endpoint& at,
               out = caf::make_error(caf::sec::disconnect_during_handshake,
                                     "the peer closed the connection during the handshake: it "
                                     "may require TLS (--tls-cert, --tls-key, --tls-ca)");
+            } else if (err == caf::sec::connection_timeout || err == caf::sec::request_timeout) {
+              // A TLS port that reads a plain handshake may close at once or, busy, not at all.
+              out = caf::make_error(caf::sec::connection_timeout,
+                                    "no handshake completed in time: the peer may require TLS "
+                                    "(--tls-cert, --tls-key, --tls-ca), or be too busy to answer");
             } else {
               out = std::move(err);
             }

@@ -1,0 +1,92 @@
+#include "core/journal_writer.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace cohort {
+
+namespace {
+constexpr auto retention_every = std::chrono::hours(24);
+} // namespace
+
+journal_writer::journal_writer(std::unique_ptr<journal> store, std::chrono::nanoseconds keep)
+    : store_(std::move(store)), keep_(keep), thread_([this] { run(); }) {}
+
+journal_writer::~journal_writer() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+}
+
+void journal_writer::post(std::vector<journal_record> records) {
+  if (records.empty()) {
+    return;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    if (failed_) {
+      return;
+    }
+    ++posted_;
+    if (queue_.empty()) {
+      queue_ = std::move(records);
+    } else {
+      std::move(records.begin(), records.end(), std::back_inserter(queue_));
+    }
+  }
+  wake_.notify_one();
+}
+
+void journal_writer::flush() {
+  std::unique_lock lock(mutex_);
+  written_.wait(lock, [&] { return done_ == posted_ || failed_; });
+}
+
+void journal_writer::run() {
+  auto next_retention = std::chrono::steady_clock::now();
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    if (std::chrono::steady_clock::now() >= next_retention) {
+      lock.unlock();
+      try {
+        const auto before = std::chrono::system_clock::now() -
+                            std::chrono::duration_cast<std::chrono::system_clock::duration>(keep_);
+        if (const auto n = store_->forget_finished_before(before); n > 0) {
+          spdlog::info("journal {}: dropped {} jobs that finished before --journal-keep",
+                       store_->path(), n);
+        }
+      } catch (const journal_error& e) {
+        spdlog::error("{}", e.what());
+      }
+      lock.lock();
+      next_retention = std::chrono::steady_clock::now() + retention_every;
+    }
+    wake_.wait_until(lock, next_retention, [&] { return stop_ || !queue_.empty(); });
+    if (queue_.empty()) {
+      if (stop_) {
+        return;
+      }
+      continue;
+    }
+    auto batch = std::exchange(queue_, {});
+    const auto upto = posted_;
+    lock.unlock();
+    bool ok = true;
+    try {
+      store_->write(batch);
+    } catch (const journal_error& e) {
+      ok = false;
+      spdlog::error("{}; the journal records nothing more, and a restart resumes from what it "
+                    "holds",
+                    e.what());
+    }
+    lock.lock();
+    done_ = upto;
+    failed_ = failed_ || !ok;
+    written_.notify_all();
+  }
+}
+
+} // namespace cohort

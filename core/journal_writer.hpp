@@ -1,0 +1,45 @@
+// Writes the journal on a thread of its own, so the master actor hands records over and never
+// waits on disk; whatever was handed over in the meantime goes in one transaction. Drops finished
+// jobs past their keep at start and daily.
+#pragma once
+
+#include "core/journal.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace cohort {
+
+class journal_writer {
+public:
+  journal_writer(std::unique_ptr<journal> store, std::chrono::nanoseconds keep);
+  /// Writes what was handed over, then stops.
+  ~journal_writer();
+  journal_writer(const journal_writer&) = delete;
+  journal_writer& operator=(const journal_writer&) = delete;
+
+  void post(std::vector<journal_record> records);
+  /// Waits until everything posted so far is written (or the journal failed).
+  void flush();
+
+private:
+  void run();
+
+  std::unique_ptr<journal> store_;
+  std::chrono::nanoseconds keep_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable written_;
+  std::vector<journal_record> queue_;
+  std::uint64_t posted_ = 0;
+  std::uint64_t done_ = 0;
+  bool stop_ = false;
+  bool failed_ = false;
+  std::thread thread_;
+};
+
+} // namespace cohort

@@ -1,0 +1,170 @@
+// Process tests of --journal: a one-shot master killed -9 mid-job and started again with the same
+// command resumes its job, each task merged once (primes against primesieve, wordcount against an
+// uninterrupted run); journals that are not cohort's, or in use, are refused with one line.
+#include "tests/process/cluster.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <fstream>
+#include <random>
+#include <thread>
+
+using namespace cohort::test;
+using nlohmann::json;
+
+namespace {
+
+std::string read_all_bytes(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Starts `args` as a one-shot master with --progress, kills it -9 once it reports `done` merged
+// tasks, and runs the same command again: its one job line.
+json killed_and_resumed(const std::vector<std::string>& args, std::uint64_t done) {
+  background_process first(cohort_argv(cat(args, {"--progress"})));
+  wait_for_progress(first, done);
+  first.signal(SIGKILL);
+  const auto killed = ended(first, exit_timeout);
+  REQUIRE(killed.signal == SIGKILL);
+  INFO(first.report());
+  const auto again = run_cohort(args, job_timeout * 2);
+  INFO(again.err);
+  REQUIRE(again.exit_code == 0);
+  const auto lines = job_lines(again.out);
+  REQUIRE(lines.size() == 1);
+  return lines.front();
+}
+
+} // namespace
+
+TEST_CASE("journal: a master killed -9 at about half of primes resumes with the same command, "
+          "each task merged once",
+          "[journal]") {
+  const temp_dir dir;
+  const auto file = (dir.path() / "journal.db").string();
+  constexpr std::uint64_t to = 100'000'000'000ULL;
+  constexpr std::uint64_t tasks = 1000;
+  const std::vector<std::string> args{"master",
+                                      "--journal",
+                                      file,
+                                      "--job",
+                                      "primes",
+                                      "--param",
+                                      "to=" + std::to_string(to),
+                                      "--param",
+                                      "tasks=" + std::to_string(tasks)};
+  const auto line = killed_and_resumed(args, tasks / 2);
+  INFO(line.dump());
+  CHECK(line["status"] == "ok");
+  CHECK(line["id"] == 1);
+  CHECK(line["result"]["count"] == primesieve_count(0, to));
+  const auto resumed = line["stats"]["resumed"].get<std::uint64_t>();
+  const auto ran = line["stats"]["tasks"].get<std::uint64_t>();
+  CHECK(resumed >= tasks / 2);
+  CHECK(resumed + ran == tasks);
+  CHECK(line["stats"]["attempts"].get<double>() <= 1.2 * static_cast<double>(ran));
+
+  // Finished: the same command again is a new job, run from its first task.
+  const auto third = run_cohort(args, job_timeout * 2);
+  REQUIRE(third.exit_code == 0);
+  const auto next = job_lines(third.out).at(0);
+  CHECK(next["id"] == 2);
+  CHECK(next["stats"]["resumed"] == 0);
+  CHECK(next["stats"]["tasks"] == tasks);
+}
+
+TEST_CASE("journal: wordcount resumed from a snapshot and the answers after it counts what an "
+          "uninterrupted run counts",
+          "[journal]") {
+  const temp_dir dir;
+  // Five chunks of words.
+  std::mt19937_64 rng(test_seed());
+  const auto corpus = dir.path() / "corpus";
+  std::filesystem::create_directories(corpus);
+  for (int f = 0; f < 5; ++f) {
+    std::string text;
+    while (text.size() < 8'500'000) {
+      const auto len = 1 + rng() % 9;
+      for (std::uint64_t i = 0; i < len; ++i) {
+        text += static_cast<char>('a' + rng() % 6);
+      }
+      text += (rng() % 11 == 0) ? '\n' : ' ';
+    }
+    std::ofstream(corpus / ("f" + std::to_string(f) + ".txt"), std::ios::binary) << text;
+  }
+  const std::vector<std::string> job{"--job",   "wordcount", "--param", "path=" + corpus.string(),
+                                     "--param", "top=20"};
+  const auto plain = run_cohort(cat({"master", "--local-workers", "1"}, job), job_timeout);
+  REQUIRE(plain.exit_code == 0);
+  const auto expected = job_lines(plain.out).at(0);
+  const auto chunks = expected["stats"]["tasks"].get<std::uint64_t>();
+  REQUIRE(chunks >= 5);
+  // Each task then takes about 4 s on the one worker: a snapshot is taken with the second answer
+  // (5 s after the start), and the master is killed after the third.
+  const double per_task =
+      std::max(expected["stats"]["wall_s"].get<double>() / static_cast<double>(chunks), 1e-3);
+  const auto file = (dir.path() / "journal.db").string();
+  auto first = start_master(cat({"--journal", file, "--progress"}, job));
+  const auto port = listening_port(first, start_timeout);
+  auto slow = start_worker(port, {"--slowdown", std::to_string(4.0 / per_task)});
+  wait_for_progress(first, 2);
+  first.signal(SIGKILL);
+  REQUIRE(ended(first, exit_timeout).signal == SIGKILL);
+  // Started again with the same job (the master's own options may differ).
+  const auto again =
+      run_cohort(cat({"master", "--local-workers", "1", "--journal", file}, job), job_timeout);
+  INFO(again.err);
+  REQUIRE(again.exit_code == 0);
+  const auto line = job_lines(again.out).at(0);
+  INFO(line.dump());
+  CHECK(line["status"] == "ok");
+  CHECK(line["result"]["total"] == expected["result"]["total"]);
+  CHECK(line["result"]["distinct"] == expected["result"]["distinct"]);
+  CHECK(line["result"] == expected["result"]);
+  CHECK(line["stats"]["resumed"].get<std::uint64_t>() >= 3);
+  CHECK(line["stats"]["resumed"].get<std::uint64_t>() +
+            line["stats"]["tasks"].get<std::uint64_t>() ==
+        chunks);
+}
+
+TEST_CASE("journal: a file that is not a cohort journal, or one in use, is refused with one line "
+          "and left as it was",
+          "[journal]") {
+  const temp_dir dir;
+  const auto text = dir.write("notes.txt", "these are notes, not a journal, and they stay so\n");
+  const auto r = run_cohort({"master", "--journal", text.string(), "--job", "sleep"}, job_timeout);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err ==
+        "cohort: journal " + text.string() + ": not a cohort journal (not an SQLite database)\n");
+  CHECK(read_all_bytes(text) == "these are notes, not a journal, and they stay so\n");
+
+  const auto file = (dir.path() / "journal.db").string();
+  background_process first(cohort_argv({"master", "--journal", file, "--job", "sleep", "--param",
+                                        "tasks=4", "--param", "ms=20000"}));
+  // Once the first has taken the journal (it logs nothing at the default level: wait for the file).
+  const auto deadline = std::chrono::steady_clock::now() + start_timeout;
+  while (!std::filesystem::exists(file + "-wal") && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  const auto second = run_cohort({"master", "--journal", file, "--job", "sleep"}, job_timeout);
+  CHECK(second.exit_code == 2);
+  CHECK(second.err == "cohort: journal " + file + ": in use by another master\n");
+  CHECK(second.out.empty());
+  first.signal(SIGTERM);
+  const auto stopped = ended(first, exit_timeout);
+  CHECK(stopped.exit_code == 143);
+  // Stopped by a signal, the job stays in the journal: given no job, a master resumes it.
+  const auto resumed = run_cohort({"master", "--journal", file}, job_timeout);
+  INFO(resumed.err);
+  CHECK(resumed.exit_code == 0);
+  const auto lines = job_lines(resumed.out);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0]["id"] == 1);
+  CHECK(lines[0]["result"]["completed"] == 4);
+  // Nothing left: no job runs, not even the default one.
+  const auto empty = run_cohort({"master", "--journal", file}, job_timeout);
+  CHECK(empty.exit_code == 0);
+  CHECK(job_lines(empty.out).empty());
+}
