@@ -7,6 +7,16 @@
 namespace cohort {
 
 bool index_set::insert(std::uint64_t index) {
+  // Answers come in runs of ascending indexes: extending the range last extended is the common
+  // case.
+  if (last_ != ranges_.end() && index == last_->second) {
+    auto next = std::next(last_);
+    if (next == ranges_.end() || next->first > index + 1) {
+      ++last_->second;
+      ++size_;
+      return true;
+    }
+  }
   // The range starting after index, and the one before it (which may hold it).
   auto next = ranges_.upper_bound(index);
   if (next != ranges_.begin()) {
@@ -20,16 +30,20 @@ bool index_set::insert(std::uint64_t index) {
         prev->second = next->second;
         ranges_.erase(next);
       }
+      last_ = prev;
       ++size_;
       return true;
     }
   }
   if (next != ranges_.end() && next->first == index + 1) {
     const auto end = next->second;
+    if (last_ == next) {
+      last_ = ranges_.end();
+    }
     ranges_.erase(next);
-    ranges_.emplace(index, end);
+    last_ = ranges_.emplace(index, end).first;
   } else {
-    ranges_.emplace(index, index + 1);
+    last_ = ranges_.emplace(index, index + 1).first;
   }
   ++size_;
   return true;

@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace cohort {
 
@@ -23,9 +24,33 @@ public:
   /// Reads what encode() wrote; throws codec_error on other bytes or an index at or past `limit`.
   static index_set decode(std::string_view bytes, std::uint64_t limit);
 
+  index_set() = default;
+  index_set(const index_set& other) : ranges_(other.ranges_), size_(other.size_) {}
+  index_set& operator=(const index_set& other) {
+    ranges_ = other.ranges_;
+    size_ = other.size_;
+    last_ = ranges_.end();
+    return *this;
+  }
+  index_set(index_set&& other) noexcept
+      : ranges_(std::move(other.ranges_)), size_(std::exchange(other.size_, 0)) {
+    other.ranges_.clear();
+    other.last_ = other.ranges_.end();
+  }
+  index_set& operator=(index_set&& other) noexcept {
+    ranges_ = std::move(other.ranges_);
+    size_ = std::exchange(other.size_, 0);
+    last_ = ranges_.end();
+    other.ranges_.clear();
+    other.last_ = other.ranges_.end();
+    return *this;
+  }
+
 private:
   std::map<std::uint64_t, std::uint64_t> ranges_;
   std::uint64_t size_ = 0;
+  /// The range the last insert extended or made; end() when none.
+  std::map<std::uint64_t, std::uint64_t>::iterator last_ = ranges_.end();
 };
 
 } // namespace cohort

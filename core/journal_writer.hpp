@@ -1,5 +1,6 @@
 // Writes the journal on a thread of its own, so the master actor hands records over and never
-// waits on disk; whatever was handed over in the meantime goes in one transaction. Drops finished
+// waits on disk; whatever was handed over in the meantime goes in one transaction, at most ten a
+// second. Drops finished
 // jobs past their keep at start and daily.
 #pragma once
 
@@ -37,6 +38,8 @@ private:
   std::vector<journal_record> queue_;
   std::uint64_t posted_ = 0;
   std::uint64_t done_ = 0;
+  /// Callers waiting in flush(): the writer commits without pausing.
+  int flushing_ = 0;
   bool stop_ = false;
   bool failed_ = false;
   std::thread thread_;

@@ -62,7 +62,9 @@ TEST_CASE("journal: a master killed -9 at about half of primes resumes with the 
   CHECK(line["result"]["count"] == primesieve_count(0, to));
   const auto resumed = line["stats"]["resumed"].get<std::uint64_t>();
   const auto ran = line["stats"]["tasks"].get<std::uint64_t>();
-  CHECK(resumed >= tasks / 2);
+  // The journal's writer commits at most ten times a second: the last answers before the kill
+  // may run again.
+  CHECK(resumed >= tasks * 2 / 5);
   CHECK(resumed + ran == tasks);
   CHECK(line["stats"]["attempts"].get<double>() <= 1.2 * static_cast<double>(ran));
 
@@ -123,7 +125,8 @@ TEST_CASE("journal: wordcount resumed from a snapshot and the answers after it c
   CHECK(line["result"]["total"] == expected["result"]["total"]);
   CHECK(line["result"]["distinct"] == expected["result"]["distinct"]);
   CHECK(line["result"] == expected["result"]);
-  CHECK(line["stats"]["resumed"].get<std::uint64_t>() >= 3);
+  // The snapshot with the second answer, at least; the third may not have been committed.
+  CHECK(line["stats"]["resumed"].get<std::uint64_t>() >= 2);
   CHECK(line["stats"]["resumed"].get<std::uint64_t>() +
             line["stats"]["tasks"].get<std::uint64_t>() ==
         chunks);

@@ -97,3 +97,31 @@ TEST_CASE("a ledger resumed with merged tasks never hands them out", "[ledger][i
     CHECK(led.pending() == 0);
   }
 }
+
+TEST_CASE("index_set: interleaved ascending runs, copies and moves", "[index_set]") {
+  index_set s;
+  for (std::uint64_t i = 0; i < 100; ++i) {
+    CHECK(s.insert(i));
+    CHECK(s.insert(1000 + i));
+    CHECK(s.insert(2000 - i));
+  }
+  CHECK_FALSE(s.insert(50));
+  CHECK(s.size() == 300);
+  CHECK(s.ranges().size() == 3);
+  // The runs meet: 100..999 closes the gap between the first two.
+  for (std::uint64_t i = 100; i < 1000; ++i) {
+    CHECK(s.insert(i));
+  }
+  CHECK(s.ranges().size() == 2);
+  CHECK(s.ranges().begin()->second == 1100);
+  index_set copy = s;
+  index_set moved = std::move(s);
+  CHECK(moved.ranges() == copy.ranges());
+  CHECK(s.size() == 0);
+  CHECK(s.insert(5));
+  CHECK(s.ranges().size() == 1);
+  CHECK(moved.insert(1100));
+  CHECK(copy.insert(1100));
+  CHECK(moved.ranges() == copy.ranges());
+  CHECK(moved.size() == 1201);
+}
