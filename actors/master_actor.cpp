@@ -148,7 +148,7 @@ void flush(master_actor* self) {
   auto records = st.core->take_records();
   for (const auto& r : records) {
     if (r.owner == 0) {
-      if (auto err = st.records.write(r.job, r.file, r.line)) {
+      if (auto err = st.records.write(r.job, r.file, r.line, r.resumed)) {
         spdlog::error("{}", *err);
       }
     }

@@ -52,6 +52,8 @@ struct master_core::job_state {
   clock::time_point last_snapshot;
   /// Started again from its first task after a master restart (a kind without snapshots).
   bool restarted = false;
+  /// Resumed from the journal (its records file already holds its header and earlier lines).
+  bool from_journal = false;
 };
 
 namespace {
@@ -171,6 +173,7 @@ std::uint64_t master_core::start(const checked_job& checked, clock::time_point n
   auto& job = *j;
   job.id = id;
   job.owner = owner;
+  job.from_journal = held != nullptr;
   job.bound = kind.bound(req.args);
   job.idempotent = kind.idempotent(req.args);
   job.rerun_after_loss = kind.rerun_after_loss(req.args);
@@ -209,7 +212,7 @@ std::uint64_t master_core::start(const checked_job& checked, clock::time_point n
   }
   if (auto param = kind.records_param(); !param.empty()) {
     job.records_file = job.req.args.get_string(std::string(param), {});
-    if (!job.records_file.empty()) {
+    if (!job.records_file.empty() && !held) {
       if (auto header = job.plan->record_header(); !header.empty()) {
         records_.push_back({id, owner, job.records_file, std::move(header)});
       }
@@ -592,7 +595,7 @@ void master_core::take_answers(std::uint64_t id, worker_ref from,
         if (!j.records_file.empty()) {
           if (auto line = j.plan->record(r->index, r->value, dispatcher_.at(worker).host);
               !line.empty()) {
-            records_.push_back({j.id, j.owner, j.records_file, std::move(line)});
+            records_.push_back({j.id, j.owner, j.records_file, std::move(line), j.from_journal});
           }
         }
         if (j.resumable) {

@@ -50,6 +50,9 @@ struct job_record {
   std::uint64_t owner;
   std::string file;
   std::string line;
+  /// The job was resumed from the journal: its file holds the lines before the restart, and is
+  /// appended to (no header again).
+  bool resumed = false;
 };
 
 /// A running job's progress line, and who submitted the job.

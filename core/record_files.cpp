@@ -7,14 +7,14 @@
 namespace cohort {
 
 std::optional<std::string> record_files::write(std::uint64_t job, const std::string& file,
-                                               const std::string& line) {
+                                               const std::string& line, bool append) {
   auto known = path_of_.find(job);
   if (known == path_of_.end()) {
     auto& f = by_path_[file];
     bool fresh = !f;
     if (fresh) {
       f = std::make_shared<open_file>();
-      f->out.open(file, std::ios::out | std::ios::trunc);
+      f->out.open(file, std::ios::out | (append ? std::ios::app : std::ios::trunc));
       f->failed = !f->out;
       f->first_line = line;
     }

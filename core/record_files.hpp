@@ -18,8 +18,9 @@ public:
   /// truncates) it; jobs naming a file already open share it, and a job's first line that repeats
   /// the file's first line (the same header) is not written again. Returns a one-line error the
   /// first time the file cannot be written; the file's later lines are then dropped.
+  /// With `append`, a file not open yet is appended to instead (a job resumed after a restart).
   std::optional<std::string> write(std::uint64_t job, const std::string& file,
-                                   const std::string& line);
+                                   const std::string& line, bool append = false);
   /// The job ended: its file is closed once no other job writes to it.
   void close(std::uint64_t job);
 

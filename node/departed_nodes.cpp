@@ -13,16 +13,21 @@ using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 
 } // namespace
 
-void forget_departed_nodes(caf::actor_system& sys) {
-  auto& mm = sys.middleman();
-  auto basp = mm.named_broker<caf::io::basp_broker>(caf::atom("BASP"));
+caf::actor basp_broker_of(caf::actor_system& sys) {
+  return sys.middleman().named_broker<caf::io::basp_broker>(caf::atom("BASP"));
+}
+
+void forget_departed_nodes(caf::actor_system& sys, const caf::actor& basp) {
   if (!basp) {
     return;
   }
   // The broker runs on the multiplexer's thread, so its state is touched only from there; the
   // captured handle keeps it alive until the lambda ran.
   auto* broker = static_cast<caf::io::basp_broker*>(caf::actor_cast<caf::abstract_actor*>(basp));
-  mm.backend().dispatch([basp, broker] {
+  sys.middleman().backend().dispatch([basp, broker] {
+    if (broker->getf(caf::abstract_actor::is_terminated_flag)) {
+      return;
+    }
     auto& servers = broker->spawn_servers;
     for (auto i = servers.begin(); i != servers.end();) {
       if (broker->instance.tbl().lookup(i->first)) {
@@ -38,10 +43,12 @@ void forget_departed_nodes(caf::actor_system& sys) {
 }
 
 caf::actor spawn_departed_node_sweeper(caf::actor_system& sys, std::chrono::milliseconds period) {
-  return sys.spawn<caf::hidden>([period](caf::event_based_actor* self) -> caf::behavior {
+  // Looked up here, once: the middleman's table of brokers is not for other threads to read.
+  auto basp = basp_broker_of(sys);
+  return sys.spawn([period, basp](caf::event_based_actor* self) -> caf::behavior {
     self->send(self, sweep_atom::value);
-    return {[self, period](sweep_atom) {
-      forget_departed_nodes(self->system());
+    return {[self, period, basp](sweep_atom) {
+      forget_departed_nodes(self->system(), basp);
       self->delayed_send(self, period, sweep_atom::value);
     }};
   });

@@ -9,10 +9,15 @@
 
 namespace cohort {
 
-/// Drops, on the middleman's own thread, the entries of nodes that no route reaches any more.
-void forget_departed_nodes(caf::actor_system& sys);
+/// The BASP broker of `sys`'s middleman. The middleman's table of brokers is not thread-safe: call
+/// this from the thread that set the node up, once it listens.
+caf::actor basp_broker_of(caf::actor_system& sys);
 
-/// A hidden actor that calls forget_departed_nodes every `period` until it is sent an exit.
+/// Drops, on the middleman's own thread, the entries of nodes that no route reaches any more.
+void forget_departed_nodes(caf::actor_system& sys, const caf::actor& basp);
+
+/// An actor that calls forget_departed_nodes every `period` until it is sent an exit. It is not
+/// hidden, so the actor system waits for it before it stops the middleman.
 caf::actor spawn_departed_node_sweeper(caf::actor_system& sys, std::chrono::milliseconds period);
 
 } // namespace cohort

@@ -79,7 +79,7 @@ TEST_CASE("departed nodes: what CAF keeps for nodes that left is freed, connecte
   std::this_thread::sleep_for(200ms);
   CHECK(kept_nodes(*server) == gone + 1);
 
-  forget_departed_nodes(*server);
+  forget_departed_nodes(*server, basp_broker_of(*server));
   CHECK(eventually([&] { return kept_nodes(*server) == 1; }));
 
   auto sweeper = spawn_departed_node_sweeper(*server, 20ms);

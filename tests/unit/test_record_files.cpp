@@ -143,3 +143,42 @@ TEST_CASE("record_files: jobs naming one file share it, its header written once"
   files.close(3);
   CHECK(read(log) == "header\n");
 }
+
+TEST_CASE("record_files: a job resumed from the journal appends to its file, with no header again",
+          "[record_files][journal]") {
+  test::scratch_dir dir;
+  const auto log = (dir.path() / "run.tsv").string();
+  std::ofstream(log) << "task\thost\n0\thost-w\n";
+  master_settings s;
+  s.journal = "in a test";
+  master_core m(s);
+  worker_entry w;
+  w.id = w.node = "w/0";
+  w.host = "host-w";
+  w.slots = 3;
+  m.add_worker(w);
+  logged_kind kind;
+  job_request req;
+  req.args.set("log", log);
+  unfinished_job held;
+  held.id = 1;
+  held.resumable = true;
+  held.since.push_back({0, partial{1, {}}});
+  const auto now = master_core::clock::now();
+  m.resume(test::checked(kind, req), held, now);
+  CHECK(m.take_records().empty());
+  for (auto& b : m.dispatch(now)) {
+    std::vector<task_result> results;
+    for (const auto& t : b.tasks) {
+      results.push_back({t.index, t.attempt, task_outcome::ok, partial{1, {}}, {}});
+    }
+    m.on_results(b.id, b.worker, std::move(results), true, now);
+  }
+  record_files files;
+  for (const auto& r : m.take_records()) {
+    CHECK(r.resumed);
+    CHECK_FALSE(files.write(r.job, r.file, r.line, r.resumed));
+  }
+  files.close(1);
+  CHECK(read(log) == "task\thost\n0\thost-w\n1\thost-w\n2\thost-w\n");
+}
