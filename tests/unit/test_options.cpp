@@ -769,13 +769,15 @@ TEST_CASE("options: --help lists every option on a line of its own, and the kind
                              "--priority",
                              "--serve",
                              "--history",
+                             "--journal",
+                             "--journal-keep",
                              "--data-dir",
                              "--detach",
                              "--all",
                              "--client-token-file"}) {
     CHECK(listed.count(option) == 1);
   }
-  CHECK(listed.size() == 51);
+  CHECK(listed.size() == 53);
   CHECK(text.find("cohort --help | --version") != std::string::npos);
   CHECK(text.find("job kinds: chaos, exec, primes, sleep, wordcount") != std::string::npos);
   // Defaults come from the settings themselves.
