@@ -288,7 +288,8 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
   }
   st.serve = opts.settings.serve;
   st.desk = std::make_unique<client_desk>(*st.core, opts.kinds, data_roots(opts.settings.data_dirs),
-                                          opts.settings.history, now);
+                                          opts.settings.history, now, opts.instance);
+  st.desk->remember(opts.finished);
   st.joins = std::make_unique<handshake_answerer<pending_join>>(opts.token);
   st.client_joins = std::make_unique<handshake_answerer<caf::actor>>(
       opts.client_token ? opts.client_token : opts.token);
@@ -488,6 +489,25 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
         st.promises.emplace(id, rp);
         flush(self);
         return rp;
+      },
+      [self](resume_atom, local_proof p, const std::vector<std::uint64_t>& ids) {
+        // A serving master's journal jobs that no command-line job took up: they go on as its
+        // clients' jobs.
+        auto& st = self->state;
+        if (!is_local(p)) {
+          return;
+        }
+        std::vector<unfinished_job> jobs;
+        for (auto id : ids) {
+          if (auto h = st.held.find(id); h != st.held.end()) {
+            jobs.push_back(std::move(h->second));
+            st.held.erase(h);
+          }
+        }
+        for (const auto& why : st.desk->resume(std::move(jobs), master_core::clock::now())) {
+          spdlog::error("journal: {}", why);
+        }
+        flush(self);
       },
       [self](bye_atom, local_proof p) {
         // Before a normal shutdown: workers in other processes learn the master ended, not lost.

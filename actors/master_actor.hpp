@@ -31,11 +31,15 @@ struct master_options {
   std::optional<std::string> client_token;
   /// Worker actors in this process, joined before the first job.
   std::vector<std::pair<caf::actor, worker_entry>> local_workers;
-  /// With --journal: its writer, the highest job id it holds, and the jobs it held unfinished
-  /// (a `held` message resumes one by id).
+  /// With --journal: its writer, the highest job id it holds, the jobs it held unfinished (a
+  /// `held` message resumes one by id, a `resume` message a serving master's rest), and, for a
+  /// serving master's history, the newest that finished.
   std::shared_ptr<journal_writer> journal;
   std::uint64_t journal_last_id = 0;
   std::vector<unfinished_job> held;
+  std::vector<finished_job> finished;
+  /// Names this master to its clients: the journal's instance, else a random one.
+  std::string instance;
 };
 
 caf::actor spawn_master(caf::actor_system& sys, master_options opts);

@@ -71,6 +71,9 @@ int run_client(const app_config& cfg) {
     opts.give_up = [] {
       return stop_signal() != 0;
     };
+    opts.on_notice = [](const std::string& what) {
+      std::fprintf(stderr, "cohort: %s\n", what.c_str());
+    };
     client c(opts);
     if (stop_signal() != 0) {
       // Stopped while connecting: nothing was asked.

@@ -2,6 +2,7 @@
 #include "core/client_desk.hpp"
 
 #include "cohort/checked_job.hpp"
+#include "core/request_json.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -11,9 +12,9 @@
 namespace cohort {
 
 client_desk::client_desk(master_core& core, std::shared_ptr<const registry> kinds, data_roots roots,
-                         std::size_t history, clock::time_point started)
+                         std::size_t history, clock::time_point started, std::string instance)
     : core_(core), kinds_(std::move(kinds)), roots_(std::move(roots)), history_(history),
-      started_(started) {}
+      started_(started), instance_(std::move(instance)) {}
 
 std::uint64_t client_desk::add_client() {
   auto c = next_client_++;
@@ -29,6 +30,62 @@ void client_desk::remove_client(std::uint64_t client) {
       i = i->second.empty() ? m->erase(i) : std::next(i);
     }
   }
+}
+
+namespace {
+
+// What `cohort jobs --all` shows of a job that finished under an earlier master.
+job_summary summary_of(const finished_job& f) {
+  job_summary s;
+  s.id = f.id;
+  s.owner = f.owner;
+  s.state = status_name(f.status);
+  try {
+    auto req = request_from_json(f.request);
+    s.kind = req.kind;
+    s.name = req.name;
+  } catch (const std::exception&) {
+    s.kind = "?";
+  }
+  auto line = nlohmann::json::parse(f.line, nullptr, false);
+  if (line.is_object() && line["stats"].is_object()) {
+    const auto& stats = line["stats"];
+    if (stats["tasks"].is_number_unsigned()) {
+      s.done = s.total = stats["tasks"].get<std::uint64_t>();
+    }
+    if (stats["wall_s"].is_number()) {
+      s.wall_s = stats["wall_s"].get<double>();
+    }
+  }
+  return s;
+}
+
+} // namespace
+
+void client_desk::remember(const std::vector<finished_job>& finished) {
+  for (const auto& f : finished) {
+    history_.add({summary_of(f), f.status, f.line});
+  }
+}
+
+std::vector<std::string> client_desk::resume(std::vector<unfinished_job> held,
+                                             clock::time_point now) {
+  std::vector<std::string> refused;
+  for (auto& h : held) {
+    try {
+      auto job = check_job(*kinds_, request_from_json(h.request));
+      // The master's own jobs stay its own (their records file is the master's to write).
+      if (h.owner != 0) {
+        h.owner = next_client_++;
+        ++open_by_client_[h.owner];
+        ++open_;
+      }
+      core_.resume(job, h, now);
+    } catch (const std::exception& e) {
+      refused.push_back("job " + std::to_string(h.id) + " cannot run again: " + e.what());
+    }
+  }
+  return refused;
 }
 
 reply_message client_desk::submit(std::uint64_t client, const submit_message& m,
@@ -167,6 +224,7 @@ reply_message client_desk::status(const status_message& m, clock::time_point now
   out["running"] = running;
   out["queued"] = queued;
   out["uptime_s"] = std::round(std::chrono::duration<double>(now - started_).count() * 1e3) / 1e3;
+  out["instance"] = instance_;
   return {m.ref, {}, {}, {out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)}};
 }
 
@@ -196,6 +254,10 @@ void client_desk::records(const std::vector<job_record>& lines) {
   for (const auto& r : lines) {
     if (clients_.count(r.owner) != 0) {
       deliveries_.push_back({r.owner, note_message{r.job, r.file, r.line}});
+    } else if (auto w = waiting_.find(r.job); w != waiting_.end()) {
+      for (auto client : w->second) {
+        deliveries_.push_back({client, note_message{r.job, r.file, r.line}});
+      }
     }
   }
 }

@@ -23,6 +23,7 @@ namespace {
 
 constexpr int application_id = 0x636f6872; // "cohr"
 constexpr const char* sqlite_magic = "SQLite format 3";
+constexpr int busy_wait_ms = 5000;
 
 const char* const schema = R"sql(
 CREATE TABLE jobs(
@@ -90,6 +91,10 @@ public:
   }
   void run() {
     step();
+    reset();
+  }
+  /// Ready to run again, with no values bound.
+  void reset() {
     sqlite3_reset(st_);
     sqlite3_clear_bindings(st_);
   }
@@ -190,6 +195,8 @@ journal::journal(std::string path) : path_(std::move(path)) {
       fail(db_ ? sqlite3_errmsg(db_) : "cannot open");
     }
     sqlite3_extended_result_codes(db_, 1);
+    // Another program reading FILE (a backup, the sqlite3 shell) holds its lock briefly: wait.
+    sqlite3_busy_timeout(db_, busy_wait_ms);
     std::int64_t app = 0;
     std::int64_t version = 0;
     std::int64_t tables = 0;
@@ -234,6 +241,11 @@ journal::journal(std::string path) : path_(std::move(path)) {
         exec(("PRAGMA user_version=" + std::to_string(format)).c_str());
         exec("COMMIT");
       }
+      exec("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+      exec("INSERT OR IGNORE INTO meta VALUES('instance', lower(hex(randomblob(16))))");
+      statement inst(db_, "SELECT value FROM meta WHERE key = 'instance'");
+      inst.step();
+      instance_ = inst.text(0);
       statement seq(db_, "SELECT coalesce(max(seq), 0) FROM merges");
       seq.step();
       next_seq_ = static_cast<std::uint64_t>(seq.integer(0)) + 1;
@@ -289,7 +301,7 @@ std::vector<unfinished_job> journal::unfinished() const {
       while (merges.step()) {
         decode_tasks(merges.blob(0), j.since);
       }
-      merges.run();
+      merges.reset();
       out.push_back(std::move(j));
     }
   } catch (const journal_error& e) {
@@ -300,13 +312,17 @@ std::vector<unfinished_job> journal::unfinished() const {
   return out;
 }
 
-std::vector<finished_job> journal::finished() const {
+std::vector<finished_job> journal::finished(std::size_t limit) const {
   std::vector<finished_job> out;
   try {
-    statement jobs(db_, "SELECT id, status, line FROM jobs WHERE status IS NOT NULL ORDER BY id");
+    statement jobs(db_, "SELECT * FROM (SELECT id, owner, request, status, line FROM jobs "
+                        "WHERE status IS NOT NULL ORDER BY id DESC LIMIT ?) ORDER BY id");
+    jobs.bind(1, static_cast<std::int64_t>(
+                     std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max())));
     while (jobs.step()) {
-      out.push_back(
-          {static_cast<std::uint64_t>(jobs.integer(0)), status_of(jobs.text(1)), jobs.text(2)});
+      out.push_back({static_cast<std::uint64_t>(jobs.integer(0)),
+                     static_cast<std::uint64_t>(jobs.integer(1)), jobs.text(2),
+                     status_of(jobs.text(3)), jobs.text(4)});
     }
   } catch (const journal_error& e) {
     fail(std::string("cannot read its jobs (") + e.what() + ")");

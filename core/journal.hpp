@@ -72,6 +72,8 @@ struct unfinished_job {
 /// A finished job's line, kept until retention drops it.
 struct finished_job {
   std::uint64_t id = 0;
+  std::uint64_t owner = 0;
+  std::string request;
   job_status status = job_status::failed;
   std::string line;
 };
@@ -90,10 +92,13 @@ public:
   journal& operator=(const journal&) = delete;
 
   const std::string& path() const { return path_; }
+  /// Names the masters of this FILE, one after another, to their clients: a random hex string
+  /// made when FILE was made.
+  const std::string& instance() const { return instance_; }
   /// Jobs not finished, by id. Throws journal_error on bytes this build did not write.
   std::vector<unfinished_job> unfinished() const;
-  /// Finished jobs, by id.
-  std::vector<finished_job> finished() const;
+  /// The newest `limit` finished jobs, by id.
+  std::vector<finished_job> finished(std::size_t limit) const;
   /// The highest job id it holds, 0 when none: a master numbers its next job after it.
   std::uint64_t last_id() const;
   /// Writes `records` in order, in one transaction. Throws journal_error.
@@ -110,6 +115,7 @@ private:
   int lock_fd_ = -1;
   sqlite3* db_ = nullptr;
   std::uint64_t next_seq_ = 1;
+  std::string instance_;
 };
 
 } // namespace cohort

@@ -11,6 +11,7 @@
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
+#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <deque>
@@ -41,6 +42,10 @@ struct client::impl {
   /// The parameter values of the jobs this client submitted: a records file must be one of them,
   /// so a master cannot make the client write where it likes.
   std::map<std::uint64_t, std::set<std::string>> own_files;
+  /// Whether this client asked for progress lines: asked again after a reconnect.
+  bool progress = false;
+  /// The master's instance: the same after it restarted on its journal.
+  std::string instance;
   bool lost = false;
 
   // Stops the client actor, then waits for the actor system to end.
@@ -93,6 +98,63 @@ struct client::impl {
     return got;
   }
 
+  // Dials the master and opens a session within --connect-timeout; throws client_error naming the
+  // master and why not.
+  void open() {
+    auto& net = opts.network;
+    auto deadline = steady::now() + opts.connect_timeout;
+    auto give_up = opts.give_up;
+    auto master = dial_until(*sys, net.tls.has_value(), opts.master, deadline,
+                             [&give_up] { return give_up && give_up(); });
+    if (auto* why = std::get_if<std::string>(&master)) {
+      char within[32];
+      std::snprintf(within, sizeof within, "%.1fs",
+                    std::chrono::duration<double>(opts.connect_timeout).count());
+      throw client_error("cannot reach " + where() + " within " + within + ": " + *why);
+    }
+    auto token = net.client_token ? net.client_token : net.token;
+    actor = spawn_client_actor(*sys, std::get<caf::actor>(master), token, caf::actor{*self});
+    auto wait =
+        std::max<std::chrono::nanoseconds>(deadline - steady::now(), std::chrono::seconds(5));
+    std::optional<std::string> refusal;
+    (*self)
+        ->request(actor, caf::timespan{wait.count()}, client_atom::value, local())
+        .receive([](client_atom) {}, [&](caf::error& err) { refusal = reason_of(err); });
+    if (refusal) {
+      throw client_error(where() + " refused this client: " + *refusal);
+    }
+    lost = false;
+    auto status = nlohmann::json::parse(ask(status_message{0}).lines.at(0), nullptr, false);
+    instance = status.is_object() && status["instance"].is_string()
+                   ? status["instance"].get<std::string>()
+                   : std::string();
+  }
+
+  // The session was lost (the master restarted, or the network failed): a new one, within
+  // --connect-timeout. Replies still due are lost with the old session.
+  void reconnect() {
+    if (opts.on_notice) {
+      opts.on_notice("lost the connection to " + where() + "; reconnecting");
+    }
+    caf::anon_send(actor, stop_atom::value, local());
+    replies.clear();
+    const auto before = instance;
+    try {
+      open();
+    } catch (const client_error& e) {
+      throw client_error("lost the connection to " + where() + " and " + e.what());
+    }
+    if (instance != before) {
+      // Job numbers of another master name other jobs.
+      throw client_error("lost the connection to " + where() +
+                         "; it came back as a new master without this client's jobs (no "
+                         "--journal)");
+    }
+    if (opts.on_notice) {
+      opts.on_notice("reconnected to " + where());
+    }
+  }
+
   void check_lost() const {
     if (lost) {
       throw client_error("lost the connection to " + where());
@@ -128,35 +190,18 @@ struct client::impl {
 client::client(client_options opts) : impl_(std::make_unique<impl>()) {
   auto& m = *impl_;
   m.opts = std::move(opts);
-  auto& net = m.opts.network;
   add_message_types(m.cfg);
-  load_transport(m.cfg, net.tls);
-  auto settings = caf_keys(scheduler_settings{}, net, 2);
-  apply_caf_settings(m.cfg, settings);
+  load_transport(m.cfg, m.opts.network.tls);
+  apply_caf_settings(m.cfg, caf_keys(scheduler_settings{}, m.opts.network, 2));
   m.sys = std::make_unique<caf::actor_system>(m.cfg);
   m.self = std::make_unique<caf::scoped_actor>(*m.sys);
-  auto deadline = steady::now() + m.opts.connect_timeout;
-  auto give_up = m.opts.give_up;
-  auto master = dial_until(*m.sys, net.tls.has_value(), m.opts.master, deadline,
-                           [&give_up] { return give_up && give_up(); });
-  if (auto* why = std::get_if<std::string>(&master)) {
-    char within[32];
-    std::snprintf(within, sizeof within, "%.1fs",
-                  std::chrono::duration<double>(m.opts.connect_timeout).count());
-    throw client_error("cannot reach " + m.where() + " within " + within + ": " + *why);
-  }
-  auto token = net.client_token ? net.client_token : net.token;
-  m.actor = spawn_client_actor(*m.sys, std::get<caf::actor>(master), token, caf::actor{*m.self});
-  auto wait = std::max<std::chrono::nanoseconds>(deadline - steady::now(), std::chrono::seconds(5));
-  std::optional<std::string> refusal;
-  (*m.self)
-      ->request(m.actor, caf::timespan{wait.count()}, client_atom::value, local())
-      .receive([](client_atom) {}, [&](caf::error& err) { refusal = reason_of(err); });
-  if (refusal) {
+  try {
+    m.open();
+  } catch (...) {
     // The destructor does not run for a constructor that throws: the actor system would wait for
     // the client actor for ever.
     m.stop();
-    throw client_error(m.where() + " refused this client: " + *refusal);
+    throw;
   }
 }
 
@@ -166,6 +211,7 @@ client::~client() {
 
 std::vector<std::uint64_t> client::submit(const std::vector<job_request>& jobs, bool wait,
                                           bool progress) {
+  impl_->progress = impl_->progress || progress;
   auto ids = impl_->ask(submit_message{0, jobs, wait, progress}).ids;
   for (std::size_t i = 0; i < ids.size() && i < jobs.size(); ++i) {
     auto& files = impl_->own_files[ids[i]];
@@ -177,6 +223,7 @@ std::vector<std::uint64_t> client::submit(const std::vector<job_request>& jobs, 
 }
 
 void client::watch(const std::vector<std::uint64_t>& ids, bool progress) {
+  impl_->progress = impl_->progress || progress;
   impl_->ask(wait_message{0, ids, progress});
 }
 
@@ -222,7 +269,33 @@ std::vector<job_outcome> client::wait(const std::vector<std::uint64_t>& ids,
       cancel_sent = true;
       cancel(ids);
     }
-    if (auto e = next_event(poll)) {
+    std::optional<client_event> e;
+    try {
+      e = next_event(poll);
+    } catch (const client_error&) {
+      if (!impl_->lost) {
+        throw;
+      }
+      // A master with a journal comes back with these jobs under their ids; one without it
+      // does not know them any more.
+      impl_->reconnect();
+      std::vector<std::uint64_t> rest;
+      for (std::size_t i = out.size(); i < ids.size(); ++i) {
+        if (ended.count(ids[i]) == 0) {
+          rest.push_back(ids[i]);
+        }
+      }
+      try {
+        watch(rest, impl_->progress);
+      } catch (const request_refused& r) {
+        throw client_error(impl_->where() + " came back without its jobs: " + r.what());
+      }
+      if (cancel_sent) {
+        cancel(rest);
+      }
+      continue;
+    }
+    if (e) {
       switch (e->what) {
       case client_event::type::progress:
         if (on_progress) {

@@ -8,6 +8,7 @@
 #include "core/host_identity.hpp"
 #include "core/job_report.hpp"
 #include "core/journal_writer.hpp"
+#include "core/message_auth.hpp"
 #include "core/request_json.hpp"
 #include "node/caf_settings.hpp"
 #include "node/connection_guard.hpp"
@@ -25,6 +26,17 @@
 namespace cohort {
 
 namespace {
+
+// A master with no journal is a new one to its clients each time it starts.
+std::string random_instance() {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (auto b : random_key()) {
+    out += digits[b >> 4];
+    out += digits[b & 15];
+  }
+  return out;
+}
 
 // A job's request to the master is bounded too; its own deadline (when set) ends it much sooner.
 constexpr auto job_request_timeout = std::chrono::seconds(365 * 24 * 3600);
@@ -147,10 +159,15 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
   mo.kinds = m.kinds;
   mo.token = net.token;
   mo.client_token = net.client_token;
+  mo.instance = random_instance();
   if (const auto& file = m.opts.master.journal; !file.empty()) {
     auto store = std::make_unique<journal>(file);
+    mo.instance = store->instance();
     mo.held = store->unfinished();
     mo.journal_last_id = store->last_id();
+    if (m.opts.master.serve) {
+      mo.finished = store->finished(m.opts.master.history);
+    }
     for (const auto& h : mo.held) {
       m.held.emplace_back(h.id, h.request);
     }
@@ -274,7 +291,14 @@ std::vector<job_outcome> runtime::run(const std::vector<checked_job>& given,
       m.held.erase(h);
     }
   }
-  if (given.empty()) {
+  if (m.opts.master.serve && !m.held.empty()) {
+    // A serving master's journal jobs that were not given again go on as its clients' jobs.
+    std::vector<std::uint64_t> rest;
+    for (const auto& h : std::exchange(m.held, {})) {
+      rest.push_back(h.first);
+    }
+    caf::anon_send(m.master, resume_atom::value, local(), std::move(rest));
+  } else if (given.empty()) {
     for (const auto& [id, text] : std::exchange(m.held, {})) {
       try {
         jobs.push_back(check_job(*m.kinds, request_from_json(text)));

@@ -27,6 +27,8 @@ struct client_options {
   std::chrono::nanoseconds connect_timeout = std::chrono::seconds(10);
   /// Connecting gives up at once when this turns true (a stop signal); none: never.
   std::function<bool()> give_up;
+  /// Told, in a sentence, when wait() lost the master and when it reached it again.
+  std::function<void(const std::string&)> on_notice;
 };
 
 /// The master cannot be reached, refused the session, or the session was lost.
@@ -85,6 +87,8 @@ public:
   /// jobs' records are appended to their files here, on the client's side (throws client_error
   /// when one cannot be written), and only to files that a parameter of the job names. When
   /// cancel_requested() turns true the jobs are cancelled once and their lines still awaited.
+  /// When the master goes (a restart on its journal) it reconnects within connect_timeout and
+  /// waits on; throws client_error when it cannot, or when the master no longer knows the jobs.
   std::vector<job_outcome> wait(const std::vector<std::uint64_t>& ids,
                                 const std::function<void(const job_outcome&)>& on_line = {},
                                 const std::function<void(const std::string&)>& on_progress = {},

@@ -37,29 +37,20 @@ json killed_and_resumed(const std::vector<std::string>& args, std::uint64_t done
   return lines.front();
 }
 
-} // namespace
+// A primes job long enough to kill its master at about half: to=10^11 in `tasks` tasks.
+constexpr std::uint64_t primes_to = 100'000'000'000ULL;
 
-TEST_CASE("journal: a master killed -9 at about half of primes resumes with the same command, "
-          "each task merged once",
-          "[journal]") {
-  const temp_dir dir;
-  const auto file = (dir.path() / "journal.db").string();
-  constexpr std::uint64_t to = 100'000'000'000ULL;
-  constexpr std::uint64_t tasks = 1000;
-  const std::vector<std::string> args{"master",
-                                      "--journal",
-                                      file,
-                                      "--job",
-                                      "primes",
-                                      "--param",
-                                      "to=" + std::to_string(to),
-                                      "--param",
-                                      "tasks=" + std::to_string(tasks)};
-  const auto line = killed_and_resumed(args, tasks / 2);
+std::vector<std::string> primes_to_kill(std::uint64_t tasks) {
+  return {"--job",   "primes",
+          "--param", "to=" + std::to_string(primes_to),
+          "--param", "tasks=" + std::to_string(tasks)};
+}
+
+// The line of that job resumed after a kill at about half: exact, and each task merged once.
+void check_resumed_primes(const json& line, std::uint64_t tasks) {
   INFO(line.dump());
   CHECK(line["status"] == "ok");
-  CHECK(line["id"] == 1);
-  CHECK(line["result"]["count"] == primesieve_count(0, to));
+  CHECK(line["result"]["count"] == primesieve_count(0, primes_to));
   const auto resumed = line["stats"]["resumed"].get<std::uint64_t>();
   const auto ran = line["stats"]["tasks"].get<std::uint64_t>();
   // The journal's writer commits at most ten times a second: the last answers before the kill
@@ -67,6 +58,20 @@ TEST_CASE("journal: a master killed -9 at about half of primes resumes with the 
   CHECK(resumed >= tasks * 2 / 5);
   CHECK(resumed + ran == tasks);
   CHECK(line["stats"]["attempts"].get<double>() <= 1.2 * static_cast<double>(ran));
+}
+
+} // namespace
+
+TEST_CASE("journal: a master killed -9 at about half of primes resumes with the same command, "
+          "each task merged once",
+          "[journal]") {
+  const temp_dir dir;
+  constexpr std::uint64_t tasks = 1000;
+  const auto args =
+      cat({"master", "--journal", (dir.path() / "journal.db").string()}, primes_to_kill(tasks));
+  const auto line = killed_and_resumed(args, tasks / 2);
+  CHECK(line["id"] == 1);
+  check_resumed_primes(line, tasks);
 
   // Finished: the same command again is a new job, run from its first task.
   const auto third = run_cohort(args, job_timeout * 2);
@@ -130,6 +135,74 @@ TEST_CASE("journal: wordcount resumed from a snapshot and the answers after it c
   CHECK(line["stats"]["resumed"].get<std::uint64_t>() +
             line["stats"]["tasks"].get<std::uint64_t>() ==
         chunks);
+}
+
+TEST_CASE("journal: a serving master killed -9 and started again finishes its clients' jobs; a "
+          "waiting submit reconnects and gets its line",
+          "[journal][serve]") {
+  const temp_dir dir;
+  const auto file = (dir.path() / "journal.db").string();
+  constexpr std::uint64_t tasks = 200;
+  const std::vector<std::string> serve{"--serve", "--journal", file, "--log-level", "info"};
+  auto first = start_master(serve);
+  const auto port = listening_port(first, start_timeout);
+  auto w1 = start_worker(port);
+  auto w2 = start_worker(port);
+  const auto client = [&](const std::string& mode, const std::vector<std::string>& args) {
+    return cat({mode, "--master", loopback(port), "--connect-timeout", "30s"}, args);
+  };
+  // A job that ended under the first master.
+  const auto quick = run_cohort(
+      client("submit", {"--job", "sleep", "--param", "tasks=2", "--param", "ms=1"}), job_timeout);
+  INFO(quick.err);
+  REQUIRE(quick.exit_code == 0);
+  const auto quick_line = job_lines(quick.out).at(0);
+  background_process waiting(
+      cohort_argv(client("submit", cat({"--progress"}, primes_to_kill(tasks)))));
+  wait_for_progress(waiting, tasks / 2);
+  first.signal(SIGKILL);
+  REQUIRE(ended(first, exit_timeout).signal == SIGKILL);
+  auto second = start_master(serve, port);
+  const auto got = ended(waiting, job_timeout * 2);
+  INFO(got.err);
+  REQUIRE(got.exit_code == 0);
+  CHECK(got.err.find("reconnected to master") != std::string::npos);
+  const auto lines = job_lines(got.out);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines.front()["id"] == quick_line["id"].get<std::uint64_t>() + 1);
+  check_resumed_primes(lines.front(), tasks);
+  // The second master keeps the first one's ended jobs for `cohort wait`.
+  const auto again = run_cohort(client("wait", {quick_line["id"].dump()}), job_timeout);
+  INFO(again.err);
+  REQUIRE(again.exit_code == 0);
+  CHECK(job_lines(again.out).at(0) == quick_line);
+  second.signal(SIGTERM);
+  CHECK(ended(second, exit_timeout).exit_code == 0);
+}
+
+TEST_CASE("journal: a waiting submit whose master restarts without a journal says so and exits 1",
+          "[journal][serve]") {
+  auto first = start_master({"--serve"});
+  const auto port = listening_port(first, start_timeout);
+  auto worker = start_worker(port, {"--concurrency", "1"});
+  background_process waiting(
+      cohort_argv({"submit", "--master", loopback(port), "--progress", "--job", "sleep", "--param",
+                   "tasks=30", "--param", "ms=1000"}));
+  wait_for_progress(waiting, 1);
+  first.signal(SIGKILL);
+  REQUIRE(ended(first, exit_timeout).signal == SIGKILL);
+  // The new master numbers its jobs from 1 again: the client must not take another job's line.
+  auto second = start_master({"--serve"}, port);
+  const auto got = ended(waiting, job_timeout);
+  INFO(got.err);
+  CHECK(got.exit_code == 1);
+  CHECK(got.out.empty());
+  CHECK(
+      got.err.find("cohort: lost the connection to master 127.0.0.1:" + std::to_string(port) +
+                   "; it came back as a new master without this client's jobs (no --journal)\n") !=
+      std::string::npos);
+  second.signal(SIGTERM);
+  CHECK(ended(second, exit_timeout).exit_code == 0);
 }
 
 TEST_CASE("journal: a file that is not a cohort journal, or one in use, is refused with one line "

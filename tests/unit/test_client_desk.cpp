@@ -2,6 +2,7 @@
 // clients, wait, cancel, listings, status, progress and data roots.
 #include "cohort/count_reducer.hpp"
 #include "core/client_desk.hpp"
+#include "core/request_json.hpp"
 #include "jobs/chaos.hpp"
 #include "jobs/wordcount.hpp"
 
@@ -83,8 +84,10 @@ struct desk_setup {
   master_core core;
   client_desk desk;
 
-  explicit desk_setup(data_roots roots = data_roots({}), std::size_t history = 100)
-      : core(master_settings{}), desk(core, test_kinds(), std::move(roots), history, t(0)) {}
+  explicit desk_setup(data_roots roots = data_roots({}), std::size_t history = 100,
+                      master_settings settings = {})
+      : core(std::move(settings)), desk(core, test_kinds(), std::move(roots), history, t(0), "i1") {
+  }
 
   // Answers every batch the core sends at once, until no job runs; the desk is told of the ends.
   // Returns the job of each batch, in order.
@@ -286,6 +289,67 @@ TEST_CASE("client_desk: wait on an ended job delivers its line from the history"
   REQUIRE(s.desk.history().find(id) != nullptr);
   CHECK(got[0].json == s.desk.history().find(id)->line);
   CHECK(nlohmann::json::parse(got[0].json)["status"] == "ok");
+}
+
+TEST_CASE("client_desk: after a restart on the journal, a client that comes back gets the lines of "
+          "finished and resumed jobs",
+          "[client_desk]") {
+  master_settings journaled;
+  journaled.journal = "in a test";
+  desk_setup s(data_roots({}), 100, journaled);
+  s.core.add_worker(worker("w"));
+  s.desk.remember({{4, 2, request_to_json(fake_job(2, "old")), job_status::ok,
+                    R"({"id":4,"name":"old","job":"fake","status":"ok",)"
+                    R"("stats":{"tasks":2,"wall_s":0.5}})"}});
+  unfinished_job held;
+  held.id = 7;
+  held.owner = 1;
+  held.request = request_to_json(fake_job(5));
+  held.resumable = true;
+  held.since.push_back({0, partial{1, {}}});
+  unfinished_job gone;
+  gone.id = 8;
+  gone.owner = 1;
+  gone.request = R"({"job":"no-such-kind"})";
+  s.core.number_after(8);
+  const auto refused = s.desk.resume({held, gone}, t(0));
+  REQUIRE(refused.size() == 1);
+  CHECK(refused[0].rfind("job 8 cannot run again: ", 0) == 0);
+  // The resumed job's owner is no client of this master: the one that comes back is new.
+  const auto c = s.desk.add_client();
+  REQUIRE(s.core.owner_of(7));
+  CHECK(*s.core.owner_of(7) != c);
+  CHECK(*s.core.owner_of(7) != 0);
+  wait_message w;
+  w.ref = 1;
+  w.ids = {4, 7};
+  REQUIRE(s.desk.wait(c, w).error.empty());
+  auto first = lines_for(s.desk.take_deliveries(), c);
+  REQUIRE(first.size() == 1);
+  CHECK(first[0].id == 4);
+  CHECK(first[0].status == ok_code);
+  // Records of a job whose client left go to the clients waiting for it.
+  s.desk.records({{7, *s.core.owner_of(7), "log", "a line", true}});
+  auto ds = s.desk.take_deliveries();
+  REQUIRE(ds.size() == 1);
+  CHECK(ds[0].client == c);
+  s.run_all(t(10));
+  auto got = lines_for(s.desk.take_deliveries(), c);
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].id == 7);
+  auto line = nlohmann::json::parse(got[0].json);
+  CHECK(line["result"]["completed"] == 5);
+  CHECK(line["stats"]["resumed"] == 1);
+  CHECK(line["stats"]["tasks"] == 4);
+  auto listed = s.desk.list(list_message{2, true}, t(10)).lines;
+  REQUIRE(listed.size() == 2);
+  auto old = nlohmann::json::parse(listed[0]);
+  CHECK(old["id"] == 4);
+  CHECK(old["name"] == "old");
+  CHECK(old["job"] == "fake");
+  CHECK(old["status"] == "ok");
+  CHECK(old["total"] == 2);
+  CHECK(old["wall_s"] == 0.5);
 }
 
 TEST_CASE("client_desk: wait on an unknown id gives an error naming it", "[client_desk]") {
@@ -505,7 +569,8 @@ TEST_CASE("client_desk: status is one JSON line with workers job counts and upti
   CHECK(r.ids.empty());
   REQUIRE(r.lines.size() == 1);
   auto st = nlohmann::ordered_json::parse(r.lines[0]);
-  CHECK(keys(st) == std::vector<std::string>{"workers", "running", "queued", "uptime_s"});
+  CHECK(keys(st) ==
+        std::vector<std::string>{"workers", "running", "queued", "uptime_s", "instance"});
   REQUIRE(st["workers"].size() == 1);
   auto w1 = st["workers"][0];
   CHECK(keys(w1) == std::vector<std::string>{"id", "host", "tags", "slots", "concurrency",

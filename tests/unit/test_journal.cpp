@@ -64,10 +64,11 @@ TEST_CASE("journal: a job's records survive reopening, a snapshot replaces the a
              job_snapshot{1, "2", covered}});
     j.write({tasks_merged{1, {answer(5, 1, std::string("\0b", 2))}},
              tasks_merged{1, {answer(3, 1)}}, tasks_merged{2, {answer(0, 9)}},
-             job_finished{2, job_status::ok, R"({"id":2})"}});
+             job_finished{2, job_status::ok, R"({"id":2})"}, job_accepted{3, 4, "[]", false},
+             job_finished{3, job_status::cancelled, R"({"id":3})"}});
   }
   journal j(file.string());
-  CHECK(j.last_id() == 2);
+  CHECK(j.last_id() == 3);
   const auto open = j.unfinished();
   REQUIRE(open.size() == 1);
   const auto& one = open.front();
@@ -83,15 +84,22 @@ TEST_CASE("journal: a job's records survive reopening, a snapshot replaces the a
   CHECK(one.since[0].index == 5);
   CHECK(one.since[0].answer.data == std::string("\0b", 2));
   CHECK(one.since[1].index == 3);
-  const auto done = j.finished();
-  REQUIRE(done.size() == 1);
+  const auto done = j.finished(10);
+  REQUIRE(done.size() == 2);
   CHECK(done[0].id == 2);
+  CHECK(done[0].owner == 0);
+  CHECK(done[0].request == "{}");
   CHECK(done[0].status == job_status::ok);
   CHECK(done[0].line == R"({"id":2})");
+  CHECK(done[1].status == job_status::cancelled);
+  const auto newest = j.finished(1);
+  REQUIRE(newest.size() == 1);
+  CHECK(newest[0].id == 3);
+  CHECK(newest[0].owner == 4);
 
   CHECK(j.forget_finished_before(std::chrono::system_clock::now() - std::chrono::hours(1)) == 0);
-  CHECK(j.forget_finished_before(std::chrono::system_clock::now() + std::chrono::seconds(1)) == 1);
-  CHECK(j.finished().empty());
+  CHECK(j.forget_finished_before(std::chrono::system_clock::now() + std::chrono::seconds(1)) == 2);
+  CHECK(j.finished(10).empty());
   CHECK(j.unfinished().size() == 1);
 }
 
