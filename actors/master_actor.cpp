@@ -282,6 +282,16 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
   st.core = std::make_unique<master_core>(opts.settings);
   st.core->number_after(opts.journal_last_id);
   st.journal = std::move(opts.journal);
+  if (st.journal) {
+    // The writer's thread tells the master what it wrote; a weak handle, as the master owns it.
+    st.journal->on_written(
+        [master = caf::actor_cast<caf::weak_actor_ptr>(self)](std::uint64_t ticket, bool ok) {
+          if (auto strong = master.lock()) {
+            caf::anon_send(caf::actor_cast<caf::actor>(strong), written_atom::value, local(),
+                           ticket, ok);
+          }
+        });
+  }
   for (auto& h : opts.held) {
     const auto id = h.id;
     st.held.emplace(id, std::move(h));
@@ -506,6 +516,17 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
         }
         for (const auto& why : st.desk->resume(std::move(jobs), master_core::clock::now())) {
           spdlog::error("journal: {}", why);
+        }
+        flush(self);
+      },
+      [self](written_atom, local_proof p, std::uint64_t ticket, bool ok) {
+        if (!is_local(p)) {
+          return;
+        }
+        if (ok) {
+          self->state.core->journal_written(ticket);
+        } else {
+          self->state.core->journal_failed(master_core::clock::now());
         }
         flush(self);
       },

@@ -34,6 +34,7 @@ using lost_atom = caf::atom_constant<caf::atom("lost")>;
 using client_atom = caf::atom_constant<caf::atom("client")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using held_atom = caf::atom_constant<caf::atom("held")>;
+using written_atom = caf::atom_constant<caf::atom("written")>;
 
 /// Carried by every message only this process may send: timers, the node's orders to its worker
 /// actors, an in-process master and its workers. Its type is never registered, so no other

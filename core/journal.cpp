@@ -242,6 +242,8 @@ journal::journal(std::string path) : path_(std::move(path)) {
         exec("COMMIT");
       }
       exec("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+      exec("CREATE TABLE IF NOT EXISTS starts(job INTEGER NOT NULL, seq INTEGER NOT NULL, "
+           "tasks BLOB NOT NULL, PRIMARY KEY(job, seq)) WITHOUT ROWID");
       exec("INSERT OR IGNORE INTO meta VALUES('instance', lower(hex(randomblob(16))))");
       statement inst(db_, "SELECT value FROM meta WHERE key = 'instance'");
       inst.step();
@@ -287,6 +289,7 @@ std::vector<unfinished_job> journal::unfinished() const {
     statement jobs(db_, "SELECT id, owner, request, resumable, state, merged FROM jobs "
                         "WHERE status IS NULL ORDER BY id");
     statement merges(db_, "SELECT tasks FROM merges WHERE job = ? ORDER BY seq");
+    statement starts(db_, "SELECT tasks FROM starts WHERE job = ?");
     while (jobs.step()) {
       unfinished_job j;
       j.id = static_cast<std::uint64_t>(jobs.integer(0));
@@ -302,6 +305,17 @@ std::vector<unfinished_job> journal::unfinished() const {
         decode_tasks(merges.blob(0), j.since);
       }
       merges.reset();
+      starts.bind_u64(1, j.id);
+      while (starts.step()) {
+        const auto some =
+            index_set::decode(starts.blob(0), std::numeric_limits<std::uint64_t>::max());
+        for (const auto& [first, end] : some.ranges()) {
+          for (auto i = first; i < end; ++i) {
+            j.started.insert(i);
+          }
+        }
+      }
+      starts.reset();
       out.push_back(std::move(j));
     }
   } catch (const journal_error& e) {
@@ -346,11 +360,14 @@ void journal::write(const std::vector<journal_record>& records) {
     statement finish(db_, "UPDATE jobs SET status = ?, line = ?, ended_ms = ?, state = NULL, "
                           "merged = NULL WHERE id = ?");
     statement drop(db_, "DELETE FROM merges WHERE job = ?");
+    statement start(db_, "INSERT INTO starts(job, seq, tasks) VALUES(?, ?, ?)");
+    statement unstart(db_, "DELETE FROM starts WHERE job = ?");
     for (const auto& r : records) {
       if (const auto* a = std::get_if<job_accepted>(&r)) {
         accept.bind_u64(1, a->job).bind_u64(2, a->owner).bind_text(3, a->request);
         accept.bind(4, a->resumable ? 1 : 0).bind(5, now_ms()).run();
         drop.bind_u64(1, a->job).run();
+        unstart.bind_u64(1, a->job).run();
       } else if (const auto* m = std::get_if<tasks_merged>(&r)) {
         merge.bind_u64(1, m->job).bind_u64(2, next_seq_++).bind_blob(3, encode_tasks(m->tasks));
         merge.run();
@@ -361,6 +378,9 @@ void journal::write(const std::vector<journal_record>& records) {
         finish.bind_text(1, status_name(f->status)).bind_text(2, f->line).bind(3, now_ms());
         finish.bind_u64(4, f->job).run();
         drop.bind_u64(1, f->job).run();
+        unstart.bind_u64(1, f->job).run();
+      } else if (const auto* t = std::get_if<tasks_started>(&r)) {
+        start.bind_u64(1, t->job).bind_u64(2, next_seq_++).bind_blob(3, t->tasks.encode()).run();
       }
     }
     exec("COMMIT");

@@ -48,13 +48,21 @@ struct job_snapshot {
   std::string state;
   index_set merged;
 };
+/// Tasks about to be sent to workers, of a job whose tasks must never run twice (exec
+/// retry=false): the batch goes out only once this is written (`ticket` says which).
+struct tasks_started {
+  std::uint64_t job = 0;
+  std::uint64_t ticket = 0;
+  index_set tasks;
+};
 /// The job ended with this output line.
 struct job_finished {
   std::uint64_t job = 0;
   job_status status = job_status::failed;
   std::string line;
 };
-using journal_record = std::variant<job_accepted, tasks_merged, job_snapshot, job_finished>;
+using journal_record =
+    std::variant<job_accepted, tasks_merged, job_snapshot, tasks_started, job_finished>;
 
 /// What a journal holds of a job that did not finish.
 struct unfinished_job {
@@ -67,6 +75,8 @@ struct unfinished_job {
   index_set merged;
   /// Answers merged after that snapshot, in merge order.
   std::vector<merged_task> since;
+  /// The tasks recorded as started (tasks_started), merged or not.
+  index_set started;
 };
 
 /// A finished job's line, kept until retention drops it.

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace cohort {
 
 namespace {
@@ -23,10 +25,18 @@ journal_writer::~journal_writer() {
   thread_.join();
 }
 
+void journal_writer::on_written(written_fn fn) {
+  std::lock_guard lock(mutex_);
+  written_fn_ = std::move(fn);
+}
+
 void journal_writer::post(std::vector<journal_record> records) {
   if (records.empty()) {
     return;
   }
+  const bool urgent = std::any_of(records.begin(), records.end(), [](const journal_record& r) {
+    return std::holds_alternative<tasks_started>(r);
+  });
   bool was_empty = false;
   {
     std::lock_guard lock(mutex_);
@@ -34,6 +44,7 @@ void journal_writer::post(std::vector<journal_record> records) {
       return;
     }
     ++posted_;
+    urgent_ = urgent_ || urgent;
     was_empty = queue_.empty();
     if (was_empty) {
       queue_ = std::move(records);
@@ -41,7 +52,7 @@ void journal_writer::post(std::vector<journal_record> records) {
       std::move(records.begin(), records.end(), std::back_inserter(queue_));
     }
   }
-  if (was_empty) {
+  if (was_empty || urgent) {
     wake_.notify_one();
   }
 }
@@ -82,6 +93,8 @@ void journal_writer::run() {
     }
     auto batch = std::exchange(queue_, {});
     const auto upto = posted_;
+    urgent_ = false;
+    auto tell = written_fn_;
     lock.unlock();
     bool ok = true;
     try {
@@ -92,11 +105,20 @@ void journal_writer::run() {
                     "holds",
                     e.what());
     }
+    std::uint64_t ticket = 0;
+    for (const auto& r : batch) {
+      if (const auto* t = std::get_if<tasks_started>(&r)) {
+        ticket = std::max(ticket, t->ticket);
+      }
+    }
+    if (tell && (!ok || ticket != 0)) {
+      tell(ticket, ok);
+    }
     lock.lock();
     done_ = upto;
     failed_ = failed_ || !ok;
     written_.notify_all();
-    wake_.wait_for(lock, commit_every, [&] { return stop_ || flushing_ > 0; });
+    wake_.wait_for(lock, commit_every, [&] { return stop_ || flushing_ > 0 || urgent_; });
   }
 }
 

@@ -1,13 +1,14 @@
 // Writes the journal on a thread of its own, so the master actor hands records over and never
 // waits on disk; whatever was handed over in the meantime goes in one transaction, at most ten a
-// second. Drops finished
-// jobs past their keep at start and daily.
+// second (at once for tasks that wait to start). Drops finished jobs past their keep at start and
+// daily.
 #pragma once
 
 #include "core/journal.hpp"
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -22,6 +23,12 @@ public:
   ~journal_writer();
   journal_writer(const journal_writer&) = delete;
   journal_writer& operator=(const journal_writer&) = delete;
+
+  /// Called on the writer's thread after each transaction that held tasks_started records, with the
+  /// highest ticket among them, and once with `ok` false when the journal failed.
+  using written_fn = std::function<void(std::uint64_t ticket, bool ok)>;
+  /// Set before the first post.
+  void on_written(written_fn fn);
 
   void post(std::vector<journal_record> records);
   /// Waits until everything posted so far is written (or the journal failed).
@@ -42,6 +49,9 @@ private:
   int flushing_ = 0;
   bool stop_ = false;
   bool failed_ = false;
+  /// Tasks wait for the queued records: commit without pausing.
+  bool urgent_ = false;
+  written_fn written_fn_;
   std::thread thread_;
 };
 

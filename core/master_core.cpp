@@ -82,6 +82,21 @@ void master_core::remove_worker(worker_ref w, clock::time_point now) {
     isolation_.process_gone(*removal.process_gone);
   }
   auto beside = removal.beside;
+  // Batches that waited for the journal never left: their tasks go back as if never taken.
+  auto give_back = [&](const outgoing_batch& b) {
+    if (b.worker != w) {
+      return false;
+    }
+    auto bi = batches_.find(b.id);
+    auto& j = *jobs_.at(b.job);
+    j.led->untake(bi->second.tasks, w);
+    auto& share = j.by_worker[w].share;
+    share.attempts -= std::min<std::uint64_t>(share.attempts, bi->second.tasks.size());
+    batches_.erase(bi);
+    return true;
+  };
+  std::erase_if(released_, give_back);
+  std::erase_if(parked_, [&](const auto& p) { return give_back(p.second); });
   for (auto& [id, j] : jobs_) {
     if (auto pw = j->by_worker.find(w); pw != j->by_worker.end()) {
       pw->second.share.left = true;
@@ -486,7 +501,7 @@ void master_core::designate(job_state& j) {
 std::vector<outgoing_batch> master_core::dispatch(clock::time_point now) {
   if (!min_workers_reached_) {
     if (dispatcher_.alive_count() < settings_.min_workers) {
-      return std::exchange(outgoing_, {});
+      return hand_out();
     }
     min_workers_reached_ = true;
     if (settings_.dispatch == dispatch_policy::designated) {
@@ -520,7 +535,49 @@ std::vector<outgoing_batch> master_core::dispatch(clock::time_point now) {
     }
   }
   finish_ended();
-  return std::exchange(outgoing_, {});
+  return hand_out();
+}
+
+bool master_core::guarded(const job_state& j) const {
+  return journaling() && !j.rerun_after_loss && !journal_failed_;
+}
+
+std::vector<outgoing_batch> master_core::hand_out() {
+  auto out = std::exchange(released_, {});
+  for (auto& b : outgoing_) {
+    if (!guarded(*jobs_.at(b.job))) {
+      out.push_back(std::move(b));
+      continue;
+    }
+    tasks_started started{b.job, next_ticket_++, {}};
+    for (const auto& t : b.tasks) {
+      started.tasks.insert(t.index);
+    }
+    parked_.emplace(started.ticket, std::move(b));
+    journal_.push_back(std::move(started));
+  }
+  outgoing_.clear();
+  return out;
+}
+
+void master_core::journal_written(std::uint64_t ticket) {
+  while (!parked_.empty() && parked_.begin()->first <= ticket) {
+    released_.push_back(std::move(parked_.begin()->second));
+    parked_.erase(parked_.begin());
+  }
+}
+
+void master_core::journal_failed(clock::time_point now) {
+  for (auto& [id, j] : jobs_) {
+    if (guarded(*j)) {
+      end_job(*j, job_status::failed, "task",
+              "the journal failed, so it cannot record which of this job's tasks start, and "
+              "they must not run twice",
+              now);
+    }
+  }
+  journal_failed_ = true;
+  finish_ended();
 }
 
 void master_core::release(const batch_record& b, std::size_t n) {
@@ -702,7 +759,48 @@ void master_core::warn_forged(std::uint64_t id, worker_ref from, std::size_t cou
   }
 }
 
+std::optional<std::string> master_core::started_unmerged(const job_state& j,
+                                                         const unfinished_job& held) const {
+  index_set done;
+  if (j.resumable) {
+    if (held.state) {
+      done = held.merged;
+    }
+    for (const auto& t : held.since) {
+      done.insert(t.index);
+    }
+  }
+  std::uint64_t first = 0;
+  std::uint64_t count = 0;
+  for (const auto& [begin, end] : held.started.ranges()) {
+    for (auto i = begin; i < end; ++i) {
+      if (!done.contains(i) && count++ == 0) {
+        first = i;
+      }
+    }
+  }
+  if (count == 0) {
+    return std::nullopt;
+  }
+  if (first >= j.plan->task_count()) {
+    return "the journal holds task " + std::to_string(first) + " of a job of " +
+           std::to_string(j.plan->task_count()) + " tasks";
+  }
+  auto what = "task " + std::to_string(first) + " (" + j.plan->describe(first) + ")";
+  if (count > 1) {
+    what += " and " + std::to_string(count - 1) + " more";
+  }
+  return what + (count > 1 ? " were" : " was") +
+         " running when the master stopped; this job's tasks are not run again after a lost "
+         "worker or master";
+}
+
 std::optional<std::string> master_core::carry_over(job_state& j, const unfinished_job& held) {
+  if (!j.rerun_after_loss) {
+    if (auto why = started_unmerged(j, held)) {
+      return why;
+    }
+  }
   if (!j.resumable) {
     // Nothing of it was kept: it runs again from its first task, and its line says so.
     j.restarted = true;
@@ -897,13 +995,16 @@ void master_core::finish_ended() {
       lost_batches_.erase(lost);
     }
     // Its batches not sent yet are dropped: only workers that hold its tasks are told to cancel.
-    std::erase_if(outgoing_, [&](const outgoing_batch& b) {
+    auto drop_unsent = [&](const outgoing_batch& b) {
       if (b.job != id) {
         return false;
       }
       unsend(b);
       return true;
-    });
+    };
+    std::erase_if(outgoing_, drop_unsent);
+    std::erase_if(released_, drop_unsent);
+    std::erase_if(parked_, [&](const auto& p) { return drop_unsent(p.second); });
     for (const auto& [w, pw] : j.by_worker) {
       if (pw.in_flight > 0 && dispatcher_.current(w)) {
         cancels_.push_back({w, j.id, std::nullopt});

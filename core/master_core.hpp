@@ -111,11 +111,19 @@ public:
   /// answers and a snapshot) to resume at the next start, and the ends that follow are not
   /// recorded.
   void suspend_all(clock::time_point now);
+  /// With --journal: the journal wrote the tasks_started records up to `ticket`; the batches that
+  /// waited for them go out at the next dispatch().
+  void journal_written(std::uint64_t ticket);
+  /// With --journal: the journal failed. Jobs whose tasks must not run twice end failed, as
+  /// nothing records any more which of their tasks started.
+  void journal_failed(clock::time_point now);
   /// How often a running job's reducer is snapshot for the journal.
   static constexpr auto snapshot_every = std::chrono::seconds(5);
 
   /// Batches to send now: isolation groups first, then round-robin among jobs with pending tasks,
-  /// never past a worker's credit; speculative copies made by tick() go out here too.
+  /// never past a worker's credit; speculative copies made by tick() go out here too. With
+  /// --journal, a batch of a job whose tasks must not run twice (exec retry=false) waits until
+  /// the journal wrote that its tasks start (journal_written).
   std::vector<outgoing_batch> dispatch(clock::time_point now);
   /// Answers to batch `id` from worker `from`: some of them while the batch runs, the rest when
   /// `final`. An answer that is not for a task of that batch, or not from its worker, is forged:
@@ -177,6 +185,14 @@ private:
   std::optional<std::string> carry_over(job_state& j, const unfinished_job& held);
   void snapshot(job_state& j, clock::time_point now);
   bool journaling() const { return !settings_.journal.empty(); }
+  /// With --journal, a job whose tasks must not run twice: each batch is journaled before it goes.
+  bool guarded(const job_state& j) const;
+  /// What dispatch() returns: batches released by the journal, and those made since, except the
+  /// ones that wait for it.
+  std::vector<outgoing_batch> hand_out();
+  /// A job that must not run twice, resumed: why it cannot go on (tasks that had started and were
+  /// not merged), if so.
+  std::optional<std::string> started_unmerged(const job_state& j, const unfinished_job& held) const;
   void take_answers(std::uint64_t id, worker_ref from, std::vector<task_result>&& results,
                     bool final, clock::time_point now);
   /// Answers to a batch whose worker was removed while they were on their way: its attempts went
@@ -254,6 +270,12 @@ private:
   /// Jobs with answers merged since take_journal last ran.
   std::vector<std::uint64_t> unjournaled_jobs_;
   bool suspended_ = false;
+  /// Batches waiting for the journal, by the ticket of their tasks_started record; those it
+  /// wrote, until the next dispatch().
+  std::map<std::uint64_t, outgoing_batch> parked_;
+  std::vector<outgoing_batch> released_;
+  std::uint64_t next_ticket_ = 1;
+  bool journal_failed_ = false;
 };
 
 } // namespace cohort

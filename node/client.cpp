@@ -17,6 +17,7 @@
 #include <deque>
 #include <map>
 #include <set>
+#include <thread>
 
 namespace cohort {
 
@@ -26,6 +27,7 @@ using steady = std::chrono::steady_clock;
 
 // The master answers each request at once; no answer by then means it hangs or is gone.
 constexpr auto reply_timeout = std::chrono::seconds(60);
+constexpr auto redial_pause = std::chrono::milliseconds(50);
 
 } // namespace
 
@@ -46,6 +48,7 @@ struct client::impl {
   bool progress = false;
   /// The master's instance: the same after it restarted on its journal.
   std::string instance;
+  caf::node_id master_node;
   bool lost = false;
 
   // Stops the client actor, then waits for the actor system to end.
@@ -99,21 +102,38 @@ struct client::impl {
   }
 
   // Dials the master and opens a session within --connect-timeout; throws client_error naming the
-  // master and why not.
-  void open() {
+  // master and why not. A master on node `gone` is the one that went: CAF's middleman hands it out
+  // for the same address until it has heard that it went, so the dial is repeated.
+  void open(const caf::node_id& gone = {}) {
     auto& net = opts.network;
     auto deadline = steady::now() + opts.connect_timeout;
     auto give_up = opts.give_up;
-    auto master = dial_until(*sys, net.tls.has_value(), opts.master, deadline,
-                             [&give_up] { return give_up && give_up(); });
-    if (auto* why = std::get_if<std::string>(&master)) {
-      char within[32];
-      std::snprintf(within, sizeof within, "%.1fs",
-                    std::chrono::duration<double>(opts.connect_timeout).count());
-      throw client_error("cannot reach " + where() + " within " + within + ": " + *why);
+    caf::actor master;
+    for (;;) {
+      auto dialed = dial_until(*sys, net.tls.has_value(), opts.master, deadline,
+                               [&give_up] { return give_up && give_up(); });
+      std::optional<std::string> why;
+      if (auto* error = std::get_if<std::string>(&dialed)) {
+        why = *error;
+      } else if (gone && std::get<caf::actor>(dialed).node() == gone) {
+        if (steady::now() < deadline && !(give_up && give_up())) {
+          std::this_thread::sleep_for(redial_pause);
+          continue;
+        }
+        why = "the connection to the master that went is still open";
+      }
+      if (why) {
+        char within[32];
+        std::snprintf(within, sizeof within, "%.1fs",
+                      std::chrono::duration<double>(opts.connect_timeout).count());
+        throw client_error("cannot reach " + where() + " within " + within + ": " + *why);
+      }
+      master = std::get<caf::actor>(dialed);
+      break;
     }
+    master_node = master.node();
     auto token = net.client_token ? net.client_token : net.token;
-    actor = spawn_client_actor(*sys, std::get<caf::actor>(master), token, caf::actor{*self});
+    actor = spawn_client_actor(*sys, master, token, caf::actor{*self});
     auto wait =
         std::max<std::chrono::nanoseconds>(deadline - steady::now(), std::chrono::seconds(5));
     std::optional<std::string> refusal;
@@ -140,7 +160,7 @@ struct client::impl {
     replies.clear();
     const auto before = instance;
     try {
-      open();
+      open(master_node);
     } catch (const client_error& e) {
       throw client_error("lost the connection to " + where() + " and " + e.what());
     }

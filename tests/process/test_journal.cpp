@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <random>
@@ -178,6 +179,62 @@ TEST_CASE("journal: a serving master killed -9 and started again finishes its cl
   CHECK(job_lines(again.out).at(0) == quick_line);
   second.signal(SIGTERM);
   CHECK(ended(second, exit_timeout).exit_code == 0);
+}
+
+TEST_CASE("journal: exec commands in flight when the master is killed -9 are reported failed and "
+          "never run twice (retry=false)",
+          "[journal][exec]") {
+  const temp_dir dir;
+  const auto ran = dir.path() / "ran.txt";
+  // Four quick commands, then ones that hang: the worker runs two at a time.
+  std::string commands;
+  for (int i = 0; i < 10; ++i) {
+    const auto script = "echo " + std::to_string(i) + " >> " + ran.string() + "; sleep " +
+                        (i < 4 ? std::string("0.2") : std::string("20"));
+    commands += "{\"sh\": " + json(script).dump() + "}\n";
+  }
+  const auto file = dir.write("commands.jsonl", commands);
+  const auto journal_file = (dir.path() / "journal.db").string();
+  const std::vector<std::string> job{"--journal", journal_file, "--job",
+                                     "exec",      "--param",    "file=" + file.string()};
+  const auto lines_in = [&] {
+    std::ifstream in(ran);
+    std::vector<int> out;
+    int i = 0;
+    while (in >> i) {
+      out.push_back(i);
+    }
+    return out;
+  };
+  auto first = start_master(job);
+  const auto port = listening_port(first, start_timeout);
+  auto worker = start_worker(port, {"--allow-exec", "--concurrency", "2"});
+  const auto deadline = std::chrono::steady_clock::now() + job_timeout;
+  while (lines_in().size() < 6) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(20ms);
+  }
+  // The quick commands' answers reach the journal (it commits within 100 ms).
+  std::this_thread::sleep_for(1s);
+  first.signal(SIGKILL);
+  REQUIRE(ended(first, exit_timeout).signal == SIGKILL);
+  const auto again = run_cohort(cat({"master"}, job), job_timeout);
+  INFO(again.err);
+  CHECK(again.exit_code == 1);
+  const auto lines = job_lines(again.out);
+  REQUIRE(lines.size() == 1);
+  INFO(lines[0].dump());
+  CHECK(lines[0]["status"] == "failed");
+  CHECK(lines[0]["reason"] == "task");
+  CHECK_THAT(lines[0]["error"].get<std::string>(),
+             Catch::StartsWith("task 4 (") &&
+                 Catch::Contains("and 1 more were running when the master stopped"));
+  // Each command ran at most once, and none after the restart.
+  worker.signal(SIGTERM);
+  ended(worker, exit_timeout);
+  auto seen = lines_in();
+  std::sort(seen.begin(), seen.end());
+  CHECK(seen == std::vector<int>{0, 1, 2, 3, 4, 5});
 }
 
 TEST_CASE("journal: a waiting submit whose master restarts without a journal says so and exits 1",

@@ -1,6 +1,7 @@
 // Unit tests of the journal (--journal): what it keeps across reopening, the records' effects, and
 // the files it refuses (another program's, a newer format, corrupt, in use) left as they were.
 #include "core/journal.hpp"
+#include "core/journal_writer.hpp"
 
 #include "tests/unit/scratch_dir.hpp"
 
@@ -8,9 +9,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <string>
 
 using namespace cohort;
@@ -101,6 +104,51 @@ TEST_CASE("journal: a job's records survive reopening, a snapshot replaces the a
   CHECK(j.forget_finished_before(std::chrono::system_clock::now() + std::chrono::seconds(1)) == 2);
   CHECK(j.finished(10).empty());
   CHECK(j.unfinished().size() == 1);
+}
+
+TEST_CASE("journal: the writer tells which tasks_started it wrote; they are kept until the job "
+          "ends",
+          "[journal]") {
+  const test::scratch_dir dir;
+  const auto file = (dir.path() / "j.db").string();
+  std::mutex mutex;
+  std::condition_variable told_cv;
+  std::vector<std::pair<std::uint64_t, bool>> told;
+  {
+    journal_writer writer(std::make_unique<journal>(file), std::chrono::hours(24));
+    writer.on_written([&](std::uint64_t ticket, bool ok) {
+      std::lock_guard lock(mutex);
+      told.emplace_back(ticket, ok);
+      told_cv.notify_all();
+    });
+    index_set first;
+    first.insert(3);
+    first.insert(4);
+    index_set second;
+    second.insert(9);
+    writer.post(
+        {job_accepted{1, 0, "{}", true}, tasks_started{1, 1, first}, tasks_started{1, 2, second}});
+    std::unique_lock lock(mutex);
+    REQUIRE(told_cv.wait_for(lock, std::chrono::seconds(10), [&] { return !told.empty(); }));
+    CHECK(told == std::vector<std::pair<std::uint64_t, bool>>{{2, true}});
+    lock.unlock();
+    // Records with no tasks_started are not told.
+    writer.post({tasks_merged{1, {answer(3, 1)}}});
+    writer.flush();
+    lock.lock();
+    CHECK(told.size() == 1);
+  }
+  journal j(file);
+  auto held = j.unfinished();
+  REQUIRE(held.size() == 1);
+  CHECK(held[0].started.size() == 3);
+  CHECK(held[0].started.contains(4));
+  CHECK(held[0].started.contains(9));
+  j.write({job_finished{1, job_status::ok, "{}"}});
+  j.write({job_accepted{1, 0, "{}", true}});
+  held = j.unfinished();
+  REQUIRE(held.size() == 1);
+  CHECK(held[0].started.size() == 0);
 }
 
 TEST_CASE("journal: a second master on the same file is refused while the first holds it",

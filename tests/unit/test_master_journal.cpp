@@ -85,9 +85,44 @@ public:
   task<partial> run(task_spec, task_context&) const override { co_return partial{}; }
 };
 
+// A kind whose tasks must never run twice, as exec with retry=false.
+class once_kind final : public test::test_kind_base {
+public:
+  std::string_view name() const override { return "once"; }
+  task_bound bound(const params&) const override { return task_bound::latency; }
+  bool idempotent(const params&) const override { return false; }
+  std::unique_ptr<job_plan> split(const params& p) const override {
+    return std::make_unique<test::count_plan>(p.get_u64("tasks", 1));
+  }
+  task<partial> run(task_spec, task_context&) const override { co_return partial{}; }
+};
+
+// The tickets of the tasks_started records among `records`, and their tasks, in order.
+std::vector<tasks_started> starts_in(const std::vector<journal_record>& records) {
+  std::vector<tasks_started> out;
+  for (const auto& r : records) {
+    if (const auto* s = std::get_if<tasks_started>(&r)) {
+      out.push_back(*s);
+    }
+  }
+  return out;
+}
+
+// dispatch(), with the journal writing at once what the batches wait for.
+std::vector<outgoing_batch> dispatch_written(master_core& m, int at) {
+  auto out = m.dispatch(t(at));
+  for (const auto& s : starts_in(m.take_journal(t(at)))) {
+    m.journal_written(s.ticket);
+  }
+  for (auto& b : m.dispatch(t(at))) {
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
 nlohmann::json run_to_end(master_core& m, std::set<std::uint64_t>& seen, int at) {
   for (int round = 0; round < 1000 && m.running_jobs() > 0; ++round) {
-    for (auto& b : m.dispatch(t(at))) {
+    for (auto& b : dispatch_written(m, at)) {
       m.on_results(b.id, b.worker, answers(b, seen), true, t(at));
     }
   }
@@ -219,4 +254,150 @@ TEST_CASE("master journal: a journal whose state does not fit the job fails it, 
   ended = m.take_ended();
   REQUIRE(ended.size() == 1);
   CHECK(ended[0].outcome.json.find("cannot be restored") != std::string::npos);
+}
+
+TEST_CASE("master journal: a batch of a job whose tasks must not run twice goes out once the "
+          "journal wrote that its tasks start",
+          "[master][journal]") {
+  once_kind kind;
+  master_core m(journaled());
+  m.add_worker(worker("a"));
+  m.submit(test::checked(kind, job_of(30)), t(0));
+  CHECK(m.dispatch(t(0)).empty());
+  auto starts = starts_in(m.take_journal(t(0)));
+  REQUIRE(starts.size() == 1);
+  CHECK(starts[0].job == 1);
+  CHECK(starts[0].tasks.size() == 10);
+  CHECK(starts[0].tasks.contains(0));
+  CHECK(starts[0].tasks.contains(9));
+  // The worker's credit is taken by the batch that waits: nothing more is made meanwhile.
+  CHECK(m.dispatch(t(1)).empty());
+  CHECK(starts_in(m.take_journal(t(1))).empty());
+  m.journal_written(starts[0].ticket - 1);
+  CHECK(m.dispatch(t(2)).empty());
+  m.journal_written(starts[0].ticket);
+  auto out = m.dispatch(t(3));
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].tasks.size() == 10);
+  CHECK(out[0].tasks.front().index == 0);
+  std::set<std::uint64_t> seen;
+  m.on_results(out[0].id, out[0].worker, answers(out[0], seen), true, t(4));
+  const auto line = run_to_end(m, seen, 5);
+  CHECK(line["status"] == "ok");
+  CHECK(line["result"]["completed"] == 465);
+  CHECK(line["stats"]["attempts"] == 30);
+}
+
+TEST_CASE("master journal: a worker lost while its batch waits for the journal costs nothing",
+          "[master][journal]") {
+  once_kind kind;
+  master_core m(journaled());
+  auto a = m.add_worker(worker("a"));
+  m.submit(test::checked(kind, job_of(10)), t(0));
+  CHECK(m.dispatch(t(0)).empty());
+  const auto first = starts_in(m.take_journal(t(0)));
+  REQUIRE(first.size() == 1);
+  // Its batch never left: the job does not fail, and the tasks go to the next worker.
+  m.remove_worker(a, t(1));
+  CHECK(m.take_ended().empty());
+  m.journal_written(first[0].ticket);
+  CHECK(m.dispatch(t(1)).empty());
+  m.add_worker(worker("b"));
+  std::set<std::uint64_t> seen;
+  const auto line = run_to_end(m, seen, 2);
+  CHECK(line["status"] == "ok");
+  CHECK(line["result"]["completed"] == 55);
+  CHECK(line["stats"]["attempts"] == 10);
+  CHECK(line["stats"]["reassigned"] == 0);
+}
+
+TEST_CASE("master journal: tasks that started and were not merged before the master stopped fail "
+          "a job that must not run them twice",
+          "[master][journal]") {
+  const test::scratch_dir dir;
+  const auto file = (dir.path() / "j.db").string();
+  once_kind kind;
+  std::uint64_t in_flight = 0;
+  {
+    journal store(file);
+    master_core m(journaled());
+    m.add_worker(worker("a"));
+    m.add_worker(worker("b"));
+    m.submit(test::checked(kind, job_of(40)), t(0));
+    m.submit(test::checked(kind, job_of(40)), t(0));
+    // Each worker takes a batch of one job; job 1's is answered, job 2's is not. The next batch
+    // waits for the journal when the master dies, before the journal wrote it.
+    CHECK(m.dispatch(t(0)).empty());
+    auto records = m.take_journal(t(0));
+    store.write(records);
+    for (const auto& started : starts_in(records)) {
+      m.journal_written(started.ticket);
+    }
+    auto out = m.dispatch(t(0));
+    REQUIRE(out.size() == 2);
+    std::set<std::uint64_t> seen;
+    for (const auto& b : out) {
+      if (b.job == 1) {
+        m.on_results(b.id, b.worker, answers(b, seen), true, t(1));
+      } else {
+        in_flight += b.tasks.size();
+      }
+    }
+    store.write(m.take_journal(t(1)));
+    CHECK(m.dispatch(t(1)).empty());
+    CHECK(starts_in(m.take_journal(t(1))).size() == 1);
+  }
+  journal store(file);
+  auto held = store.unfinished();
+  REQUIRE(held.size() == 2);
+  master_core m(journaled());
+  m.add_worker(worker("c"));
+  m.number_after(store.last_id());
+  REQUIRE(in_flight == 10);
+  CHECK(held[1].started.size() == 10);
+  m.resume(test::checked(kind, job_of(40)), held[1], t(0));
+  auto ended = m.take_ended();
+  REQUIRE(ended.size() == 1);
+  CHECK(ended[0].outcome.status == job_status::failed);
+  const auto failed = nlohmann::json::parse(ended[0].outcome.json);
+  CHECK(failed["reason"] == "task");
+  CHECK(failed["error"].get<std::string>().rfind("task 0 (", 0) == 0);
+  CHECK(failed["error"].get<std::string>().find(") and 9 more were running when the master "
+                                                "stopped") != std::string::npos);
+  // Job 1: its started tasks were all merged, so it goes on without them.
+  CHECK(held[0].started.size() == 10);
+  m.resume(test::checked(kind, job_of(40)), held[0], t(0));
+  std::set<std::uint64_t> seen;
+  const auto line = run_to_end(m, seen, 1);
+  CHECK(line["status"] == "ok");
+  CHECK(line["result"]["completed"] == 820);
+  CHECK(line["stats"]["resumed"] == 10);
+  CHECK(line["stats"]["tasks"] == 30);
+}
+
+TEST_CASE("master journal: a journal that failed ends the jobs that must not run twice, and only "
+          "those",
+          "[master][journal]") {
+  once_kind once;
+  test::fake_kind fake(task_bound::latency);
+  master_core m(journaled());
+  m.add_worker(worker("a"));
+  m.submit(test::checked(once, job_of(10)), t(0));
+  m.submit(test::checked(fake, job_of(10)), t(0));
+  m.dispatch(t(0));
+  m.journal_failed(t(1));
+  auto ended = m.take_ended();
+  REQUIRE(ended.size() == 1);
+  CHECK(ended[0].job == 1);
+  CHECK(ended[0].outcome.json.find("the journal failed") != std::string::npos);
+  CHECK(m.running_jobs() == 1);
+  // A new job of that kind then runs without waiting on the journal.
+  m.submit(test::checked(once, job_of(5)), t(2));
+  for (int round = 0; round < 100 && m.running_jobs() > 0; ++round) {
+    for (auto& b : m.dispatch(t(3))) {
+      std::set<std::uint64_t> seen;
+      m.on_results(b.id, b.worker, answers(b, seen), true, t(3));
+    }
+  }
+  CHECK(m.running_jobs() == 0);
 }
