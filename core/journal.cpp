@@ -36,7 +36,8 @@ CREATE TABLE jobs(
   line TEXT,
   ended_ms INTEGER,
   state BLOB,
-  merged BLOB
+  merged BLOB,
+  plan TEXT
 );
 CREATE TABLE merges(
   job INTEGER NOT NULL,
@@ -241,6 +242,12 @@ journal::journal(std::string path) : path_(std::move(path)) {
         exec(("PRAGMA user_version=" + std::to_string(format)).c_str());
         exec("COMMIT");
       }
+      statement plan_column(db_,
+                            "SELECT count(*) FROM pragma_table_info('jobs') WHERE name = 'plan'");
+      plan_column.step();
+      if (plan_column.integer(0) == 0) {
+        exec("ALTER TABLE jobs ADD COLUMN plan TEXT");
+      }
       exec("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
       exec("CREATE TABLE IF NOT EXISTS starts(job INTEGER NOT NULL, seq INTEGER NOT NULL, "
            "tasks BLOB NOT NULL, PRIMARY KEY(job, seq)) WITHOUT ROWID");
@@ -286,7 +293,7 @@ void journal::exec(const char* sql) const {
 std::vector<unfinished_job> journal::unfinished() const {
   std::vector<unfinished_job> out;
   try {
-    statement jobs(db_, "SELECT id, owner, request, resumable, state, merged FROM jobs "
+    statement jobs(db_, "SELECT id, owner, request, resumable, state, merged, plan FROM jobs "
                         "WHERE status IS NULL ORDER BY id");
     statement merges(db_, "SELECT tasks FROM merges WHERE job = ? ORDER BY seq");
     statement starts(db_, "SELECT tasks FROM starts WHERE job = ?");
@@ -296,6 +303,7 @@ std::vector<unfinished_job> journal::unfinished() const {
       j.owner = static_cast<std::uint64_t>(jobs.integer(1));
       j.request = jobs.text(2);
       j.resumable = jobs.integer(3) != 0;
+      j.plan = jobs.text(6);
       if (!jobs.null(4)) {
         j.state = jobs.blob(4);
         j.merged = index_set::decode(jobs.blob(5), std::numeric_limits<std::uint64_t>::max());
@@ -353,8 +361,8 @@ std::uint64_t journal::last_id() const {
 void journal::write(const std::vector<journal_record>& records) {
   try {
     exec("BEGIN");
-    statement accept(db_, "INSERT OR REPLACE INTO jobs(id, owner, request, resumable, accepted_ms) "
-                          "VALUES(?, ?, ?, ?, ?)");
+    statement accept(db_, "INSERT OR REPLACE INTO jobs(id, owner, request, resumable, accepted_ms, "
+                          "plan) VALUES(?, ?, ?, ?, ?, ?)");
     statement merge(db_, "INSERT INTO merges(job, seq, tasks) VALUES(?, ?, ?)");
     statement snap(db_, "UPDATE jobs SET state = ?, merged = ? WHERE id = ?");
     statement finish(db_, "UPDATE jobs SET status = ?, line = ?, ended_ms = ?, state = NULL, "
@@ -365,7 +373,7 @@ void journal::write(const std::vector<journal_record>& records) {
     for (const auto& r : records) {
       if (const auto* a = std::get_if<job_accepted>(&r)) {
         accept.bind_u64(1, a->job).bind_u64(2, a->owner).bind_text(3, a->request);
-        accept.bind(4, a->resumable ? 1 : 0).bind(5, now_ms()).run();
+        accept.bind(4, a->resumable ? 1 : 0).bind(5, now_ms()).bind_text(6, a->plan).run();
         drop.bind_u64(1, a->job).run();
         unstart.bind_u64(1, a->job).run();
       } else if (const auto* m = std::get_if<tasks_merged>(&r)) {

@@ -36,6 +36,9 @@ struct job_accepted {
   std::uint64_t owner = 0;
   std::string request;
   bool resumable = false;
+  /// Its task count and input digest (job_plan::input_digest), to tell whether its task list
+  /// changed when it resumes.
+  std::string plan;
 };
 /// Answers merged since the job's last record.
 struct tasks_merged {
@@ -70,6 +73,8 @@ struct unfinished_job {
   std::uint64_t owner = 0;
   std::string request;
   bool resumable = false;
+  /// As job_accepted::plan; empty when the journal does not say.
+  std::string plan;
   /// The last snapshot's state and the tasks it covers; none before the first.
   std::optional<std::string> state;
   index_set merged;

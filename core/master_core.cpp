@@ -54,6 +54,8 @@ struct master_core::job_state {
   bool restarted = false;
   /// Resumed from the journal (its records file already holds its header and earlier lines).
   bool from_journal = false;
+  /// With --journal: its task count and input digest (journal::job_accepted::plan).
+  std::string plan_print;
 };
 
 namespace {
@@ -221,8 +223,16 @@ std::uint64_t master_core::start(const checked_job& checked, clock::time_point n
   if (journaling()) {
     job.resumable = job.red->snapshot().has_value();
     job.last_snapshot = now;
+    std::string digest;
+    try {
+      digest = job.plan->input_digest();
+    } catch (const std::exception& e) {
+      spdlog::warn("job {}: no digest of its inputs ({}): a resume cannot tell if they changed", id,
+                   e.what());
+    }
+    job.plan_print = std::to_string(job.plan->task_count()) + ":" + digest;
     if (!held) {
-      journal_.push_back(job_accepted{id, owner, request_to_json(job.req), job.resumable});
+      journal_.push_back(accepted(job));
     }
   }
   if (auto param = kind.records_param(); !param.empty()) {
@@ -795,16 +805,36 @@ std::optional<std::string> master_core::started_unmerged(const job_state& j,
          "worker or master";
 }
 
+journal_record master_core::accepted(const job_state& j) const {
+  return job_accepted{j.id, j.owner, request_to_json(j.req), j.resumable, j.plan_print};
+}
+
 std::optional<std::string> master_core::carry_over(job_state& j, const unfinished_job& held) {
+  // Nothing of it applies, or nothing was kept: it runs again from its first task, its line says
+  // so, and the journal forgets what it held of it.
+  auto restart = [&] {
+    j.restarted = true;
+    journal_.push_back(accepted(j));
+    return std::nullopt;
+  };
+  if (!held.plan.empty() && held.plan != j.plan_print) {
+    if (!j.rerun_after_loss && held.started.size() > 0) {
+      return "its tasks changed since the journal recorded it (tasks and inputs " + held.plan +
+             ", now " + j.plan_print + "), and " + std::to_string(held.started.size()) +
+             " had started; this job's tasks are not run again after a lost worker or master";
+    }
+    spdlog::warn("job {}: its tasks changed since the journal recorded it (tasks and inputs {}, "
+                 "now {}): it runs again from its first task",
+                 j.id, held.plan, j.plan_print);
+    return restart();
+  }
   if (!j.rerun_after_loss) {
     if (auto why = started_unmerged(j, held)) {
       return why;
     }
   }
   if (!j.resumable) {
-    // Nothing of it was kept: it runs again from its first task, and its line says so.
-    j.restarted = true;
-    return std::nullopt;
+    return restart();
   }
   const auto count = j.plan->task_count();
   index_set done;

@@ -181,6 +181,8 @@ private:
   /// apply its end if it could not start.
   std::uint64_t start(const checked_job& job, clock::time_point now, std::uint64_t owner,
                       const unfinished_job* held);
+  /// The journal's record of `j` accepted (again, when it restarts from its first task).
+  journal_record accepted(const job_state& j) const;
   /// Restores what the journal held of `j` into its reducer and ledger; why not, if it cannot.
   std::optional<std::string> carry_over(job_state& j, const unfinished_job& held);
   void snapshot(job_state& j, clock::time_point now);

@@ -5,6 +5,7 @@
 #include "jobs/exec.hpp"
 
 #include "cohort/context.hpp"
+#include "cohort/fingerprint.hpp"
 #include "cohort/units.hpp"
 #include "jobs/child_process.hpp"
 #include "jobs/exec_format.hpp"
@@ -160,6 +161,14 @@ public:
         commands_(std::move(commands)) {}
 
   std::uint64_t task_count() const override { return commands_.size(); }
+
+  std::string input_digest() const override {
+    fingerprint f;
+    for (const auto& c : commands_) {
+      f.add(encode_command(c));
+    }
+    return f.hex();
+  }
 
   task_spec make_task(std::uint64_t index) const override {
     task_spec t;

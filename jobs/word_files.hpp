@@ -42,6 +42,7 @@ public:
   std::pair<std::uint64_t, std::uint64_t> range(std::uint64_t index) const;
   std::vector<word_segment> segments(std::uint64_t index) const;
   const word_file& file(std::size_t i) const { return files_[i]; }
+  std::size_t file_count() const { return files_.size(); }
 
 private:
   std::vector<word_file> files_;      // non-empty files only

@@ -2,12 +2,14 @@
 #include "jobs/wordcount.hpp"
 
 #include "cohort/context.hpp"
+#include "cohort/fingerprint.hpp"
 #include "jobs/word_codec.hpp"
 #include "jobs/word_files.hpp"
 #include "jobs/word_table.hpp"
 #include "jobs/word_tokenizer.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -122,6 +124,19 @@ public:
       : layout_(std::move(layout)), top_(o.top), ship_path_(o.ship_path) {}
 
   std::uint64_t task_count() const override { return layout_.chunk_count(); }
+
+  // Each file's path, size and modification time, as they are now.
+  std::string input_digest() const override {
+    fingerprint f;
+    for (std::size_t i = 0; i < layout_.file_count(); ++i) {
+      const auto& file = layout_.file(i);
+      std::error_code ec;
+      const auto mtime = std::filesystem::last_write_time(file.path, ec);
+      f.add(file.path).add(file.size);
+      f.add(ec ? 0 : static_cast<std::uint64_t>(mtime.time_since_epoch().count()));
+    }
+    return f.hex();
+  }
 
   task_spec make_task(std::uint64_t index) const override {
     task_spec spec;

@@ -67,6 +67,11 @@ public:
   virtual std::uint64_t task_count() const = 0;
   /// Builds task `index` (0 <= index < task_count()); lo, hi and data as the kind's run() expects.
   virtual task_spec make_task(std::uint64_t index) const = 0;
+  /// A digest of what the tasks are made from beyond the parameters (files and their sizes and
+  /// times, a commands file; cohort/fingerprint.hpp); empty when the parameters alone make them.
+  /// A master resuming the job from its journal starts it again from its first task when this or
+  /// task_count() differ from what they were.
+  virtual std::string input_digest() const { return {}; }
   /// The tag a worker must carry to run task `index`; empty for any worker.
   virtual std::string tag(std::uint64_t) const { return {}; }
   /// Names task `index` and its parameters for error messages ("from=10 to=20").

@@ -62,7 +62,7 @@ TEST_CASE("journal: a job's records survive reopening, a snapshot replaces the a
     index_set covered;
     covered.insert(0);
     covered.insert(1);
-    j.write({job_accepted{1, 7, R"({"job":"sleep"})", true},
+    j.write({job_accepted{1, 7, R"({"job":"sleep"})", true, "6:ab"},
              tasks_merged{1, {answer(0, 1), answer(1, 1, "x")}}, job_accepted{2, 0, "{}", true},
              job_snapshot{1, "2", covered}});
     j.write({tasks_merged{1, {answer(5, 1, std::string("\0b", 2))}},
@@ -79,6 +79,7 @@ TEST_CASE("journal: a job's records survive reopening, a snapshot replaces the a
   CHECK(one.owner == 7);
   CHECK(one.request == R"({"job":"sleep"})");
   CHECK(one.resumable);
+  CHECK(one.plan == "6:ab");
   REQUIRE(one.state);
   CHECK(*one.state == "2");
   CHECK(one.merged.size() == 2);

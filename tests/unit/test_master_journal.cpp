@@ -120,6 +120,37 @@ std::vector<outgoing_batch> dispatch_written(master_core& m, int at) {
   return out;
 }
 
+// A kind whose tasks are made from an input the test changes: its digest is `*input`.
+class input_kind final : public test::test_kind_base {
+public:
+  explicit input_kind(bool once) : once_(once) {}
+  std::shared_ptr<std::string> input = std::make_shared<std::string>("first");
+  std::string_view name() const override { return "input"; }
+  task_bound bound(const params&) const override { return task_bound::latency; }
+  bool idempotent(const params&) const override { return !once_; }
+  std::unique_ptr<job_plan> split(const params& p) const override {
+    class plan final : public job_plan {
+    public:
+      plan(std::uint64_t n, std::string digest) : n_(n), digest_(std::move(digest)) {}
+      std::uint64_t task_count() const override { return n_; }
+      task_spec make_task(std::uint64_t) const override { return {}; }
+      std::string input_digest() const override { return digest_; }
+      std::unique_ptr<reducer> make_reducer() const override {
+        return std::make_unique<count_reducer>("completed");
+      }
+
+    private:
+      std::uint64_t n_;
+      std::string digest_;
+    };
+    return std::make_unique<plan>(p.get_u64("tasks", 1), *input);
+  }
+  task<partial> run(task_spec, task_context&) const override { co_return partial{}; }
+
+private:
+  bool once_;
+};
+
 nlohmann::json run_to_end(master_core& m, std::set<std::uint64_t>& seen, int at) {
   for (int round = 0; round < 1000 && m.running_jobs() > 0; ++round) {
     for (auto& b : dispatch_written(m, at)) {
@@ -400,4 +431,68 @@ TEST_CASE("master journal: a journal that failed ends the jobs that must not run
     }
   }
   CHECK(m.running_jobs() == 0);
+}
+
+TEST_CASE("master journal: a job whose tasks changed since the journal recorded it starts again "
+          "from its first task, or fails if it must not run a started task twice",
+          "[master][journal]") {
+  const test::scratch_dir dir;
+  const auto file = (dir.path() / "j.db").string();
+  input_kind again(false);
+  input_kind once(true);
+  {
+    journal store(file);
+    master_core m(journaled());
+    m.add_worker(worker("a"));
+    m.add_worker(worker("b"));
+    m.submit(test::checked(again, job_of(20)), t(0));
+    m.submit(test::checked(once, job_of(20)), t(0));
+    auto records = m.take_journal(t(0));
+    REQUIRE(records.size() == 2);
+    CHECK(std::get<job_accepted>(records[0]).plan == "20:first");
+    store.write(records);
+    auto out = dispatch_written(m, 0);
+    REQUIRE(out.size() == 2);
+    // dispatch_written took the journal's records: write the starts as the writer would have.
+    for (const auto& b : out) {
+      index_set started;
+      for (const auto& task : b.tasks) {
+        started.insert(task.index);
+      }
+      store.write({tasks_started{b.job, 1, started}});
+    }
+    std::set<std::uint64_t> seen;
+    for (const auto& b : out) {
+      if (b.job == 1) {
+        m.on_results(b.id, b.worker, answers(b, seen), true, t(1));
+      }
+    }
+    store.write(m.take_journal(t(1)));
+  }
+  *again.input = "second";
+  *once.input = "second";
+  journal store(file);
+  const auto held = store.unfinished();
+  REQUIRE(held.size() == 2);
+  master_core m(journaled());
+  m.add_worker(worker("b"));
+  m.number_after(store.last_id());
+  m.resume(test::checked(once, job_of(20)), held[1], t(0));
+  auto ended = m.take_ended();
+  REQUIRE(ended.size() == 1);
+  CHECK(ended[0].outcome.json.find("its tasks changed since the journal recorded it (tasks and "
+                                   "inputs 20:first, now 20:second)") != std::string::npos);
+  m.take_journal(t(0));
+  m.resume(test::checked(again, job_of(20)), held[0], t(0));
+  // The journal forgets the answers it held of the job.
+  const auto records = m.take_journal(t(0));
+  REQUIRE(records.size() == 1);
+  CHECK(std::get<job_accepted>(records[0]).plan == "20:second");
+  std::set<std::uint64_t> seen;
+  const auto line = run_to_end(m, seen, 1);
+  CHECK(line["status"] == "ok");
+  CHECK(line["result"]["completed"] == 210);
+  CHECK(line["stats"]["tasks"] == 20);
+  CHECK(line["stats"]["resumed"] == 0);
+  CHECK(line["stats"]["restarted"] == true);
 }
