@@ -65,22 +65,27 @@ void journal_writer::flush() {
   --flushing_;
 }
 
+void drop_expired(journal& store, std::chrono::nanoseconds keep) {
+  try {
+    const auto before = std::chrono::system_clock::now() -
+                        std::chrono::duration_cast<std::chrono::system_clock::duration>(keep);
+    if (const auto n = store.forget_finished_before(before); n > 0) {
+      spdlog::info("journal {}: dropped {} jobs that finished before --journal-keep", store.path(),
+                   n);
+    }
+  } catch (const journal_error& e) {
+    spdlog::error("{}", e.what());
+  }
+}
+
 void journal_writer::run() {
-  auto next_retention = std::chrono::steady_clock::now();
+  // The master dropped them at its start (drop_expired).
+  auto next_retention = std::chrono::steady_clock::now() + retention_every;
   std::unique_lock lock(mutex_);
   for (;;) {
     if (std::chrono::steady_clock::now() >= next_retention) {
       lock.unlock();
-      try {
-        const auto before = std::chrono::system_clock::now() -
-                            std::chrono::duration_cast<std::chrono::system_clock::duration>(keep_);
-        if (const auto n = store_->forget_finished_before(before); n > 0) {
-          spdlog::info("journal {}: dropped {} jobs that finished before --journal-keep",
-                       store_->path(), n);
-        }
-      } catch (const journal_error& e) {
-        spdlog::error("{}", e.what());
-      }
+      drop_expired(*store_, keep_);
       lock.lock();
       next_retention = std::chrono::steady_clock::now() + retention_every;
     }

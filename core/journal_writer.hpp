@@ -1,7 +1,7 @@
 // Writes the journal on a thread of its own, so the master actor hands records over and never
 // waits on disk; whatever was handed over in the meantime goes in one transaction, at most ten a
-// second (at once for tasks that wait to start). Drops finished jobs past their keep at start and
-// daily.
+// second (at once for tasks that wait to start). Drops finished jobs past their keep daily (the
+// master does at its start, with drop_expired).
 #pragma once
 
 #include "core/journal.hpp"
@@ -15,6 +15,9 @@
 #include <vector>
 
 namespace cohort {
+
+/// Drops the finished jobs older than `keep` from `store` (--journal-keep), saying how many.
+void drop_expired(journal& store, std::chrono::nanoseconds keep);
 
 class journal_writer {
 public:

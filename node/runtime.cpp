@@ -162,6 +162,7 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
   mo.instance = random_instance();
   if (const auto& file = m.opts.master.journal; !file.empty()) {
     auto store = std::make_unique<journal>(file);
+    drop_expired(*store, m.opts.master.journal_keep);
     mo.instance = store->instance();
     mo.held = store->unfinished();
     mo.journal_last_id = store->last_id();

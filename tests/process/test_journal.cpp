@@ -237,6 +237,42 @@ TEST_CASE("journal: exec commands in flight when the master is killed -9 are rep
   CHECK(seen == std::vector<int>{0, 1, 2, 3, 4, 5});
 }
 
+TEST_CASE("journal: finished jobs older than --journal-keep are dropped when a master starts",
+          "[journal][serve]") {
+  const temp_dir dir;
+  const auto file = (dir.path() / "journal.db").string();
+  const std::vector<std::string> serve{"--serve", "--journal", file, "--journal-keep", "6s"};
+  auto first = start_master(serve);
+  const auto port = listening_port(first, start_timeout);
+  const auto client = [&](const std::string& mode, const std::vector<std::string>& args) {
+    return cat({mode, "--master", loopback(port)}, args);
+  };
+  auto worker = start_worker(port);
+  const auto quick = run_cohort(
+      client("submit", {"--job", "sleep", "--param", "tasks=1", "--param", "ms=1"}), job_timeout);
+  REQUIRE(quick.exit_code == 0);
+  first.signal(SIGTERM);
+  REQUIRE(ended(first, exit_timeout).exit_code == 0);
+  // Within its keep, a master started again still has it; past it, the next one does not.
+  auto second = start_master(serve, port);
+  const auto kept = run_cohort(client("wait", {"1"}), job_timeout);
+  INFO(kept.err);
+  CHECK(kept.exit_code == 0);
+  CHECK(job_lines(kept.out).size() == 1);
+  second.signal(SIGTERM);
+  REQUIRE(ended(second, exit_timeout).exit_code == 0);
+  std::this_thread::sleep_for(6500ms);
+  auto third = start_master(serve, port);
+  const auto dropped = run_cohort(client("wait", {"1"}), job_timeout);
+  CHECK(dropped.exit_code == 2);
+  CHECK(dropped.err.find("unknown job 1") != std::string::npos);
+  const auto listed = run_cohort(client("jobs", {"--all"}), job_timeout);
+  CHECK(listed.exit_code == 0);
+  CHECK(listed.out.empty());
+  third.signal(SIGTERM);
+  CHECK(ended(third, exit_timeout).exit_code == 0);
+}
+
 TEST_CASE("journal: a waiting submit whose master restarts without a journal says so and exits 1",
           "[journal][serve]") {
   auto first = start_master({"--serve"});
