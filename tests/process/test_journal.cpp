@@ -1,9 +1,12 @@
 // Process tests of --journal: a one-shot master killed -9 mid-job and started again with the same
 // command resumes its job, each task merged once (primes against primesieve, wordcount against an
-// uninterrupted run); journals that are not cohort's, or in use, are refused with one line.
+// uninterrupted run); exec commands in flight are never run twice; a serving master's waiting
+// client reconnects and gets its line; retention; journals that are not cohort's, or in use, are
+// refused with one line.
 #include "tests/process/cluster.hpp"
 
 #include <catch2/catch.hpp>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <csignal>
@@ -298,9 +301,10 @@ TEST_CASE("journal: a waiting submit whose master restarts without a journal say
   CHECK(ended(second, exit_timeout).exit_code == 0);
 }
 
-TEST_CASE("journal: a file that is not a cohort journal, or one in use, is refused with one line "
-          "and left as it was",
-          "[journal]") {
+TEST_CASE(
+    "journal: a file that is not a cohort journal (text, another program's SQLite), or one in "
+    "use, is refused with one line and left as it was",
+    "[journal]") {
   const temp_dir dir;
   const auto text = dir.write("notes.txt", "these are notes, not a journal, and they stay so\n");
   const auto r = run_cohort({"master", "--journal", text.string(), "--job", "sleep"}, job_timeout);
@@ -308,6 +312,21 @@ TEST_CASE("journal: a file that is not a cohort journal, or one in use, is refus
   CHECK(r.err ==
         "cohort: journal " + text.string() + ": not a cohort journal (not an SQLite database)\n");
   CHECK(read_all_bytes(text) == "these are notes, not a journal, and they stay so\n");
+
+  const auto other = (dir.path() / "other.db").string();
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(other.c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES(1);", nullptr, nullptr,
+                         nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  const auto other_bytes = read_all_bytes(other);
+  const auto foreign = run_cohort({"master", "--journal", other, "--job", "sleep"}, job_timeout);
+  CHECK(foreign.exit_code == 2);
+  CHECK(foreign.err == "cohort: journal " + other +
+                           ": not a cohort journal (an SQLite database of another program)\n");
+  CHECK(read_all_bytes(other) == other_bytes);
 
   const auto file = (dir.path() / "journal.db").string();
   background_process first(cohort_argv({"master", "--journal", file, "--job", "sleep", "--param",
