@@ -141,7 +141,7 @@ TEST_CASE("journal: wordcount resumed from a snapshot and the answers after it c
         chunks);
 }
 
-TEST_CASE("journal: a serving master killed -9 and started again finishes its clients' jobs; a "
+TEST_CASE("journal: a serving master killed -9 and started again finishes its clients' jobs, and a "
           "waiting submit reconnects and gets its line",
           "[journal][serve]") {
   const temp_dir dir;

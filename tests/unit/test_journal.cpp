@@ -107,7 +107,7 @@ TEST_CASE("journal: a job's records survive reopening, a snapshot replaces the a
   CHECK(j.unfinished().size() == 1);
 }
 
-TEST_CASE("journal: the writer tells which tasks_started it wrote; they are kept until the job "
+TEST_CASE("journal: the writer tells which tasks_started it wrote, and they are kept until the job "
           "ends",
           "[journal]") {
   const test::scratch_dir dir;
