@@ -63,11 +63,11 @@ TEST_CASE("journal: a job's records survive reopening, a snapshot replaces the a
     covered.insert(0);
     covered.insert(1);
     j.write({job_accepted{1, 7, R"({"job":"sleep"})", true, "6:ab"},
-             tasks_merged{1, {answer(0, 1), answer(1, 1, "x")}}, job_accepted{2, 0, "{}", true},
-             job_snapshot{1, "2", covered}});
+             tasks_merged{1, {answer(0, 1), answer(1, 1, "x")}},
+             job_accepted{2, 0, "{}", true, "1:"}, job_snapshot{1, "2", covered}});
     j.write({tasks_merged{1, {answer(5, 1, std::string("\0b", 2))}},
              tasks_merged{1, {answer(3, 1)}}, tasks_merged{2, {answer(0, 9)}},
-             job_finished{2, job_status::ok, R"({"id":2})"}, job_accepted{3, 4, "[]", false},
+             job_finished{2, job_status::ok, R"({"id":2})"}, job_accepted{3, 4, "[]", false, "1:"},
              job_finished{3, job_status::cancelled, R"({"id":3})"}});
   }
   journal j(file.string());
@@ -127,8 +127,8 @@ TEST_CASE("journal: the writer tells which tasks_started it wrote, and they are 
     first.insert(4);
     index_set second;
     second.insert(9);
-    writer.post(
-        {job_accepted{1, 0, "{}", true}, tasks_started{1, 1, first}, tasks_started{1, 2, second}});
+    writer.post({job_accepted{1, 0, "{}", true, "2000:"}, tasks_started{1, 1, first},
+                 tasks_started{1, 2, second}});
     std::unique_lock lock(mutex);
     REQUIRE(told_cv.wait_for(lock, std::chrono::seconds(10), [&] { return !told.empty(); }));
     CHECK(told == std::vector<std::pair<std::uint64_t, bool>>{{2, true}});
@@ -146,7 +146,7 @@ TEST_CASE("journal: the writer tells which tasks_started it wrote, and they are 
   CHECK(held[0].started.contains(4));
   CHECK(held[0].started.contains(9));
   j.write({job_finished{1, job_status::ok, "{}"}});
-  j.write({job_accepted{1, 0, "{}", true}});
+  j.write({job_accepted{1, 0, "{}", true, "2000:"}});
   held = j.unfinished();
   REQUIRE(held.size() == 1);
   CHECK(held[0].started.size() == 0);
@@ -197,7 +197,7 @@ TEST_CASE("journal: a corrupt journal is refused, naming the file", "[journal]")
     for (std::uint64_t i = 0; i < 2000; ++i) {
       many.push_back(answer(i, i, std::string(40, 'w')));
     }
-    j.write({job_accepted{1, 0, "{}", true}, tasks_merged{1, many}});
+    j.write({job_accepted{1, 0, "{}", true, "2000:"}, tasks_merged{1, many}});
   }
   // The journal is checkpointed on close; garble its second page onwards.
   auto bytes = read_file(file);
