@@ -6,6 +6,7 @@
 #include "actors/messages.hpp"
 #include "actors/watch.hpp"
 #include "core/client_desk.hpp"
+#include "core/dropped_messages.hpp"
 #include "core/master_core.hpp"
 #include "core/peer_names.hpp"
 #include "core/record_files.hpp"
@@ -33,6 +34,8 @@ constexpr auto silence_limit = std::chrono::hours(24);
 constexpr auto tick_interval = std::chrono::milliseconds(100);
 constexpr auto bye_timeout = std::chrono::seconds(1);
 constexpr auto progress_interval = std::chrono::seconds(1);
+// How often the status page's view is taken (--http).
+constexpr auto publish_interval = std::chrono::milliseconds(250);
 
 /// A join between the worker's nonce and its proof.
 struct pending_join {
@@ -80,6 +83,12 @@ struct master_state {
   /// With --journal: where the core's records go, and the jobs held unfinished, by id.
   std::shared_ptr<journal_writer> journal;
   std::unordered_map<std::uint64_t, unfinished_job> held;
+  /// With --http: where its view goes, how often, and what names it.
+  std::function<void(status_view)> publish;
+  master_core::clock::time_point started;
+  master_core::clock::time_point last_publish;
+  std::string instance;
+  std::uint64_t dropped_seen = 0;
 };
 
 using master_actor = guarded_actor<master_state>;
@@ -268,6 +277,7 @@ void on_sealed(master_actor* self, worker_ref from, wire_message m) {
     st.core->on_results(answers->batch, from, std::move(answers->answers), answers->final, now);
   } else if (std::holds_alternative<leave_message>(m)) {
     spdlog::info("worker leaving: id={}", st.core->workers().at(from).id);
+    st.core->note("worker leaving: " + st.core->workers().at(from).id);
     st.core->drain_worker(from);
   } else {
     note_dropped("a master's message from worker " + st.core->workers().at(from).id);
@@ -300,6 +310,9 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
   st.desk = std::make_unique<client_desk>(*st.core, opts.kinds, data_roots(opts.settings.data_dirs),
                                           opts.settings.history, now, opts.instance);
   st.desk->remember(opts.finished);
+  st.publish = std::move(opts.publish);
+  st.started = now;
+  st.instance = opts.instance;
   st.joins = std::make_unique<handshake_answerer<pending_join>>(opts.token);
   st.client_joins = std::make_unique<handshake_answerer<caf::actor>>(
       opts.client_token ? opts.client_token : opts.token);
@@ -472,6 +485,8 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
         }
         spdlog::info("worker left: id={} host={} reason={}", workers.at(ref).id,
                      workers.at(ref).host, caf::to_string(reason));
+        self->state.core->note("worker left: " + workers.at(ref).id + " (" +
+                               (workers.at(ref).draining ? "drained" : "lost") + ")");
         drop_worker(self, ref, master_core::clock::now());
         flush(self);
       },
@@ -603,6 +618,19 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
           }
           st.desk->progress(progress);
           deliver(self);
+        }
+        if (st.publish && now - st.last_publish >= publish_interval) {
+          st.last_publish = now;
+          if (const auto dropped_now = dropped().total(); dropped_now > st.dropped_seen) {
+            st.core->note("dropped " + std::to_string(dropped_now - st.dropped_seen) +
+                          " messages that proved nothing (forged, routed or from strangers)");
+            st.dropped_seen = dropped_now;
+          }
+          auto v = st.core->view(now);
+          v.uptime_s = std::chrono::duration<double>(now - st.started).count();
+          v.instance = st.instance;
+          v.messages_dropped = dropped().total();
+          st.publish(std::move(v));
         }
         flush(self);
         self->delayed_send(self, tick_interval, tick_atom::value, local());

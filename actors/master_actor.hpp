@@ -8,10 +8,12 @@
 #include "core/dispatcher.hpp"
 #include "core/journal_writer.hpp"
 #include "core/message_auth.hpp"
+#include "core/status_view.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +42,8 @@ struct master_options {
   std::vector<finished_job> finished;
   /// Names this master to its clients: the journal's instance, else a random one.
   std::string instance;
+  /// With --http: takes the master's view a few times a second (status page, metrics).
+  std::function<void(status_view)> publish;
 };
 
 caf::actor spawn_master(caf::actor_system& sys, master_options opts);

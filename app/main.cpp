@@ -46,6 +46,9 @@ int run_master(const cohort::app::app_config& cfg,
   if (const auto& at = opts.network.listen) {
     std::fprintf(stderr, "listening on %s:%u\n", at->host.c_str(), rt.port());
   }
+  if (const auto& at = opts.http) {
+    std::fprintf(stderr, "http on %s:%u\n", at->host.c_str(), rt.http_port());
+  }
   int code = 0;
   rt.run(cfg.jobs, [&](const cohort::job_outcome& o) {
     out << o.json << '\n' << std::flush;

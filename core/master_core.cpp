@@ -6,6 +6,7 @@
 #include "core/speculation.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include <spdlog/spdlog.h>
@@ -70,8 +71,12 @@ master_core::master_core(master_settings s) : settings_(s) {}
 
 master_core::~master_core() = default;
 
-worker_ref master_core::add_worker(worker_entry w) {
-  return dispatcher_.add(std::move(w));
+worker_ref master_core::add_worker(worker_entry w, clock::time_point now) {
+  auto text = "worker joined: " + w.id + " on " + w.host;
+  auto ref = dispatcher_.add(std::move(w));
+  board_.worker_joined(ref, now);
+  board_.event(std::move(text));
+  return ref;
 }
 
 void master_core::remove_worker(worker_ref w, clock::time_point now) {
@@ -79,6 +84,7 @@ void master_core::remove_worker(worker_ref w, clock::time_point now) {
     return;
   }
   auto cause = "worker " + dispatcher_.at(w).id + " lost";
+  board_.worker_left(w);
   auto removal = dispatcher_.remove(w);
   if (removal.process_gone) {
     isolation_.process_gone(*removal.process_gone);
@@ -116,6 +122,7 @@ void master_core::remove_worker(worker_ref w, clock::time_point now) {
       for (const auto& t : b.tasks) {
         if (t.attempt != 0) {
           lost[b.job].push_back(t);
+          board_.attempt_ended(j->second->desc.kind, "lost");
         }
       }
       j->second->lost_batches.push_back(i->first);
@@ -659,6 +666,7 @@ void master_core::take_answers(std::uint64_t id, worker_ref from,
     switch (r->outcome) {
     case task_outcome::ok:
       if (j.led->accept(r->index, r->attempt, worker, now, losers)) {
+        board_.merged(worker, j.desc.kind, j.led->last_run(), now);
         if (!j.records_file.empty()) {
           if (auto line = j.plan->record(r->index, r->value, dispatcher_.at(worker).host);
               !line.empty()) {
@@ -686,6 +694,7 @@ void master_core::take_answers(std::uint64_t id, worker_ref from,
       }
       break;
     case task_outcome::failed:
+      board_.attempt_ended(j.desc.kind, "failed");
       switch (j.led->fail(r->index, r->attempt, worker)) {
       case ledger::verdict::stale:
         j.led->count_duplicate();
@@ -699,6 +708,7 @@ void master_core::take_answers(std::uint64_t id, worker_ref from,
       }
       break;
     case task_outcome::cancelled:
+      board_.attempt_ended(j.desc.kind, "cancelled");
       if (j.led->give_back(r->index, r->attempt, worker) == ledger::verdict::stale) {
         j.led->count_duplicate();
       }
@@ -921,11 +931,13 @@ std::vector<worker_ref> master_core::silent_workers(clock::time_point now,
 }
 
 void master_core::tick(clock::time_point now) {
+  board_.sample_workers(now);
   for (auto& [id, jp] : jobs_) {
     auto* j = jp.get();
     if (j->ended) {
       continue;
     }
+    board_.job_sampled(id, j->led->merged(), now);
     auto deadline = j->req.deadline;
     if (deadline && now - j->submitted >= *deadline) {
       end_job(*j, job_status::failed, "deadline",
@@ -1046,6 +1058,10 @@ void master_core::finish_ended() {
     }
     auto summary = summarize(j, j.ended->at);
     summary.state = status_name(outcome.status);
+    board_.job_ended(j.id);
+    board_.event("job " + std::to_string(j.id) + (j.req.name.empty() ? "" : " (" + j.req.name + ")") +
+                  " ended " + summary.state +
+                  (j.ended->error.empty() ? std::string() : ": " + j.ended->error));
     ended_.push_back({j.id, std::move(outcome), std::move(summary)});
     turns_.remove(j.id);
     jobs_.erase(ji);
@@ -1146,6 +1162,59 @@ std::vector<job_progress> master_core::progress(clock::time_point now) const {
                        j->led->in_flight(), seconds(now - j->submitted))});
   }
   return out;
+}
+
+status_view master_core::view(clock::time_point now) const {
+  status_view v;
+  for (auto w : dispatcher_.workers()) {
+    const auto& e = dispatcher_.at(w);
+    worker_view x;
+    x.id = e.id;
+    x.host = e.host;
+    x.tags = e.tags;
+    x.slots = e.slots;
+    x.concurrency = e.concurrency;
+    x.in_flight = e.cpu_used + e.latency_used;
+    x.draining = e.draining;
+    if (const auto* s = board_.worker(w)) {
+      x.tasks = s->merged;
+      x.rate = s->rate.rate();
+      x.last_heard_s = seconds(now - s->last_heard);
+    }
+    v.workers.push_back(std::move(x));
+  }
+  for (const auto& [id, j] : jobs_) {
+    if (j->ended) {
+      continue;
+    }
+    const auto& c = j->led->counts();
+    job_view x;
+    x.id = id;
+    x.name = j->req.name;
+    x.kind = j->desc.kind;
+    x.state = c.attempts == 0 ? "queued" : "running";
+    x.done = j->led->merged();
+    x.total = j->led->task_count();
+    x.in_flight = j->led->in_flight();
+    x.retries = c.retries;
+    x.reassigned = c.reassigned;
+    x.speculative = c.speculative;
+    if (const auto* m = board_.job(id)) {
+      x.rate = m->rate();
+      x.eta_s = m->eta(x.total - x.done);
+    }
+    x.wall_s = seconds(now - j->submitted);
+    if (j->waiting_since) {
+      x.state = "waiting";
+      const auto left = settings_.wait_for_workers - (now - *j->waiting_since);
+      x.waiting = why_starved(*j) + " (" +
+                  std::to_string(static_cast<long long>(std::ceil(std::max(0.0, seconds(left))))) +
+                  " s left)";
+    }
+    v.jobs.push_back(std::move(x));
+  }
+  board_.fill(v);
+  return v;
 }
 
 } // namespace cohort

@@ -13,6 +13,7 @@
 #include "node/caf_settings.hpp"
 #include "node/connection_guard.hpp"
 #include "node/departed_nodes.hpp"
+#include "node/http_server.hpp"
 #include "node/transport.hpp"
 
 #include <caf/all.hpp>
@@ -20,6 +21,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <stdexcept>
 #include <thread>
 
@@ -110,6 +112,10 @@ void spawn_on(caf::actor_system& sys, const endpoint& at, const std::optional<tl
 struct runtime::impl {
   runtime_options opts;
   std::shared_ptr<const registry> kinds;
+  /// With --http; it outlives the actor system, whose master publishes to it.
+  std::unique_ptr<http_server> http;
+  /// The published port's guard, once there is one, for the page's count of refused connections.
+  std::atomic<const connection_guard*> guard_seen{nullptr};
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
   caf::actor master;
@@ -160,6 +166,17 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
   mo.token = net.token;
   mo.client_token = net.client_token;
   mo.instance = random_instance();
+  if (m.opts.http) {
+    // Before the master starts: a port in use ends the process before anything runs.
+    auto token = net.client_token ? net.client_token : net.token;
+    m.http = std::make_unique<http_server>(http_settings{*m.opts.http, token, net.tls});
+    mo.publish = [http = m.http.get(), guard = &m.guard_seen](status_view v) {
+      if (const auto* g = guard->load()) {
+        v.connections_refused = g->refused();
+      }
+      http->publish(std::make_shared<const status_view>(std::move(v)));
+    };
+  }
   if (const auto& file = m.opts.master.journal; !file.empty()) {
     auto store = std::make_unique<journal>(file);
     drop_expired(*store, m.opts.master.journal_keep);
@@ -206,9 +223,11 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
       m.port = publish_on(*m.sys, net.tls.has_value(), m.master, *net.listen);
       m.guard = std::make_unique<connection_guard>(
           connection_guard::settings{m.port, net.tls.has_value(), connection_bound, max_silent});
+      m.guard_seen = m.guard.get();
       m.sweeper = spawn_departed_node_sweeper(*m.sys, sweep_period);
     }
   } catch (...) {
+    m.guard_seen = nullptr;
     m.stop();
     throw;
   }
@@ -216,6 +235,10 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
 
 std::uint16_t runtime::port() const {
   return impl_->port;
+}
+
+std::uint16_t runtime::http_port() const {
+  return impl_->http ? impl_->http->port() : 0;
 }
 
 runtime::~runtime() {

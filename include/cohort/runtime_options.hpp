@@ -9,6 +9,7 @@
 #include "cohort/worker_settings.hpp"
 
 #include <functional>
+#include <optional>
 #include <vector>
 
 namespace cohort {
@@ -20,6 +21,8 @@ struct runtime_options {
   /// `listen`: publish the master for `cohort worker --master` processes to join.
   network_settings network;
   scheduler_settings scheduler;
+  /// Serve the status page, /api/status, /metrics and /healthz here (--http); none: no HTTP.
+  std::optional<endpoint> http;
   /// Spawn worker actors on these `cohort worker --listen` nodes (each node's --workers count).
   std::vector<endpoint> spawn_on;
   /// Polled while run() waits: once it returns true, every running job is cancelled.
