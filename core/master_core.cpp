@@ -931,13 +931,18 @@ std::vector<worker_ref> master_core::silent_workers(clock::time_point now,
 }
 
 void master_core::tick(clock::time_point now) {
-  board_.sample_workers(now);
+  const bool sampling = board_.sample_due(now);
+  if (sampling) {
+    board_.sample_workers(now);
+  }
   for (auto& [id, jp] : jobs_) {
     auto* j = jp.get();
     if (j->ended) {
       continue;
     }
-    board_.job_sampled(id, j->led->merged(), now);
+    if (sampling) {
+      board_.job_sampled(id, j->led->merged(), now);
+    }
     auto deadline = j->req.deadline;
     if (deadline && now - j->submitted >= *deadline) {
       end_job(*j, job_status::failed, "deadline",

@@ -32,6 +32,14 @@ void status_board::attempt_ended(std::string_view kind, std::string_view outcome
   ++tasks_[{std::string(kind), std::string(outcome)}];
 }
 
+bool status_board::sample_due(clock::time_point now) {
+  if (last_sample_ && now - *last_sample_ < std::chrono::seconds(1)) {
+    return false;
+  }
+  last_sample_ = now;
+  return true;
+}
+
 void status_board::sample_workers(clock::time_point now) {
   for (auto& [w, s] : workers_) {
     s.rate.sample(now, s.merged);

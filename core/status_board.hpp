@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -33,6 +34,9 @@ public:
   void merged(worker_ref w, std::string_view kind, clock::duration ran, clock::time_point now);
   /// An attempt ended otherwise: failed, timeout, lost (its worker went).
   void attempt_ended(std::string_view kind, std::string_view outcome);
+  /// Whether the rates are due to be sampled (once a second: a tick of a master with 100,000
+  /// workers does not walk them all ten times a second).
+  bool sample_due(clock::time_point now);
   /// Samples the rates: each worker's merged count and each job's `done` (job_sampled).
   void sample_workers(clock::time_point now);
   void job_sampled(std::uint64_t job, std::uint64_t done, clock::time_point now);
@@ -52,6 +56,7 @@ private:
   histogram task_seconds_{task_seconds_bounds()};
   std::uint64_t jobs_ended_ = 0;
   event_log events_;
+  std::optional<clock::time_point> last_sample_;
 };
 
 } // namespace cohort
