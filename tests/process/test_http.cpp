@@ -1,12 +1,13 @@
 // Process tests of --http: a serving master with two worker processes, its /api/status during and
-// after a job, /metrics as promtool checks it, the token rule (401 without it; /healthz open) and
-// a port in use.
+// after a job, /metrics as promtool checks it, the token rule (401 without it; /healthz open), a
+// port in use, and the page in a headless Chromium (its DOM and a screenshot).
 #include "tests/process/cluster.hpp"
 
 #include <catch2/catch.hpp>
 #include <httplib.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <regex>
 #include <sys/wait.h>
 #include <thread>
@@ -24,7 +25,7 @@ std::uint16_t http_port(background_process& p) {
 
 // GET path with `token` as Bearer (none: no header); the status and the body.
 std::pair<int, std::string> get(std::uint16_t port, const std::string& path,
-                                 const std::optional<std::string>& token = std::nullopt) {
+                                const std::optional<std::string>& token = std::nullopt) {
   httplib::Client c("127.0.0.1", port);
   c.set_connection_timeout(5);
   c.set_read_timeout(5);
@@ -43,11 +44,9 @@ json status_of(std::uint16_t port, const std::optional<std::string>& token) {
   return json::parse(body);
 }
 
-// promtool's verdict on a metrics text: its exit code and what it printed.
-std::pair<int, std::string> promtool_check(const temp_dir& dir, const std::string& text) {
-  const auto file = dir.write("metrics.txt", text);
-  const auto command = "promtool check metrics < " + file.string() + " 2>&1";
-  FILE* p = ::popen(command.c_str(), "r");
+// What `command` printed (stdout and stderr) and its exit code.
+std::pair<int, std::string> shell(const std::string& command) {
+  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
   REQUIRE(p != nullptr);
   std::string out;
   char buf[4096];
@@ -58,6 +57,19 @@ std::pair<int, std::string> promtool_check(const temp_dir& dir, const std::strin
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
+// promtool's verdict on a metrics text: its exit code and what it printed.
+std::pair<int, std::string> promtool_check(const temp_dir& dir, const std::string& text) {
+  const auto file = dir.write("metrics.txt", text);
+  return shell("promtool check metrics < " + file.string());
+}
+
+// The percentage the page shows as the first job's progress (the bar's title), or "" when none.
+std::string progress_in(const std::string& dom) {
+  static const std::regex bar(R"re(title="([0-9.]+)%")re");
+  std::smatch m;
+  return std::regex_search(dom, m, bar) ? m[1].str() : std::string();
+}
+
 } // namespace
 
 TEST_CASE("http: a serving master's status during and after a job, metrics promtool accepts, and "
@@ -66,9 +78,8 @@ TEST_CASE("http: a serving master's status during and after a job, metrics promt
   const temp_dir dir;
   const std::string token = "for the page";
   const auto token_file = dir.write("token", token + "\n");
-  auto master = start_master(
-      {"--serve", "--http", "127.0.0.1:0", "--token-file", token_file.string(), "--log-level",
-       "info"});
+  auto master = start_master({"--serve", "--http", "127.0.0.1:0", "--token-file",
+                              token_file.string(), "--log-level", "info"});
   const auto port = listening_port(master, start_timeout);
   const auto http = http_port(master);
   auto w1 = start_worker(port, {"--token-file", token_file.string(), "--concurrency", "1"});
@@ -87,9 +98,9 @@ TEST_CASE("http: a serving master's status during and after a job, metrics promt
     REQUIRE(std::chrono::steady_clock::now() < deadline);
     std::this_thread::sleep_for(50ms);
   }
-  background_process submit(cohort_argv(
-      {"submit", "--master", loopback(port), "--token-file", token_file.string(), "--job",
-       "sleep", "--param", "tasks=60", "--param", "ms=100", "--name", "watched"}));
+  background_process submit(cohort_argv({"submit", "--master", loopback(port), "--token-file",
+                                         token_file.string(), "--job", "sleep", "--param",
+                                         "tasks=60", "--param", "ms=100", "--name", "watched"}));
   json during;
   std::uint64_t first_done = 0;
   while (true) {
@@ -152,4 +163,63 @@ TEST_CASE("http: a port in use is one line and exit 2", "[http]") {
                           ": address already in use\n");
   first.signal(SIGTERM);
   CHECK(ended(first, exit_timeout).exit_code == 0);
+}
+
+TEST_CASE("http: the page in a headless browser shows both workers and a job whose progress moves",
+          "[http][browser]") {
+  const auto [found, where] = shell("command -v chromium");
+  if (found != 0) {
+    skip_test("no chromium installed (scripts/deps installs it)");
+  }
+  const temp_dir dir;
+  auto master = start_master({"--serve", "--http", "127.0.0.1:0", "--log-level", "info"});
+  const auto port = listening_port(master, start_timeout);
+  const auto http = http_port(master);
+  auto w1 = start_worker(port, {"--concurrency", "1"});
+  auto w2 = start_worker(port, {"--concurrency", "1"});
+  background_process submit(
+      cohort_argv({"submit", "--master", loopback(port), "--job", "sleep", "--param", "tasks=300",
+                   "--param", "ms=100", "--name", "browsed"}));
+  const auto deadline = std::chrono::steady_clock::now() + job_timeout;
+  while (true) {
+    const auto s = status_of(http, std::nullopt);
+    if (s["workers"].size() == 2 && !s["jobs"].empty() && s["jobs"][0]["done"] > 0) {
+      break;
+    }
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(50ms);
+  }
+  const std::string url = "http://127.0.0.1:" + std::to_string(http) + "/";
+  // As root Chromium needs --no-sandbox; its profile goes in the test's directory.
+  const std::string chromium = "chromium --headless --no-sandbox --disable-gpu "
+                               "--user-data-dir=" +
+                               (dir.path() / "profile").string() + " ";
+  const auto [first_code, first] = shell(chromium + "--dump-dom " + url);
+  INFO(first);
+  REQUIRE(first_code == 0);
+  std::this_thread::sleep_for(1500ms);
+  const auto [second_code, second] = shell(chromium + "--dump-dom " + url);
+  INFO(second);
+  REQUIRE(second_code == 0);
+  const auto status = status_of(http, std::nullopt);
+  for (const auto& w : status["workers"]) {
+    CHECK(first.find(w["id"].get<std::string>()) != std::string::npos);
+  }
+  CHECK(first.find("browsed") != std::string::npos);
+  const auto before = progress_in(first);
+  const auto after = progress_in(second);
+  REQUIRE_FALSE(before.empty());
+  REQUIRE_FALSE(after.empty());
+  CHECK(std::stod(after) > std::stod(before));
+  std::filesystem::create_directories(COHORT_TEST_OUTPUT);
+  const auto shot = std::filesystem::path(COHORT_TEST_OUTPUT) / "status-page.png";
+  const auto [shot_code, shot_out] =
+      shell(chromium + "--window-size=1280,760 --screenshot=" + shot.string() + " " + url);
+  INFO(shot_out);
+  CHECK(shot_code == 0);
+  CHECK(std::filesystem::file_size(shot) > 10000);
+  const auto done = ended(submit, job_timeout);
+  CHECK(done.exit_code == 0);
+  master.signal(SIGTERM);
+  CHECK(ended(master, exit_timeout).exit_code == 0);
 }
