@@ -103,7 +103,7 @@ TEST_CASE("status board: a job waiting for workers says so; a lost worker's atte
   auto v = m.view(t(2000));
   REQUIRE(v.jobs.size() == 1);
   CHECK(v.jobs[0].state == "waiting");
-  CHECK(v.jobs[0].waiting == "no worker is available (28 s left)");
+  CHECK(v.jobs[0].waiting == "0 of --min-workers 1 workers joined (28 s left)");
   auto a = m.add_worker(worker("a"), t(2100));
   REQUIRE(m.dispatch(t(2100)).size() == 1);
   m.remove_worker(a, t(2200));
