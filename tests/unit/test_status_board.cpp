@@ -91,8 +91,9 @@ TEST_CASE("status board: a job's progress, rate and ETA, each worker's tasks, an
   CHECK(v.events.front().text == "worker joined: a on test");
 }
 
-TEST_CASE("status board: a job waiting for workers says so; a lost worker's attempts count as lost",
-          "[status_board]") {
+TEST_CASE(
+    "status board: a job waiting for workers says so, and a lost worker's attempts count as lost",
+    "[status_board]") {
   test::fake_kind kind;
   master_settings s;
   s.wait_for_workers = std::chrono::seconds(30);
