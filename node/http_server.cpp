@@ -1,5 +1,5 @@
 // cpp-httplib (Debian's libcpp-httplib, built with OpenSSL): a pool of two threads, keep-alive
-// bounded in requests and seconds, request bodies refused past a few kilobytes.
+// bounded in requests and seconds, request bodies refused past a few kilobytes, a port of its own.
 #include "node/http_server.hpp"
 
 #include "core/status_page.hpp"
@@ -11,6 +11,7 @@
 #include <cstring>
 #include <mutex>
 #include <stdexcept>
+#include <sys/socket.h>
 #include <thread>
 
 namespace cohort {
@@ -53,10 +54,12 @@ struct http_server::impl {
     }
     const auto header = req.get_header_value("Authorization");
     const std::string bearer = "Bearer ";
-    if (header.rfind(bearer, 0) == 0 && same_secret(header.substr(bearer.size()), *settings.token)) {
+    if (header.rfind(bearer, 0) == 0 &&
+        same_secret(header.substr(bearer.size()), *settings.token)) {
       return true;
     }
-    return page && req.has_param("token") && same_secret(req.get_param_value("token"), *settings.token);
+    return page && req.has_param("token") &&
+           same_secret(req.get_param_value("token"), *settings.token);
   }
 
   void routes() {
@@ -73,12 +76,15 @@ struct http_server::impl {
         res.set_content(render(*current()), type);
       };
     };
-    s.Get("/", guarded(true, [](const status_view& v) { return status_page(v); },
-                       "text/html; charset=utf-8"));
-    s.Get("/api/status", guarded(false, [](const status_view& v) { return status_json(v); },
-                                 "application/json"));
-    s.Get("/metrics", guarded(false, [](const status_view& v) { return metrics_text(v); },
-                              "text/plain; version=0.0.4; charset=utf-8"));
+    s.Get("/", guarded(
+                   true, [](const status_view& v) { return status_page(v); },
+                   "text/html; charset=utf-8"));
+    s.Get("/api/status",
+          guarded(
+              false, [](const status_view& v) { return status_json(v); }, "application/json"));
+    s.Get("/metrics", guarded(
+                          false, [](const status_view& v) { return metrics_text(v); },
+                          "text/plain; version=0.0.4; charset=utf-8"));
     s.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("ok\n", "text/plain");
     });
@@ -99,17 +105,26 @@ http_server::http_server(http_settings s) : impl_(std::make_unique<impl>()) {
     throw std::runtime_error("cannot serve HTTPS on " + where + ": the certificate or key of " +
                              "--tls-cert/--tls-key cannot be used");
   }
-  m.server->new_task_queue = [] { return new httplib::ThreadPool(pool_threads); };
+  m.server->new_task_queue = [] {
+    return new httplib::ThreadPool(pool_threads);
+  };
+  // cpp-httplib sets SO_REUSEPORT by default: a second master could then bind the same port and
+  // take half its requests. SO_REUSEADDR alone only lets a restarted master bind past TIME_WAIT.
+  m.server->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   m.server->set_keep_alive_max_count(keep_alive_requests);
   m.server->set_keep_alive_timeout(keep_alive_seconds);
   m.server->set_read_timeout(read_seconds);
   m.server->set_payload_max_length(max_body);
   m.routes();
   errno = 0;
-  int port = m.settings.at.port == 0 ? m.server->bind_to_any_port(m.settings.at.host)
-                                     : (m.server->bind_to_port(m.settings.at.host, m.settings.at.port)
-                                            ? m.settings.at.port
-                                            : -1);
+  int port =
+      m.settings.at.port == 0
+          ? m.server->bind_to_any_port(m.settings.at.host)
+          : (m.server->bind_to_port(m.settings.at.host, m.settings.at.port) ? m.settings.at.port
+                                                                            : -1);
   if (port <= 0) {
     const int e = errno;
     std::string why = e != 0 ? std::strerror(e) : "cannot bind";

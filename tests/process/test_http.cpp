@@ -157,7 +157,7 @@ TEST_CASE("http: a port in use is one line and exit 2", "[http]") {
   auto first = start_master({"--serve", "--http", "127.0.0.1:0"});
   const auto taken = http_port(first);
   const auto second = run_cohort(
-      {"master", "--serve", "--http", "127.0.0.1:" + std::to_string(taken)}, job_timeout);
+      {"master", "--http", "127.0.0.1:" + std::to_string(taken), "--job", "sleep"}, job_timeout);
   CHECK(second.exit_code == 2);
   CHECK(second.err == "cohort: cannot serve HTTP on 127.0.0.1:" + std::to_string(taken) +
                           ": address already in use\n");
