@@ -113,6 +113,13 @@ std::string status_json(const status_view& v) {
     workers.push_back(std::move(e));
   }
   out["workers"] = std::move(workers);
+  std::uint64_t running = 0;
+  std::uint64_t queued = 0;
+  for (const auto& j : v.jobs) {
+    ++(j.state == "queued" ? queued : running);
+  }
+  out["running"] = running;
+  out["queued"] = queued;
   auto jobs = json::array();
   for (const auto& j : v.jobs) {
     json e;

@@ -106,7 +106,8 @@ struct status_view {
   std::uint64_t connections_refused = 0;
 };
 
-/// GET /api/status: {"uptime_s", "instance", "workers": [...], "jobs": [...], "events": [...]}.
+/// GET /api/status: what `cohort status` says, {"uptime_s", "instance", "workers": [...],
+/// "running", "queued"}, with "jobs": [...] and "events": [...].
 std::string status_json(const status_view& v);
 /// GET /metrics: Prometheus text format 0.0.4.
 std::string metrics_text(const status_view& v);

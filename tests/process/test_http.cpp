@@ -223,3 +223,34 @@ TEST_CASE("http: the page in a headless browser shows both workers and a job who
   master.signal(SIGTERM);
   CHECK(ended(master, exit_timeout).exit_code == 0);
 }
+
+TEST_CASE("http: with the node's TLS files the port speaks HTTPS that the CA verifies, and a "
+          "plain request gets nothing",
+          "[http]") {
+  const temp_dir dir;
+  make_certs(dir.path());
+  auto master = start_master(cat({"--serve", "--http", "127.0.0.1:0"}, tls_args(dir.path())));
+  const auto http = http_port(master);
+  httplib::SSLClient secure("127.0.0.1", http);
+  secure.set_ca_cert_path((dir.path() / "ca.pem").c_str());
+  secure.enable_server_certificate_verification(true);
+  secure.set_connection_timeout(5);
+  auto ok = secure.Get("/healthz");
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
+  auto status = secure.Get("/api/status");
+  REQUIRE(status);
+  CHECK(json::parse(status->body)["workers"].empty());
+  httplib::Client plain("127.0.0.1", http);
+  plain.set_connection_timeout(5);
+  plain.set_read_timeout(5);
+  CHECK_FALSE(plain.Get("/healthz"));
+  master.signal(SIGTERM);
+  CHECK(ended(master, exit_timeout).exit_code == 0);
+}
+
+TEST_CASE("http: a non-loopback address needs TLS or --insecure", "[http]") {
+  const auto r = run_cohort({"master", "--http", "0.0.0.0:0", "--job", "sleep"}, job_timeout);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.rfind("cohort: --http 0.0.0.0:0 is not a loopback address and TLS is off", 0) == 0);
+}
