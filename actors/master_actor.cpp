@@ -70,6 +70,7 @@ struct master_state {
   /// Each client actor opens one session.
   std::unordered_set<caf::actor> client_actors;
   bool progress = false;
+  std::function<void(const std::vector<job_progress_report>&)> on_progress;
   master_core::clock::time_point last_progress;
   /// Each present worker's link, by slot; dropped when the worker leaves.
   std::vector<worker_link> links;
@@ -132,6 +133,24 @@ void drop_worker(master_actor* self, worker_ref ref, master_core::clock::time_po
 }
 
 void deliver(master_actor* self);
+
+/// The progress of the master's own jobs (a client's goes to the client).
+void show_progress(master_actor* self, const std::vector<job_progress>& all) {
+  std::vector<job_progress_report> own;
+  for (const auto& p : all) {
+    if (p.owner == 0) {
+      own.push_back(p.report);
+    }
+  }
+  auto& st = self->state;
+  if (st.on_progress) {
+    st.on_progress(own);
+    return;
+  }
+  for (const auto& p : own) {
+    std::fprintf(stderr, "%s\n", plain_progress_line(p).c_str());
+  }
+}
 
 void flush(master_actor* self) {
   auto& st = self->state;
@@ -311,6 +330,7 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
                                           opts.settings.history, now, opts.instance);
   st.desk->remember(opts.finished);
   st.publish = std::move(opts.publish);
+  st.on_progress = std::move(opts.on_progress);
   st.started = now;
   st.instance = opts.instance;
   st.joins = std::make_unique<handshake_answerer<pending_join>>(opts.token);
@@ -611,10 +631,8 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
         if (now - st.last_progress >= progress_interval) {
           st.last_progress = now;
           auto progress = st.core->progress(now);
-          for (const auto& p : progress) {
-            if (st.progress && p.owner == 0) {
-              std::fprintf(stderr, "%s\n", p.line.c_str());
-            }
+          if (st.progress) {
+            show_progress(self, progress);
           }
           st.desk->progress(progress);
           deliver(self);

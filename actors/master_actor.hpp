@@ -4,6 +4,7 @@
 #pragma once
 
 #include "cohort/master_settings.hpp"
+#include "cohort/progress.hpp"
 #include "cohort/registry.hpp"
 #include "core/dispatcher.hpp"
 #include "core/journal_writer.hpp"
@@ -44,6 +45,9 @@ struct master_options {
   std::string instance;
   /// With --http: takes the master's view a few times a second (status page, metrics).
   std::function<void(status_view)> publish;
+  /// With settings.progress: takes the progress of the master's own jobs once a second; unset:
+  /// their plain lines go to stderr.
+  std::function<void(const std::vector<job_progress_report>&)> on_progress;
 };
 
 caf::actor spawn_master(caf::actor_system& sys, master_options opts);

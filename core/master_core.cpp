@@ -35,6 +35,8 @@ struct master_core::job_state {
   std::unique_ptr<ledger> led;
   clock::time_point submitted;
   std::optional<clock::time_point> waiting_since;
+  /// Time spent waiting for workers before waiting_since (stats `wait_s`).
+  clock::duration waited{};
   double split_s = 0;
   double merge_s = 0;
   std::vector<worker_ref> designated;
@@ -970,7 +972,10 @@ void master_core::tick(clock::time_point now) {
     }
     bool starved = j->led->pending() > 0 && (!min_workers_reached_ || !has_eligible_worker(*j));
     if (!starved) {
-      j->waiting_since.reset();
+      if (j->waiting_since) {
+        j->waited += now - *j->waiting_since;
+        j->waiting_since.reset();
+      }
       continue;
     }
     if (!j->waiting_since) {
@@ -1007,6 +1012,25 @@ std::string master_core::why_starved(const job_state& j) const {
     tags += (tags.empty() ? "" : ",") + t;
   }
   return "no worker with tags " + tags + " joined";
+}
+
+job_progress_report::waiting_for master_core::waiting_for(const job_state& j,
+                                                          clock::time_point now) const {
+  job_progress_report::waiting_for w;
+  if (!min_workers_reached_) {
+    w.joined = dispatcher_.alive_count();
+    w.need = settings_.min_workers;
+  } else {
+    w.joined = 0;
+    for (auto x : dispatcher_.workers()) {
+      w.joined += eligible(j, x) ? 1 : 0;
+    }
+    w.need = 1;
+  }
+  if (j.waiting_since) {
+    w.left_s = std::max(0.0, seconds(settings_.wait_for_workers - (now - *j.waiting_since)));
+  }
+  return w;
 }
 
 std::string master_core::name(worker_ref w) const {
@@ -1064,9 +1088,9 @@ void master_core::finish_ended() {
     auto summary = summarize(j, j.ended->at);
     summary.state = status_name(outcome.status);
     board_.job_ended(j.id);
-    board_.event("job " + std::to_string(j.id) + (j.req.name.empty() ? "" : " (" + j.req.name + ")") +
-                  " ended " + summary.state +
-                  (j.ended->error.empty() ? std::string() : ": " + j.ended->error));
+    board_.event("job " + std::to_string(j.id) +
+                 (j.req.name.empty() ? "" : " (" + j.req.name + ")") + " ended " + summary.state +
+                 (j.ended->error.empty() ? std::string() : ": " + j.ended->error));
     ended_.push_back({j.id, std::move(outcome), std::move(summary)});
     turns_.remove(j.id);
     jobs_.erase(ji);
@@ -1086,19 +1110,21 @@ job_outcome master_core::render(const job_state& j) const {
     }
   }
   const auto& c = j.led->counts();
-  job_stats stats{j.led->merged() - j.led->merged_before(),
-                  c.attempts,
-                  c.retries,
-                  c.reassigned,
-                  c.speculative,
-                  c.duplicates,
-                  j.split_s,
-                  j.merge_s,
-                  seconds(j.ended->at - j.submitted),
-                  c.peak_in_flight,
-                  std::nullopt,
-                  j.restarted,
-                  {}};
+  job_stats stats{
+      j.led->merged() - j.led->merged_before(),
+      c.attempts,
+      c.retries,
+      c.reassigned,
+      c.speculative,
+      c.duplicates,
+      j.split_s,
+      j.merge_s,
+      seconds(j.ended->at - j.submitted),
+      seconds(j.waited + (j.waiting_since ? j.ended->at - *j.waiting_since : clock::duration{})),
+      c.peak_in_flight,
+      std::nullopt,
+      j.restarted,
+      {}};
   if (journaling()) {
     stats.resumed = j.led->merged_before();
   }
@@ -1161,10 +1187,20 @@ bool master_core::cancel(std::uint64_t id, clock::time_point now) {
 std::vector<job_progress> master_core::progress(clock::time_point now) const {
   std::vector<job_progress> out;
   for (const auto& [id, j] : jobs_) {
-    out.push_back(
-        {id, j->owner,
-         progress_line({id, j->desc.kind, j->req.name}, j->led->merged(), j->led->task_count(),
-                       j->led->in_flight(), seconds(now - j->submitted))});
+    job_progress_report p;
+    p.id = id;
+    p.name = j->req.name;
+    p.done = j->led->merged();
+    p.total = j->led->task_count();
+    p.in_flight = j->led->in_flight();
+    if (const auto* m = board_.job(id)) {
+      p.rate = m->rate();
+      p.eta_s = m->eta(p.total - p.done);
+    }
+    if (j->waiting_since) {
+      p.waiting = waiting_for(*j, now);
+    }
+    out.push_back({j->owner, std::move(p)});
   }
   return out;
 }
@@ -1211,10 +1247,9 @@ status_view master_core::view(clock::time_point now) const {
     x.wall_s = seconds(now - j->submitted);
     if (j->waiting_since) {
       x.state = "waiting";
-      const auto left = settings_.wait_for_workers - (now - *j->waiting_since);
+      const auto w = waiting_for(*j, now);
       x.waiting = why_starved(*j) + " (" +
-                  std::to_string(static_cast<long long>(std::ceil(std::max(0.0, seconds(left))))) +
-                  " s left)";
+                  std::to_string(static_cast<long long>(std::ceil(w.left_s))) + " s left)";
     }
     v.jobs.push_back(std::move(x));
   }

@@ -5,6 +5,7 @@
 #include "cohort/checked_job.hpp"
 #include "cohort/job_outcome.hpp"
 #include "cohort/master_settings.hpp"
+#include "cohort/progress.hpp"
 #include "core/dispatcher.hpp"
 #include "core/fair_turns.hpp"
 #include "core/isolation.hpp"
@@ -57,11 +58,10 @@ struct job_record {
   bool resumed = false;
 };
 
-/// A running job's progress line, and who submitted the job.
+/// A running job's progress, and who submitted the job.
 struct job_progress {
-  std::uint64_t job;
   std::uint64_t owner;
-  std::string line;
+  job_progress_report report;
 };
 
 /// Tell `worker` to drop every task of `job`, or only the losing attempt `task`.
@@ -241,6 +241,8 @@ private:
   static std::string format_wait(std::chrono::nanoseconds d);
   /// Why a job waiting for workers has none: the capability, --min-workers, or its tags.
   std::string why_starved(const job_state& j) const;
+  /// How many suitable workers a starved job has, how many it needs, and how long it still waits.
+  job_progress_report::waiting_for waiting_for(const job_state& j, clock::time_point now) const;
   /// The id of `w` for a log line, or a note that it left.
   std::string name(worker_ref w) const;
   /// Records how `j` ended (its first end counts); code that walks jobs skips it from then on, and

@@ -166,6 +166,7 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
   mo.token = net.token;
   mo.client_token = net.client_token;
   mo.instance = random_instance();
+  mo.on_progress = m.opts.on_progress;
   if (m.opts.http) {
     // Before the master starts: a port in use ends the process before anything runs.
     auto token = net.client_token ? net.client_token : net.token;
