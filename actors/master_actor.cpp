@@ -2,6 +2,8 @@
 // proof), routes what they say to the core, and sends what it decides.
 #include "actors/master_actor.hpp"
 
+#include "actors/error_words.hpp"
+
 #include "actors/guarded_actor.hpp"
 #include "actors/messages.hpp"
 #include "actors/watch.hpp"
@@ -86,6 +88,8 @@ struct master_state {
   std::unordered_map<std::uint64_t, unfinished_job> held;
   /// With --http: where its view goes, how often, and what names it.
   std::function<void(status_view)> publish;
+  /// How long a connection may be silent before it is taken for lost (words of a worker's loss).
+  std::optional<std::chrono::nanoseconds> silence;
   master_core::clock::time_point started;
   master_core::clock::time_point last_publish;
   std::string instance;
@@ -240,10 +244,47 @@ void on_client(master_actor* self, client_link& c, wire_message m) {
   flush(self);
 }
 
+/// "ID on HOST (2 slots, tags gpu,ssd, allows exec)".
+std::string joined_words(const worker_entry& w) {
+  auto list = [](const std::vector<std::string>& xs) {
+    std::string out;
+    for (const auto& x : xs) {
+      out += (out.empty() ? "" : ",") + x;
+    }
+    return out;
+  };
+  auto out =
+      w.id + " on " + w.host + " (" + std::to_string(w.slots) + (w.slots == 1 ? " slot" : " slots");
+  if (!w.tags.empty()) {
+    out += ", tags " + list(w.tags);
+  }
+  if (!w.capabilities.empty()) {
+    out += ", allows " + list(w.capabilities);
+  }
+  return out + ")";
+}
+
+/// Why a worker left: it drained, or it was lost and how.
+std::string left_words(const worker_entry& w, bool remote, const caf::error& reason,
+                       std::optional<std::chrono::nanoseconds> silence) {
+  if (w.draining) {
+    return "drained";
+  }
+  if (remote && reason == caf::exit_reason::remote_link_unreachable) {
+    if (silence && silence->count() > 0) {
+      char limit[32];
+      std::snprintf(limit, sizeof limit, "%g s", std::chrono::duration<double>(*silence).count());
+      return std::string("lost: connection closed, or silent for ") + limit;
+    }
+    return "lost: connection closed";
+  }
+  return (remote ? "lost: " : "stopped: ") + plain_words(reason);
+}
+
 worker_ref add_worker(master_actor* self, caf::actor handle, worker_entry entry,
                       std::unique_ptr<session> sealed) {
   auto& st = self->state;
-  spdlog::info("worker joined: id={} host={}", entry.id, entry.host);
+  spdlog::info("worker joined: {}", joined_words(entry));
   entry.node = caf::to_string(handle.node());
   auto ref = st.core->add_worker(std::move(entry));
   if (sealed) {
@@ -295,7 +336,7 @@ void on_sealed(master_actor* self, worker_ref from, wire_message m) {
   if (auto* answers = std::get_if<answers_message>(&m)) {
     st.core->on_results(answers->batch, from, std::move(answers->answers), answers->final, now);
   } else if (std::holds_alternative<leave_message>(m)) {
-    spdlog::info("worker leaving: id={}", st.core->workers().at(from).id);
+    spdlog::info("worker draining: {}", st.core->workers().at(from).id);
     st.core->note("worker leaving: " + st.core->workers().at(from).id);
     st.core->drain_worker(from);
   } else {
@@ -331,6 +372,7 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
   st.desk->remember(opts.finished);
   st.publish = std::move(opts.publish);
   st.on_progress = std::move(opts.on_progress);
+  st.silence = opts.silence;
   st.started = now;
   st.instance = opts.instance;
   st.joins = std::make_unique<handshake_answerer<pending_join>>(opts.token);
@@ -503,10 +545,12 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
         if (!workers.current(ref)) {
           return;
         }
-        spdlog::info("worker left: id={} host={} reason={}", workers.at(ref).id,
-                     workers.at(ref).host, caf::to_string(reason));
-        self->state.core->note("worker left: " + workers.at(ref).id + " (" +
-                               (workers.at(ref).draining ? "drained" : "lost") + ")");
+        auto& st = self->state;
+        const bool remote = ref.slot < st.links.size() && st.links[ref.slot].sealed != nullptr;
+        auto line = "worker left: " + workers.at(ref).id + " (" +
+                    left_words(workers.at(ref), remote, reason, st.silence) + ")";
+        spdlog::info("{}", line);
+        st.core->note(line);
         drop_worker(self, ref, master_core::clock::now());
         flush(self);
       },

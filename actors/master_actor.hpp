@@ -48,6 +48,8 @@ struct master_options {
   /// With settings.progress: takes the progress of the master's own jobs once a second; unset:
   /// their plain lines go to stderr.
   std::function<void(const std::vector<job_progress_report>&)> on_progress;
+  /// The connection timeout: a remote worker's loss says it was silent that long or closed.
+  std::optional<std::chrono::nanoseconds> silence;
 };
 
 caf::actor spawn_master(caf::actor_system& sys, master_options opts);

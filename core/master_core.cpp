@@ -980,6 +980,9 @@ void master_core::tick(clock::time_point now) {
     }
     if (!j->waiting_since) {
       j->waiting_since = now;
+      spdlog::info("job {}{} waits for workers: {} (up to {})", id,
+                   j->req.name.empty() ? std::string() : " (" + j->req.name + ")", why_starved(*j),
+                   format_wait(settings_.wait_for_workers));
     }
     if (now - *j->waiting_since >= settings_.wait_for_workers) {
       end_job(*j, job_status::failed, "no-workers",

@@ -1,6 +1,7 @@
 // runtime: an actor system with a master and local worker actors, driven from the caller's thread.
 #include "cohort/runtime.hpp"
 
+#include "actors/error_words.hpp"
 #include "actors/master_actor.hpp"
 #include "actors/messages.hpp"
 #include "actors/worker_actor.hpp"
@@ -72,11 +73,11 @@ void spawn_on(caf::actor_system& sys, const endpoint& at, const std::optional<tl
     throw std::runtime_error("cannot spawn workers on " + to_string(at) + ": " + why);
   };
   auto fail_with = [&](const caf::error& err) {
-    fail(sys.render(err));
+    fail(plain_words(err));
   };
   auto nid = dial(sys, tls.has_value(), at, spawn_timeout);
   if (!nid) {
-    fail_with(nid.error());
+    fail(dial_failure(at, nid.error()));
   }
   caf::scoped_actor self{sys};
   std::uint32_t wanted = 1;
@@ -167,6 +168,7 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
   mo.client_token = net.client_token;
   mo.instance = random_instance();
   mo.on_progress = m.opts.on_progress;
+  mo.silence = net.connection_timeout;
   if (m.opts.http) {
     // Before the master starts: a port in use ends the process before anything runs.
     auto token = net.client_token ? net.client_token : net.token;
@@ -271,7 +273,7 @@ caf::behavior caller(caf::event_based_actor* self, caf::actor master, caf::actor
         },
         [self, client, i, who](caf::error& err) {
           self->send(client, done_atom::value, i, static_cast<std::int32_t>(job_status::failed),
-                     request_failed_line(who, self->system().render(err)));
+                     request_failed_line(who, plain_words(err)));
         });
   }
   return {[](done_atom) {

@@ -159,7 +159,7 @@ TEST_CASE("options: master defaults", "[options]") {
   CHECK(job.speculate);
   CHECK_FALSE(job.concurrency.has_value());
   CHECK(cfg.output_path.empty());
-  CHECK(cfg.log_level == "warn");
+  CHECK(cfg.log_level == "info");
   CHECK_FALSE(cfg.print_config);
   CHECK_FALSE(m.network.listen.has_value());
   CHECK(m.spawn_on.empty());
