@@ -250,9 +250,10 @@ TEST_CASE("cancel: SIGINT to a master whose 2 remote workers spin cancels every 
   auto master = start_watched_master({"--min-workers", "2", "--batch", "1", "--job", "chaos",
                                       "--param", "tasks=4", "--param", "spin=0,1,2,3"});
   const auto port = listening_port(master, start_timeout);
-  // Without --exit-with-master: they outlive the master, so their CPU use can be watched.
-  auto w1 = start_worker(port);
-  auto w2 = start_worker(port);
+  // Without --exit-with-master: they outlive the master, so their CPU use can be watched. At
+  // debug, each says what it cancelled.
+  auto w1 = start_worker(port, {"--log-level", "debug"});
+  auto w2 = start_worker(port, {"--log-level", "debug"});
   master.wait_for_err(batch_sent_to(w1.pid()), job_timeout);
   master.wait_for_err(batch_sent_to(w2.pid()), job_timeout);
   const auto sent = std::chrono::steady_clock::now();
@@ -280,8 +281,8 @@ TEST_CASE("faults: a slow attempt is speculated on an idle worker, the copy wins
                                       "--param", "tasks=20", "--param", "ms=300", "--param",
                                       "slow=7", "--param", "mode=first"});
   const auto port = listening_port(master, start_timeout);
-  auto w1 = start_worker(port, {"--exit-with-master"});
-  auto w2 = start_worker(port, {"--exit-with-master"});
+  auto w1 = start_worker(port, {"--exit-with-master", "--log-level", "debug"});
+  auto w2 = start_worker(port, {"--exit-with-master", "--log-level", "debug"});
   const auto line = finished_ok(master);
   INFO(line.dump());
   CHECK(line["result"]["completed"] == 20);
@@ -302,8 +303,8 @@ TEST_CASE("faults: a task that hangs on its first attempt runs again after --tas
                             "--speculate", "off", "--job", "chaos", "--param", "tasks=10",
                             "--param", "ms=50", "--param", "hang=4", "--param", "mode=first"});
   const auto port = listening_port(master, start_timeout);
-  auto w1 = start_worker(port, {"--exit-with-master"});
-  auto w2 = start_worker(port, {"--exit-with-master"});
+  auto w1 = start_worker(port, {"--exit-with-master", "--log-level", "debug"});
+  auto w2 = start_worker(port, {"--exit-with-master", "--log-level", "debug"});
   const auto line = finished_ok(master);
   INFO(line.dump());
   CHECK(line["result"]["completed"] == 10);

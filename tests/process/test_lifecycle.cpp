@@ -136,8 +136,8 @@ TEST_CASE("lifecycle: joins, a normal end and the wait for workers, as master an
                       start_timeout);
   // Waiting is timed: the job's wait_s counts it, and its rate leaves it out.
   std::this_thread::sleep_for(1500ms);
-  background_process worker(cohort_argv(
-      {"worker", "--master", loopback(port), "--workers", "2", "--tags", "gpu,ssd"}));
+  background_process worker(
+      cohort_argv({"worker", "--master", loopback(port), "--workers", "2", "--tags", "gpu,ssd"}));
   const auto line = finished_ok(master);
   INFO(line.dump());
   const auto& stats = line["stats"];
