@@ -2,10 +2,13 @@
 // proof), routes what they say to the core, and sends what it decides.
 #include "actors/master_actor.hpp"
 
+#include "actors/error_words.hpp"
+
 #include "actors/guarded_actor.hpp"
 #include "actors/messages.hpp"
 #include "actors/watch.hpp"
 #include "core/client_desk.hpp"
+#include "core/dropped_messages.hpp"
 #include "core/master_core.hpp"
 #include "core/peer_names.hpp"
 #include "core/record_files.hpp"
@@ -33,6 +36,8 @@ constexpr auto silence_limit = std::chrono::hours(24);
 constexpr auto tick_interval = std::chrono::milliseconds(100);
 constexpr auto bye_timeout = std::chrono::seconds(1);
 constexpr auto progress_interval = std::chrono::seconds(1);
+// How often the status page's view is taken (--http).
+constexpr auto publish_interval = std::chrono::milliseconds(250);
 
 /// A join between the worker's nonce and its proof.
 struct pending_join {
@@ -67,6 +72,7 @@ struct master_state {
   /// Each client actor opens one session.
   std::unordered_set<caf::actor> client_actors;
   bool progress = false;
+  std::function<void(const std::vector<job_progress_report>&)> on_progress;
   master_core::clock::time_point last_progress;
   /// Each present worker's link, by slot; dropped when the worker leaves.
   std::vector<worker_link> links;
@@ -80,6 +86,14 @@ struct master_state {
   /// With --journal: where the core's records go, and the jobs held unfinished, by id.
   std::shared_ptr<journal_writer> journal;
   std::unordered_map<std::uint64_t, unfinished_job> held;
+  /// With --http: where its view goes, how often, and what names it.
+  std::function<void(status_view)> publish;
+  /// How long a connection may be silent before it is taken for lost (words of a worker's loss).
+  std::optional<std::chrono::nanoseconds> silence;
+  master_core::clock::time_point started;
+  master_core::clock::time_point last_publish;
+  std::string instance;
+  std::uint64_t dropped_seen = 0;
 };
 
 using master_actor = guarded_actor<master_state>;
@@ -123,6 +137,24 @@ void drop_worker(master_actor* self, worker_ref ref, master_core::clock::time_po
 }
 
 void deliver(master_actor* self);
+
+/// The progress of the master's own jobs (a client's goes to the client).
+void show_progress(master_actor* self, const std::vector<job_progress>& all) {
+  std::vector<job_progress_report> own;
+  for (const auto& p : all) {
+    if (p.owner == 0) {
+      own.push_back(p.report);
+    }
+  }
+  auto& st = self->state;
+  if (st.on_progress) {
+    st.on_progress(own);
+    return;
+  }
+  for (const auto& p : own) {
+    std::fprintf(stderr, "%s\n", plain_progress_line(p).c_str());
+  }
+}
 
 void flush(master_actor* self) {
   auto& st = self->state;
@@ -212,10 +244,47 @@ void on_client(master_actor* self, client_link& c, wire_message m) {
   flush(self);
 }
 
+/// "ID on HOST (2 slots, tags gpu,ssd, allows exec)".
+std::string joined_words(const worker_entry& w) {
+  auto list = [](const std::vector<std::string>& xs) {
+    std::string out;
+    for (const auto& x : xs) {
+      out += (out.empty() ? "" : ",") + x;
+    }
+    return out;
+  };
+  auto out =
+      w.id + " on " + w.host + " (" + std::to_string(w.slots) + (w.slots == 1 ? " slot" : " slots");
+  if (!w.tags.empty()) {
+    out += ", tags " + list(w.tags);
+  }
+  if (!w.capabilities.empty()) {
+    out += ", allows " + list(w.capabilities);
+  }
+  return out + ")";
+}
+
+/// Why a worker left: it drained, or it was lost and how.
+std::string left_words(const worker_entry& w, bool remote, const caf::error& reason,
+                       std::optional<std::chrono::nanoseconds> silence) {
+  if (w.draining) {
+    return "drained";
+  }
+  if (remote && reason == caf::exit_reason::remote_link_unreachable) {
+    if (silence && silence->count() > 0) {
+      char limit[32];
+      std::snprintf(limit, sizeof limit, "%g s", std::chrono::duration<double>(*silence).count());
+      return std::string("lost: connection closed, or silent for ") + limit;
+    }
+    return "lost: connection closed";
+  }
+  return (remote ? "lost: " : "stopped: ") + plain_words(reason);
+}
+
 worker_ref add_worker(master_actor* self, caf::actor handle, worker_entry entry,
                       std::unique_ptr<session> sealed) {
   auto& st = self->state;
-  spdlog::info("worker joined: id={} host={}", entry.id, entry.host);
+  spdlog::info("worker joined: {}", joined_words(entry));
   entry.node = caf::to_string(handle.node());
   auto ref = st.core->add_worker(std::move(entry));
   if (sealed) {
@@ -267,7 +336,8 @@ void on_sealed(master_actor* self, worker_ref from, wire_message m) {
   if (auto* answers = std::get_if<answers_message>(&m)) {
     st.core->on_results(answers->batch, from, std::move(answers->answers), answers->final, now);
   } else if (std::holds_alternative<leave_message>(m)) {
-    spdlog::info("worker leaving: id={}", st.core->workers().at(from).id);
+    spdlog::info("worker draining: {}", st.core->workers().at(from).id);
+    st.core->note("worker leaving: " + st.core->workers().at(from).id);
     st.core->drain_worker(from);
   } else {
     note_dropped("a master's message from worker " + st.core->workers().at(from).id);
@@ -300,6 +370,11 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
   st.desk = std::make_unique<client_desk>(*st.core, opts.kinds, data_roots(opts.settings.data_dirs),
                                           opts.settings.history, now, opts.instance);
   st.desk->remember(opts.finished);
+  st.publish = std::move(opts.publish);
+  st.on_progress = std::move(opts.on_progress);
+  st.silence = opts.silence;
+  st.started = now;
+  st.instance = opts.instance;
   st.joins = std::make_unique<handshake_answerer<pending_join>>(opts.token);
   st.client_joins = std::make_unique<handshake_answerer<caf::actor>>(
       opts.client_token ? opts.client_token : opts.token);
@@ -470,8 +545,12 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
         if (!workers.current(ref)) {
           return;
         }
-        spdlog::info("worker left: id={} host={} reason={}", workers.at(ref).id,
-                     workers.at(ref).host, caf::to_string(reason));
+        auto& st = self->state;
+        const bool remote = ref.slot < st.links.size() && st.links[ref.slot].sealed != nullptr;
+        auto line = "worker left: " + workers.at(ref).id + " (" +
+                    left_words(workers.at(ref), remote, reason, st.silence) + ")";
+        spdlog::info("{}", line);
+        st.core->note(line);
         drop_worker(self, ref, master_core::clock::now());
         flush(self);
       },
@@ -596,13 +675,24 @@ caf::behavior master_behavior(master_actor* self, master_options opts) {
         if (now - st.last_progress >= progress_interval) {
           st.last_progress = now;
           auto progress = st.core->progress(now);
-          for (const auto& p : progress) {
-            if (st.progress && p.owner == 0) {
-              std::fprintf(stderr, "%s\n", p.line.c_str());
-            }
+          if (st.progress) {
+            show_progress(self, progress);
           }
           st.desk->progress(progress);
           deliver(self);
+        }
+        if (st.publish && now - st.last_publish >= publish_interval) {
+          st.last_publish = now;
+          if (const auto dropped_now = dropped().total(); dropped_now > st.dropped_seen) {
+            st.core->note("dropped " + std::to_string(dropped_now - st.dropped_seen) +
+                          " messages that proved nothing (forged, routed or from strangers)");
+            st.dropped_seen = dropped_now;
+          }
+          auto v = st.core->view(now);
+          v.uptime_s = std::chrono::duration<double>(now - st.started).count();
+          v.instance = st.instance;
+          v.messages_dropped = dropped().total();
+          st.publish(std::move(v));
         }
         flush(self);
         self->delayed_send(self, tick_interval, tick_atom::value, local());

@@ -4,14 +4,17 @@
 #pragma once
 
 #include "cohort/master_settings.hpp"
+#include "cohort/progress.hpp"
 #include "cohort/registry.hpp"
 #include "core/dispatcher.hpp"
 #include "core/journal_writer.hpp"
 #include "core/message_auth.hpp"
+#include "core/status_view.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +43,13 @@ struct master_options {
   std::vector<finished_job> finished;
   /// Names this master to its clients: the journal's instance, else a random one.
   std::string instance;
+  /// With --http: takes the master's view a few times a second (status page, metrics).
+  std::function<void(status_view)> publish;
+  /// With settings.progress: takes the progress of the master's own jobs once a second; unset:
+  /// their plain lines go to stderr.
+  std::function<void(const std::vector<job_progress_report>&)> on_progress;
+  /// The connection timeout: a remote worker's loss says it was silent that long or closed.
+  std::optional<std::chrono::nanoseconds> silence;
 };
 
 caf::actor spawn_master(caf::actor_system& sys, master_options opts);

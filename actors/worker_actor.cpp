@@ -3,6 +3,8 @@
 // itself, and sends back the answers the core hands out.
 #include "actors/worker_actor.hpp"
 
+#include "actors/error_words.hpp"
+
 #include "actors/guarded_actor.hpp"
 #include "actors/messages.hpp"
 #include "actors/watch.hpp"
@@ -100,14 +102,14 @@ struct worker_state : task_runner::waker, request_channel {
 
   void cancel(std::uint64_t job) {
     for (auto index : core->cancel_job(job)) {
-      spdlog::info("cancelled job {} task {}", job, index);
+      spdlog::debug("cancelled job {} task {}", job, index);
     }
     carry_out();
   }
 
   void cancel(std::uint64_t job, std::uint64_t index, std::uint32_t attempt) {
     if (core->cancel_task(job, index, attempt)) {
-      spdlog::info("cancelled job {} task {}", job, index);
+      spdlog::debug("cancelled job {} task {}", job, index);
     }
     carry_out();
   }
@@ -116,7 +118,7 @@ struct worker_state : task_runner::waker, request_channel {
   void stop(caf::event_based_actor* s, const std::string& why) {
     auto cancelled = core->cancel_all();
     if (!cancelled.empty()) {
-      spdlog::info("stopping: cancelled {} tasks ({})", cancelled.size(), why);
+      spdlog::debug("stopping: cancelled {} tasks ({})", cancelled.size(), why);
     }
     s->quit();
   }
@@ -313,7 +315,7 @@ caf::behavior worker_behavior(worker_actor* self, worker_options opts, bool spaw
         }
         auto handed_back = st.core->drain();
         if (!handed_back.empty()) {
-          spdlog::info("draining: handing back {} tasks not started", handed_back.size());
+          spdlog::debug("draining: handing back {} tasks not started", handed_back.size());
         }
         self->delayed_send(self, limit, drain_atom::value, local());
         st.carry_out();
@@ -325,7 +327,7 @@ caf::behavior worker_behavior(worker_actor* self, worker_options opts, bool spaw
         }
         auto handed_back = self->state.core->cancel_all();
         if (!handed_back.empty()) {
-          spdlog::info("drain time is up: handing back {} tasks", handed_back.size());
+          spdlog::debug("drain time is up: handing back {} tasks", handed_back.size());
         }
         self->state.carry_out();
       },
@@ -336,7 +338,7 @@ caf::behavior worker_behavior(worker_actor* self, worker_options opts, bool spaw
       },
       [self](lost_atom, local_proof p, const caf::error& reason) {
         if (is_local(p)) {
-          self->state.stop(self, "its master is gone: " + caf::to_string(reason));
+          self->state.stop(self, "its master is gone: " + plain_words(reason));
         }
       },
   };

@@ -50,7 +50,7 @@ struct app_config {
   bool all = false;
   /// Master, submit, wait: empty: stdout.
   std::string output_path;
-  std::string log_level = "warn";
+  std::string log_level = "info";
   bool print_config = false;
   /// Every effective setting, one `key = value  # source` line each, sorted; ends with a newline.
   std::string print_config_text;

@@ -9,7 +9,6 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
-#include <unistd.h>
 
 namespace cohort::app {
 
@@ -17,28 +16,31 @@ namespace {
 
 // Prints the lines of `ids` in order as they end; exits as a master would.
 int print_lines(client& c, const app_config& cfg, const std::vector<std::uint64_t>& ids,
-                std::ostream& out) {
-  bool progress = cfg.progress || isatty(STDERR_FILENO) == 1;
+                std::ostream& out, terminal_progress* display) {
   int code = 0;
   c.wait(
       ids,
       [&](const job_outcome& o) {
-        out << o.json << '\n' << std::flush;
+        write_line(out, o.json, display);
         if (o.status != job_status::ok) {
           code = 1;
         }
       },
       [&](const std::string& line) {
-        if (progress) {
-          std::fprintf(stderr, "%s\n", line.c_str());
+        if (display == nullptr) {
+          if (cfg.progress) {
+            std::fprintf(stderr, "%s\n", line.c_str());
+          }
+        } else if (auto p = parse_progress_line(line)) {
+          display->update(*p);
         }
       },
       [] { return stop_signal() != 0; });
   return app::exit_code(code);
 }
 
-int submit(client& c, const app_config& cfg, std::ostream& out) {
-  bool progress = cfg.progress || isatty(STDERR_FILENO) == 1;
+int submit(client& c, const app_config& cfg, std::ostream& out, terminal_progress* display) {
+  bool progress = cfg.progress || display != nullptr;
   auto ids = c.submit(cfg.client_jobs, !cfg.detach, progress && !cfg.detach);
   if (cfg.detach) {
     for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -53,12 +55,12 @@ int submit(client& c, const app_config& cfg, std::ostream& out) {
     out << std::flush;
     return 0;
   }
-  return print_lines(c, cfg, ids, out);
+  return print_lines(c, cfg, ids, out, display);
 }
 
 } // namespace
 
-int run_client(const app_config& cfg) {
+int run_client(const app_config& cfg, terminal_progress* display) {
   std::ofstream file;
   auto* output = open_output(cfg.output_path, file);
   if (output == nullptr) {
@@ -71,8 +73,15 @@ int run_client(const app_config& cfg) {
     opts.give_up = [] {
       return stop_signal() != 0;
     };
-    opts.on_notice = [](const std::string& what) {
-      std::fprintf(stderr, "cohort: %s\n", what.c_str());
+    opts.on_notice = [display](const std::string& what) {
+      auto say = [&] {
+        std::fprintf(stderr, "cohort: %s\n", what.c_str());
+      };
+      if (display != nullptr) {
+        display->above(say);
+      } else {
+        say();
+      }
     };
     client c(opts);
     if (stop_signal() != 0) {
@@ -81,10 +90,10 @@ int run_client(const app_config& cfg) {
     }
     switch (cfg.mode) {
     case app_mode::submit:
-      return submit(c, cfg, out);
+      return submit(c, cfg, out, display);
     case app_mode::wait:
-      c.watch(cfg.ids, cfg.progress || isatty(STDERR_FILENO) == 1);
-      return print_lines(c, cfg, cfg.ids, out);
+      c.watch(cfg.ids, cfg.progress || display != nullptr);
+      return print_lines(c, cfg, cfg.ids, out, display);
     case app_mode::jobs:
       for (const auto& line : c.jobs(cfg.all)) {
         out << line << '\n';

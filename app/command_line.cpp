@@ -222,6 +222,15 @@ void read_security(parse_state& s, const given_map& given) {
         "arrive (a crafted header makes it allocate any size); give --tls-cert, --tls-key and "
         "--tls-ca, or --insecure on a network you trust");
   }
+  if (s.mode == for_master) {
+    const auto& http = s.cfg.master.http;
+    if (http && !net.tls && !s.insecure && !is_loopback(http->host)) {
+      throw usage_error("--http " + to_string(*http) +
+                        " is not a loopback address and TLS is off: the token and the page would "
+                        "cross the network in clear; give --tls-cert, --tls-key and --tls-ca "
+                        "(HTTPS with that certificate), or --insecure on a network you trust");
+    }
+  }
 }
 
 void read_jobs(parse_state& s, const given_map& given, const registry& kinds) {

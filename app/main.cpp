@@ -4,14 +4,12 @@
 #include "app/command_line.hpp"
 #include "app/exit_code.hpp"
 #include "app/kinds_text.hpp"
+#include "app/logging.hpp"
 #include "app/output_file.hpp"
 #include "cohort/runtime.hpp"
 #include "cohort/stop_signals.hpp"
 #include "cohort/version.hpp"
 #include "cohort/worker_node.hpp"
-
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <fstream>
@@ -20,15 +18,24 @@
 
 namespace {
 
-void set_up_logging(const std::string& level) {
-  auto logger = spdlog::stderr_logger_mt("cohort");
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  logger->set_level(spdlog::level::from_str(level));
-  spdlog::set_default_logger(logger);
+using cohort::app::terminal_progress;
+
+/// Progress redrawn in place when stderr is a terminal and the mode shows progress.
+std::shared_ptr<terminal_progress> progress_display(const cohort::app::app_config& cfg) {
+  using cohort::app::app_mode;
+  const bool shows_progress = cfg.mode == app_mode::master ||
+                              (cfg.mode == app_mode::submit && !cfg.detach) ||
+                              cfg.mode == app_mode::wait;
+  if (!shows_progress || isatty(STDERR_FILENO) != 1) {
+    return nullptr;
+  }
+  return std::make_shared<terminal_progress>(
+      stderr, [] { return cohort::app::terminal_width(STDERR_FILENO); });
 }
 
 int run_master(const cohort::app::app_config& cfg,
-               const std::shared_ptr<const cohort::registry>& kinds) {
+               const std::shared_ptr<const cohort::registry>& kinds,
+               const std::shared_ptr<terminal_progress>& display) {
   std::ofstream file;
   auto* output = cohort::app::open_output(cfg.output_path, file);
   if (output == nullptr) {
@@ -36,7 +43,12 @@ int run_master(const cohort::app::app_config& cfg,
   }
   std::ostream& out = *output;
   auto opts = cfg.master;
-  opts.master.progress = opts.master.progress || isatty(STDERR_FILENO) == 1;
+  opts.master.progress = opts.master.progress || display != nullptr;
+  if (display) {
+    opts.on_progress = [display](const std::vector<cohort::job_progress_report>& jobs) {
+      display->show(jobs);
+    };
+  }
   bool serve = opts.master.serve;
   cohort::install_stop_signals();
   opts.cancel_requested = [] {
@@ -46,9 +58,12 @@ int run_master(const cohort::app::app_config& cfg,
   if (const auto& at = opts.network.listen) {
     std::fprintf(stderr, "listening on %s:%u\n", at->host.c_str(), rt.port());
   }
+  if (const auto& at = opts.http) {
+    std::fprintf(stderr, "http on %s:%u\n", at->host.c_str(), rt.http_port());
+  }
   int code = 0;
   rt.run(cfg.jobs, [&](const cohort::job_outcome& o) {
-    out << o.json << '\n' << std::flush;
+    cohort::app::write_line(out, o.json, display.get());
     if (o.status != cohort::job_status::ok) {
       code = 1;
     }
@@ -56,6 +71,9 @@ int run_master(const cohort::app::app_config& cfg,
   if (serve) {
     rt.serve([] { return cohort::stop_signal() != 0; });
     return 0;
+  }
+  if (display) {
+    display->clear();
   }
   return cohort::app::exit_code(code);
 }
@@ -91,15 +109,16 @@ int main(int argc, char** argv) {
     std::fputs(cfg.print_config_text.c_str(), stdout);
     return 0;
   }
-  set_up_logging(cfg.log_level);
+  auto display = progress_display(cfg);
+  cohort::app::set_up_logging(cfg.log_level, display);
   try {
     switch (cfg.mode) {
     case cohort::app::app_mode::worker:
       return cohort::run_worker_node(cfg.worker, kinds);
     case cohort::app::app_mode::master:
-      return run_master(cfg, kinds);
+      return run_master(cfg, kinds, display);
     default:
-      return cohort::app::run_client(cfg);
+      return cohort::app::run_client(cfg, display.get());
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cohort: %s\n", e.what());

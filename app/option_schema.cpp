@@ -510,6 +510,10 @@ std::vector<option> make_schema() {
       "listen", "[HOST:]PORT", for_both,
       "master: publish; worker: serve as a spawn node (HOST 127.0.0.1)",
       [](auto& st) -> auto& { return network(st).listen; }, endpoint_form::listen));
+  s.push_back(address(
+      "http", "[HOST:]PORT", for_master,
+      "serve a status page, /api/status, /metrics and /healthz here (HOST 127.0.0.1)",
+      [](auto& st) -> auto& { return st.cfg.master.http; }, endpoint_form::listen));
   s.push_back(count(
       "slots", "N", for_both, "CPU-bound tasks per worker actor",
       [](auto& st) -> auto& { return workers(st).slots; }, 1));

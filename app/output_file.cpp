@@ -18,4 +18,13 @@ std::ostream* open_output(const std::string& path, std::ofstream& file) {
   return &file;
 }
 
+void write_line(std::ostream& out, const std::string& line, terminal_progress* display) {
+  if (display == nullptr) {
+    out << line << '\n' << std::flush;
+    return;
+  }
+  display->ended(line);
+  display->above([&] { out << line << '\n' << std::flush; });
+}
+
 } // namespace cohort::app

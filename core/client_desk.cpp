@@ -264,9 +264,10 @@ void client_desk::records(const std::vector<job_record>& lines) {
 
 void client_desk::progress(const std::vector<job_progress>& lines) {
   for (const auto& p : lines) {
-    if (auto w = watching_.find(p.job); w != watching_.end()) {
+    if (auto w = watching_.find(p.report.id); w != watching_.end()) {
+      const auto line = plain_progress_line(p.report);
       for (auto client : w->second) {
-        deliveries_.push_back({client, note_message{p.job, {}, p.line}});
+        deliveries_.push_back({client, note_message{p.report.id, {}, line}});
       }
     }
   }

@@ -2,7 +2,6 @@
 #include "core/job_report.hpp"
 
 #include <cmath>
-#include <cstdio>
 
 namespace cohort {
 
@@ -51,8 +50,11 @@ std::string job_line(const job_identity& who, job_end_state end, const job_stats
   st["split_s"] = rounded(stats.split_s);
   st["merge_s"] = rounded(stats.merge_s);
   st["wall_s"] = rounded(stats.wall_s);
+  st["wait_s"] = rounded(stats.wait_s);
+  // Over the time the job could run: waiting for workers says nothing about its speed.
+  const double working_s = stats.wall_s - stats.wait_s;
   st["tasks_per_s"] =
-      stats.wall_s > 0 ? std::round(static_cast<double>(stats.tasks) / stats.wall_s) : 0.0;
+      working_s > 0 ? std::round(static_cast<double>(stats.tasks) / working_s) : 0.0;
   st["peak_in_flight"] = stats.peak_in_flight;
   if (stats.resumed) {
     st["resumed"] = *stats.resumed;
@@ -77,23 +79,6 @@ std::string job_line(const job_identity& who, job_end_state end, const job_stats
 
 std::string request_failed_line(const job_identity& who, const std::string& what) {
   return job_line(who, {job_status::failed, "task", what, nullptr}, job_stats{});
-}
-
-std::string progress_line(const job_identity& who, std::uint64_t done, std::uint64_t total,
-                          std::uint64_t in_flight, double elapsed_s) {
-  double rate = elapsed_s > 0 ? static_cast<double>(done) / elapsed_s : 0;
-  char eta[32];
-  if (rate > 0) {
-    std::snprintf(eta, sizeof eta, "%.1f", static_cast<double>(total - done) / rate);
-  } else {
-    std::snprintf(eta, sizeof eta, "?");
-  }
-  auto job = who.name.empty() ? std::to_string(who.id) : who.name;
-  char line[256];
-  std::snprintf(line, sizeof line, "done=%llu total=%llu inflight=%llu rate=%.0f/s eta=%ss",
-                static_cast<unsigned long long>(done), static_cast<unsigned long long>(total),
-                static_cast<unsigned long long>(in_flight), rate, eta);
-  return "progress job=" + job + " " + line;
 }
 
 } // namespace cohort

@@ -1,4 +1,4 @@
-// A job's report: its output line (status, result or error, stats) and its progress line.
+// A job's report: its output line (status, result or error, stats).
 #pragma once
 
 #include "cohort/job_outcome.hpp"
@@ -33,7 +33,10 @@ struct job_stats {
   std::uint64_t duplicates = 0;
   double split_s = 0;
   double merge_s = 0;
+  /// From submission to the end.
   double wall_s = 0;
+  /// The part of wall_s the job had tasks and no worker that could take them.
+  double wait_s = 0;
   std::uint64_t peak_in_flight = 0;
   /// With --journal: the tasks merged before a master restart, carried over (not in `tasks`).
   std::optional<std::uint64_t> resumed;
@@ -69,10 +72,5 @@ std::string job_line(const job_identity& who, job_end_state end, const job_stats
 /// The line of a job whose request to the master failed with `what`: failed with reason `task`,
 /// and stats of a job that never ran (zeros, no workers), so every line has the same fields.
 std::string request_failed_line(const job_identity& who, const std::string& what);
-
-/// "progress job=J done=D total=T inflight=F rate=R/s eta=Es" for a job running `elapsed_s`; J is
-/// its name, or its number.
-std::string progress_line(const job_identity& who, std::uint64_t done, std::uint64_t total,
-                          std::uint64_t in_flight, double elapsed_s);
 
 } // namespace cohort

@@ -278,6 +278,7 @@ bool ledger::accept(std::uint64_t index, std::uint32_t attempt, worker_ref worke
     return false;
   }
   auto ran = now - won->start;
+  last_run_ = ran;
   if (run_samples_.size() < max_run_samples) {
     run_samples_.push_back(ran);
   } else {

@@ -111,6 +111,8 @@ public:
   /// max-attempts times.
   std::vector<std::uint64_t> expire(clock::time_point now, clock::duration timeout);
 
+  /// How long the attempt accept() merged last had run.
+  clock::duration last_run() const { return last_run_; }
   /// Median run time of merged attempts (from a sample of the latest), once there are
   /// `min_samples`.
   std::optional<clock::duration> median_run(std::size_t min_samples) const;
@@ -204,6 +206,7 @@ private:
   std::map<std::uint32_t, group_state> groups_;
   std::uint32_t next_group_ = 1;
   std::vector<clock::duration> run_samples_;
+  clock::duration last_run_{};
   std::size_t next_sample_ = 0;
   counters counts_;
 };

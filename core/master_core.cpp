@@ -6,6 +6,7 @@
 #include "core/speculation.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include <spdlog/spdlog.h>
@@ -34,6 +35,8 @@ struct master_core::job_state {
   std::unique_ptr<ledger> led;
   clock::time_point submitted;
   std::optional<clock::time_point> waiting_since;
+  /// Time spent waiting for workers before waiting_since (stats `wait_s`).
+  clock::duration waited{};
   double split_s = 0;
   double merge_s = 0;
   std::vector<worker_ref> designated;
@@ -70,8 +73,12 @@ master_core::master_core(master_settings s) : settings_(s) {}
 
 master_core::~master_core() = default;
 
-worker_ref master_core::add_worker(worker_entry w) {
-  return dispatcher_.add(std::move(w));
+worker_ref master_core::add_worker(worker_entry w, clock::time_point now) {
+  auto text = "worker joined: " + w.id + " on " + w.host;
+  auto ref = dispatcher_.add(std::move(w));
+  board_.worker_joined(ref, now);
+  board_.event(std::move(text));
+  return ref;
 }
 
 void master_core::remove_worker(worker_ref w, clock::time_point now) {
@@ -79,6 +86,7 @@ void master_core::remove_worker(worker_ref w, clock::time_point now) {
     return;
   }
   auto cause = "worker " + dispatcher_.at(w).id + " lost";
+  board_.worker_left(w);
   auto removal = dispatcher_.remove(w);
   if (removal.process_gone) {
     isolation_.process_gone(*removal.process_gone);
@@ -116,6 +124,7 @@ void master_core::remove_worker(worker_ref w, clock::time_point now) {
       for (const auto& t : b.tasks) {
         if (t.attempt != 0) {
           lost[b.job].push_back(t);
+          board_.attempt_ended(j->second->desc.kind, "lost");
         }
       }
       j->second->lost_batches.push_back(i->first);
@@ -659,6 +668,7 @@ void master_core::take_answers(std::uint64_t id, worker_ref from,
     switch (r->outcome) {
     case task_outcome::ok:
       if (j.led->accept(r->index, r->attempt, worker, now, losers)) {
+        board_.merged(worker, j.desc.kind, j.led->last_run(), now);
         if (!j.records_file.empty()) {
           if (auto line = j.plan->record(r->index, r->value, dispatcher_.at(worker).host);
               !line.empty()) {
@@ -686,6 +696,7 @@ void master_core::take_answers(std::uint64_t id, worker_ref from,
       }
       break;
     case task_outcome::failed:
+      board_.attempt_ended(j.desc.kind, "failed");
       switch (j.led->fail(r->index, r->attempt, worker)) {
       case ledger::verdict::stale:
         j.led->count_duplicate();
@@ -699,6 +710,7 @@ void master_core::take_answers(std::uint64_t id, worker_ref from,
       }
       break;
     case task_outcome::cancelled:
+      board_.attempt_ended(j.desc.kind, "cancelled");
       if (j.led->give_back(r->index, r->attempt, worker) == ledger::verdict::stale) {
         j.led->count_duplicate();
       }
@@ -921,10 +933,17 @@ std::vector<worker_ref> master_core::silent_workers(clock::time_point now,
 }
 
 void master_core::tick(clock::time_point now) {
+  const bool sampling = board_.sample_due(now);
+  if (sampling) {
+    board_.sample_workers(now);
+  }
   for (auto& [id, jp] : jobs_) {
     auto* j = jp.get();
     if (j->ended) {
       continue;
+    }
+    if (sampling) {
+      board_.job_sampled(id, j->led->merged(), now);
     }
     auto deadline = j->req.deadline;
     if (deadline && now - j->submitted >= *deadline) {
@@ -953,11 +972,17 @@ void master_core::tick(clock::time_point now) {
     }
     bool starved = j->led->pending() > 0 && (!min_workers_reached_ || !has_eligible_worker(*j));
     if (!starved) {
-      j->waiting_since.reset();
+      if (j->waiting_since) {
+        j->waited += now - *j->waiting_since;
+        j->waiting_since.reset();
+      }
       continue;
     }
     if (!j->waiting_since) {
       j->waiting_since = now;
+      spdlog::info("job {}{} waits for workers: {} (up to {})", id,
+                   j->req.name.empty() ? std::string() : " (" + j->req.name + ")", why_starved(*j),
+                   format_wait(settings_.wait_for_workers));
     }
     if (now - *j->waiting_since >= settings_.wait_for_workers) {
       end_job(*j, job_status::failed, "no-workers",
@@ -990,6 +1015,25 @@ std::string master_core::why_starved(const job_state& j) const {
     tags += (tags.empty() ? "" : ",") + t;
   }
   return "no worker with tags " + tags + " joined";
+}
+
+job_progress_report::waiting_for master_core::waiting_for(const job_state& j,
+                                                          clock::time_point now) const {
+  job_progress_report::waiting_for w;
+  if (!min_workers_reached_) {
+    w.joined = dispatcher_.alive_count();
+    w.need = settings_.min_workers;
+  } else {
+    w.joined = 0;
+    for (auto x : dispatcher_.workers()) {
+      w.joined += eligible(j, x) ? 1 : 0;
+    }
+    w.need = 1;
+  }
+  if (j.waiting_since) {
+    w.left_s = std::max(0.0, seconds(settings_.wait_for_workers - (now - *j.waiting_since)));
+  }
+  return w;
 }
 
 std::string master_core::name(worker_ref w) const {
@@ -1046,6 +1090,10 @@ void master_core::finish_ended() {
     }
     auto summary = summarize(j, j.ended->at);
     summary.state = status_name(outcome.status);
+    board_.job_ended(j.id);
+    board_.event("job " + std::to_string(j.id) +
+                 (j.req.name.empty() ? "" : " (" + j.req.name + ")") + " ended " + summary.state +
+                 (j.ended->error.empty() ? std::string() : ": " + j.ended->error));
     ended_.push_back({j.id, std::move(outcome), std::move(summary)});
     turns_.remove(j.id);
     jobs_.erase(ji);
@@ -1065,19 +1113,21 @@ job_outcome master_core::render(const job_state& j) const {
     }
   }
   const auto& c = j.led->counts();
-  job_stats stats{j.led->merged() - j.led->merged_before(),
-                  c.attempts,
-                  c.retries,
-                  c.reassigned,
-                  c.speculative,
-                  c.duplicates,
-                  j.split_s,
-                  j.merge_s,
-                  seconds(j.ended->at - j.submitted),
-                  c.peak_in_flight,
-                  std::nullopt,
-                  j.restarted,
-                  {}};
+  job_stats stats{
+      j.led->merged() - j.led->merged_before(),
+      c.attempts,
+      c.retries,
+      c.reassigned,
+      c.speculative,
+      c.duplicates,
+      j.split_s,
+      j.merge_s,
+      seconds(j.ended->at - j.submitted),
+      seconds(j.waited + (j.waiting_since ? j.ended->at - *j.waiting_since : clock::duration{})),
+      c.peak_in_flight,
+      std::nullopt,
+      j.restarted,
+      {}};
   if (journaling()) {
     stats.resumed = j.led->merged_before();
   }
@@ -1140,12 +1190,74 @@ bool master_core::cancel(std::uint64_t id, clock::time_point now) {
 std::vector<job_progress> master_core::progress(clock::time_point now) const {
   std::vector<job_progress> out;
   for (const auto& [id, j] : jobs_) {
-    out.push_back(
-        {id, j->owner,
-         progress_line({id, j->desc.kind, j->req.name}, j->led->merged(), j->led->task_count(),
-                       j->led->in_flight(), seconds(now - j->submitted))});
+    job_progress_report p;
+    p.id = id;
+    p.name = j->req.name;
+    p.done = j->led->merged();
+    p.total = j->led->task_count();
+    p.in_flight = j->led->in_flight();
+    if (const auto* m = board_.job(id)) {
+      p.rate = m->rate();
+      p.eta_s = m->eta(p.total - p.done);
+    }
+    if (j->waiting_since) {
+      p.waiting = waiting_for(*j, now);
+    }
+    out.push_back({j->owner, std::move(p)});
   }
   return out;
+}
+
+status_view master_core::view(clock::time_point now) const {
+  status_view v;
+  for (auto w : dispatcher_.workers()) {
+    const auto& e = dispatcher_.at(w);
+    worker_view x;
+    x.id = e.id;
+    x.host = e.host;
+    x.tags = e.tags;
+    x.slots = e.slots;
+    x.concurrency = e.concurrency;
+    x.in_flight = e.cpu_used + e.latency_used;
+    x.draining = e.draining;
+    if (const auto* s = board_.worker(w)) {
+      x.tasks = s->merged;
+      x.rate = s->rate.rate();
+      x.last_heard_s = seconds(now - s->last_heard);
+    }
+    v.workers.push_back(std::move(x));
+  }
+  for (const auto& [id, j] : jobs_) {
+    if (j->ended) {
+      continue;
+    }
+    const auto& c = j->led->counts();
+    job_view x;
+    x.id = id;
+    x.name = j->req.name;
+    x.kind = j->desc.kind;
+    x.state = c.attempts == 0 ? "queued" : "running";
+    x.done = j->led->merged();
+    x.total = j->led->task_count();
+    x.in_flight = j->led->in_flight();
+    x.retries = c.retries;
+    x.reassigned = c.reassigned;
+    x.speculative = c.speculative;
+    if (const auto* m = board_.job(id)) {
+      x.rate = m->rate();
+      x.eta_s = m->eta(x.total - x.done);
+    }
+    x.wall_s = seconds(now - j->submitted);
+    if (j->waiting_since) {
+      x.state = "waiting";
+      const auto w = waiting_for(*j, now);
+      x.waiting = why_starved(*j) + " (" +
+                  std::to_string(static_cast<long long>(std::ceil(w.left_s))) + " s left)";
+    }
+    v.jobs.push_back(std::move(x));
+  }
+  board_.fill(v);
+  return v;
 }
 
 } // namespace cohort

@@ -5,6 +5,7 @@
 #include "cohort/checked_job.hpp"
 #include "cohort/job_outcome.hpp"
 #include "cohort/master_settings.hpp"
+#include "cohort/progress.hpp"
 #include "core/dispatcher.hpp"
 #include "core/fair_turns.hpp"
 #include "core/isolation.hpp"
@@ -13,6 +14,8 @@
 #include "core/ledger.hpp"
 #include "core/placement.hpp"
 #include "core/protocol.hpp"
+#include "core/status_board.hpp"
+#include "core/status_view.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -55,11 +58,10 @@ struct job_record {
   bool resumed = false;
 };
 
-/// A running job's progress line, and who submitted the job.
+/// A running job's progress, and who submitted the job.
 struct job_progress {
-  std::uint64_t job;
   std::uint64_t owner;
-  std::string line;
+  job_progress_report report;
 };
 
 /// Tell `worker` to drop every task of `job`, or only the losing attempt `task`.
@@ -76,7 +78,7 @@ public:
   explicit master_core(master_settings s);
   ~master_core();
 
-  worker_ref add_worker(worker_entry w);
+  worker_ref add_worker(worker_entry w, clock::time_point now = clock::now());
   /// A worker is gone: its attempts in flight go back to the front of pending. The loss is charged
   /// to a task only when it was alone in flight on that process; otherwise the lost tasks form
   /// isolation groups that run again, each alone on a process, before any is charged. Its slot is
@@ -146,6 +148,11 @@ public:
   std::vector<cancel_order> take_cancels();
   /// Record lines since the last call, in merge order, each job's header first.
   std::vector<job_record> take_records() { return std::exchange(records_, {}); }
+  /// What the status page and /metrics show: workers, running jobs with their rates and ETAs,
+  /// counters and recent events (the caller adds uptime, instance and what it counts itself).
+  status_view view(clock::time_point now) const;
+  /// An event for the status page that the core does not see (a worker drained, forged messages).
+  void note(std::string text) { board_.event(std::move(text)); }
   /// The progress of each running job.
   std::vector<job_progress> progress(clock::time_point now) const;
   /// Each job not ended yet: queued until its first attempt, then running.
@@ -234,6 +241,8 @@ private:
   static std::string format_wait(std::chrono::nanoseconds d);
   /// Why a job waiting for workers has none: the capability, --min-workers, or its tags.
   std::string why_starved(const job_state& j) const;
+  /// How many suitable workers a starved job has, how many it needs, and how long it still waits.
+  job_progress_report::waiting_for waiting_for(const job_state& j, clock::time_point now) const;
   /// The id of `w` for a log line, or a note that it left.
   std::string name(worker_ref w) const;
   /// Records how `j` ended (its first end counts); code that walks jobs skips it from then on, and
@@ -251,6 +260,7 @@ private:
 
   master_settings settings_;
   dispatcher dispatcher_;
+  status_board board_;
   std::map<std::uint64_t, std::unique_ptr<job_state>> jobs_;
   std::unordered_map<std::uint64_t, batch_record> batches_;
   /// Batches whose worker was removed, kept until their job ends (job_state::lost_batches) or

@@ -3,6 +3,7 @@
 #include "cohort/client.hpp"
 
 #include "actors/client_actor.hpp"
+#include "actors/error_words.hpp"
 #include "actors/messages.hpp"
 #include "core/record_files.hpp"
 #include "core/wire.hpp"
@@ -139,7 +140,7 @@ struct client::impl {
     std::optional<std::string> refusal;
     (*self)
         ->request(actor, caf::timespan{wait.count()}, client_atom::value, local())
-        .receive([](client_atom) {}, [&](caf::error& err) { refusal = reason_of(err); });
+        .receive([](client_atom) {}, [&](caf::error& err) { refusal = plain_words(err); });
     if (refusal) {
       throw client_error(where() + " refused this client: " + *refusal);
     }

@@ -1,6 +1,7 @@
 // runtime: an actor system with a master and local worker actors, driven from the caller's thread.
 #include "cohort/runtime.hpp"
 
+#include "actors/error_words.hpp"
 #include "actors/master_actor.hpp"
 #include "actors/messages.hpp"
 #include "actors/worker_actor.hpp"
@@ -13,6 +14,7 @@
 #include "node/caf_settings.hpp"
 #include "node/connection_guard.hpp"
 #include "node/departed_nodes.hpp"
+#include "node/http_server.hpp"
 #include "node/transport.hpp"
 
 #include <caf/all.hpp>
@@ -20,6 +22,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <stdexcept>
 #include <thread>
 
@@ -70,11 +73,11 @@ void spawn_on(caf::actor_system& sys, const endpoint& at, const std::optional<tl
     throw std::runtime_error("cannot spawn workers on " + to_string(at) + ": " + why);
   };
   auto fail_with = [&](const caf::error& err) {
-    fail(sys.render(err));
+    fail(plain_words(err));
   };
   auto nid = dial(sys, tls.has_value(), at, spawn_timeout);
   if (!nid) {
-    fail_with(nid.error());
+    fail(dial_failure(at, nid.error()));
   }
   caf::scoped_actor self{sys};
   std::uint32_t wanted = 1;
@@ -110,6 +113,10 @@ void spawn_on(caf::actor_system& sys, const endpoint& at, const std::optional<tl
 struct runtime::impl {
   runtime_options opts;
   std::shared_ptr<const registry> kinds;
+  /// With --http; it outlives the actor system, whose master publishes to it.
+  std::unique_ptr<http_server> http;
+  /// The published port's guard, once there is one, for the page's count of refused connections.
+  std::atomic<const connection_guard*> guard_seen{nullptr};
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
   caf::actor master;
@@ -160,6 +167,19 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
   mo.token = net.token;
   mo.client_token = net.client_token;
   mo.instance = random_instance();
+  mo.on_progress = m.opts.on_progress;
+  mo.silence = net.connection_timeout;
+  if (m.opts.http) {
+    // Before the master starts: a port in use ends the process before anything runs.
+    auto token = net.client_token ? net.client_token : net.token;
+    m.http = std::make_unique<http_server>(http_settings{*m.opts.http, token, net.tls});
+    mo.publish = [http = m.http.get(), guard = &m.guard_seen](status_view v) {
+      if (const auto* g = guard->load()) {
+        v.connections_refused = g->refused();
+      }
+      http->publish(std::make_shared<const status_view>(std::move(v)));
+    };
+  }
   if (const auto& file = m.opts.master.journal; !file.empty()) {
     auto store = std::make_unique<journal>(file);
     drop_expired(*store, m.opts.master.journal_keep);
@@ -206,9 +226,11 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
       m.port = publish_on(*m.sys, net.tls.has_value(), m.master, *net.listen);
       m.guard = std::make_unique<connection_guard>(
           connection_guard::settings{m.port, net.tls.has_value(), connection_bound, max_silent});
+      m.guard_seen = m.guard.get();
       m.sweeper = spawn_departed_node_sweeper(*m.sys, sweep_period);
     }
   } catch (...) {
+    m.guard_seen = nullptr;
     m.stop();
     throw;
   }
@@ -216,6 +238,10 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
 
 std::uint16_t runtime::port() const {
   return impl_->port;
+}
+
+std::uint16_t runtime::http_port() const {
+  return impl_->http ? impl_->http->port() : 0;
 }
 
 runtime::~runtime() {
@@ -247,7 +273,7 @@ caf::behavior caller(caf::event_based_actor* self, caf::actor master, caf::actor
         },
         [self, client, i, who](caf::error& err) {
           self->send(client, done_atom::value, i, static_cast<std::int32_t>(job_status::failed),
-                     request_failed_line(who, self->system().render(err)));
+                     request_failed_line(who, plain_words(err)));
         });
   }
   return {[](done_atom) {

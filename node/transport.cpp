@@ -1,6 +1,8 @@
 // Transport: the same middleman requests for plain and TLS ports. Calls go to the middleman actor
 // with a timeout of ours, because openssl's blocking helpers can wait for ever (docs/caf-notes.md).
 #include "node/transport.hpp"
+#include "actors/error_words.hpp"
+#include "node/socket_probe.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -17,6 +19,11 @@ namespace {
 constexpr auto open_timeout = std::chrono::seconds(10);
 // One connection attempt (a TLS handshake included) waits at most this long.
 constexpr auto dial_timeout = std::chrono::seconds(10);
+
+std::string cannot_listen(const endpoint& at, const caf::error& err) {
+  auto why = err == caf::sec::cannot_open_port ? why_cannot_listen(at) : std::string();
+  return "cannot listen on " + to_string(at) + ": " + (why.empty() ? plain_words(err) : why);
+}
 
 } // namespace
 
@@ -42,10 +49,7 @@ std::uint16_t publish_on(caf::actor_system& sys, bool tls, const caf::actor& who
   self->request(transport(sys, tls), open_timeout, caf::publish_atom::value, at.port,
                 caf::actor_cast<caf::strong_actor_ptr>(whom), ifs, at.host, true)
       .receive([&](std::uint16_t p) { port = p; },
-               [&](caf::error& err) {
-                 throw std::runtime_error("cannot listen on " + to_string(at) + ": " +
-                                          sys.render(err));
-               });
+               [&](caf::error& err) { throw std::runtime_error(cannot_listen(at, err)); });
   return port;
 }
 
@@ -54,10 +58,7 @@ std::uint16_t open_on(caf::actor_system& sys, bool tls, const endpoint& at) {
   std::uint16_t port = 0;
   self->request(transport(sys, tls), open_timeout, caf::open_atom::value, at.port, at.host, true)
       .receive([&](std::uint16_t p) { port = p; },
-               [&](caf::error& err) {
-                 throw std::runtime_error("cannot listen on " + to_string(at) + ": " +
-                                          sys.render(err));
-               });
+               [&](caf::error& err) { throw std::runtime_error(cannot_listen(at, err)); });
   return port;
 }
 
@@ -99,10 +100,10 @@ caf::expected<dialed> dial(caf::actor_system& sys, bool tls, const endpoint& at,
   return out;
 }
 
-std::variant<caf::actor, std::string> dial_until(caf::actor_system& sys, bool tls,
-                                                 const endpoint& at,
-                                                 std::chrono::steady_clock::time_point deadline,
-                                                 const std::function<bool()>& give_up) {
+std::variant<caf::actor, std::string>
+dial_until(caf::actor_system& sys, bool tls, const endpoint& at,
+           std::chrono::steady_clock::time_point deadline, const std::function<bool()>& give_up,
+           const std::function<void(const std::string&)>& on_failure) {
   using steady = std::chrono::steady_clock;
   auto backoff = std::chrono::milliseconds(100);
   std::string last_error = "gave up";
@@ -114,7 +115,10 @@ std::variant<caf::actor, std::string> dial_until(caf::actor_system& sys, bool tl
     if (m && m->actor) {
       return m->actor;
     }
-    last_error = m ? "nothing is published there" : reason_of(m.error());
+    last_error = m ? "nothing is published there" : dial_failure(at, m.error());
+    if (on_failure) {
+      on_failure(last_error);
+    }
     now = steady::now();
     if (now >= deadline) {
       break;
@@ -125,12 +129,12 @@ std::variant<caf::actor, std::string> dial_until(caf::actor_system& sys, bool tl
   return last_error;
 }
 
-std::string reason_of(const caf::error& err) {
-  const auto& ctx = err.context();
-  if (ctx.match_elements<std::string>()) {
-    return ctx.get_as<std::string>(0);
+std::string dial_failure(const endpoint& at, const caf::error& err) {
+  if (err != caf::sec::cannot_connect_to_node) {
+    return plain_words(err);
   }
-  return caf::to_string(err);
+  auto why = why_cannot_connect(at);
+  return why.empty() ? "connected, but no cohort node answered there" : why;
 }
 
 } // namespace cohort

@@ -42,13 +42,14 @@ caf::expected<dialed> dial(caf::actor_system& sys, bool tls, const endpoint& at,
                            std::chrono::nanoseconds timeout);
 
 /// Dials `at` until an actor published there answers, with backoff 100 ms .. 1 s, until `deadline`
-/// or until `give_up()` turns true: the actor, or why not (the last error).
-std::variant<caf::actor, std::string> dial_until(caf::actor_system& sys, bool tls,
-                                                 const endpoint& at,
-                                                 std::chrono::steady_clock::time_point deadline,
-                                                 const std::function<bool()>& give_up);
+/// or until `give_up()` turns true: the actor, or why not (the last failure, in plain words).
+/// `on_failure` hears why each attempt failed.
+std::variant<caf::actor, std::string>
+dial_until(caf::actor_system& sys, bool tls, const endpoint& at,
+           std::chrono::steady_clock::time_point deadline, const std::function<bool()>& give_up,
+           const std::function<void(const std::string&)>& on_failure = {});
 
-/// The peer's own words when it refused us, else CAF's rendering of the error.
-std::string reason_of(const caf::error& err);
+/// Why dialing `at` failed with `err`, in plain words ("connection refused").
+std::string dial_failure(const endpoint& at, const caf::error& err);
 
 } // namespace cohort

@@ -2,6 +2,7 @@
 // master goes (reconnect or exit) or a signal asks for a drained stop.
 #include "cohort/worker_node.hpp"
 
+#include "actors/error_words.hpp"
 #include "actors/messages.hpp"
 #include "actors/worker_actor.hpp"
 #include "cohort/stop_signals.hpp"
@@ -28,6 +29,13 @@ using steady = std::chrono::steady_clock;
 constexpr auto join_timeout = std::chrono::seconds(10);
 constexpr auto poll_interval = std::chrono::milliseconds(100);
 constexpr auto rejoin_pause = std::chrono::milliseconds(500);
+// While a master cannot be reached, a line says so at once, then at most this often.
+constexpr auto unreachable_report = std::chrono::seconds(10);
+
+/// "1 worker actor", "2 worker actors".
+std::string worker_actors(std::size_t n) {
+  return std::to_string(n) + (n == 1 ? " worker actor" : " worker actors");
+}
 // A spawn node's connections that have not begun to speak by then are shut down, and at most this
 // many are kept (node/connection_guard.hpp).
 constexpr auto connection_bound = std::chrono::seconds(10);
@@ -82,10 +90,28 @@ struct node {
   std::string host = host_name();
   std::uint32_t next_worker = 0;
 
-  // Tries until `deadline`; nullopt when it ran out (said on stderr) or a signal came.
-  std::optional<caf::actor> connect(steady::time_point deadline) {
-    auto m = dial_until(sys, opts.network.tls.has_value(), *opts.master, deadline,
-                        [] { return stop_signal() != 0; });
+  // Tries until `deadline`; nullopt when it ran out (said on stderr) or a signal came. Failures
+  // are said at once, then every 10 s; only in the debug log while `idle` (the last master
+  // finished and said so).
+  std::optional<caf::actor> connect(steady::time_point deadline, bool idle) {
+    std::optional<steady::time_point> last_report;
+    auto report = [&](const std::string& why) {
+      auto now = steady::now();
+      if (last_report && now - *last_report < unreachable_report) {
+        return;
+      }
+      last_report = now;
+      std::string more;
+      if (deadline != steady::time_point::max()) {
+        auto left = std::chrono::duration<double>(deadline - now).count();
+        more = " for " + std::to_string(static_cast<long long>(std::max(0.0, left))) + " s more";
+      }
+      spdlog::log(idle ? spdlog::level::debug : spdlog::level::warn,
+                  "cannot reach {}: {}; retrying{}", to_string(*opts.master), why, more);
+    };
+    auto m = dial_until(
+        sys, opts.network.tls.has_value(), *opts.master, deadline,
+        [] { return stop_signal() != 0; }, report);
     if (auto* why = std::get_if<std::string>(&m)) {
       if (stop_signal() == 0) {
         std::fprintf(stderr, "cohort: cannot reach master %s within %.1fs: %s\n",
@@ -119,11 +145,11 @@ struct node {
                      if (err.context().match_elements<std::string>()) {
                        std::fprintf(stderr, "cohort: master %s refused worker %s: %s\n",
                                     to_string(*opts.master).c_str(), id.c_str(),
-                                    reason_of(err).c_str());
+                                    plain_words(err).c_str());
                        result = join_result::refused;
                      } else {
                        spdlog::warn("master {} did not take worker {}: {}", to_string(*opts.master),
-                                    id, caf::to_string(err));
+                                    id, plain_words(err));
                        result = join_result::unreachable;
                      }
                    });
@@ -132,7 +158,7 @@ struct node {
         return result;
       }
     }
-    spdlog::info("joined master {} with {} worker actors", to_string(*opts.master), workers.size());
+    spdlog::info("joined master {} as {}", to_string(*opts.master), worker_actors(workers.size()));
     return join_result::joined;
   }
 
@@ -147,7 +173,7 @@ struct node {
   // timeout, hands back the rest. Every worker actor drains at the same time, so the process ends
   // within about one drain timeout, whatever --workers is.
   void drain(std::vector<caf::actor>& workers) {
-    spdlog::info("draining {} worker actors (up to {:.1f}s)", workers.size(),
+    spdlog::info("draining {} (up to {:.1f} s)", worker_actors(workers.size()),
                  std::chrono::duration<double>(opts.drain_timeout).count());
     caf::scoped_actor self{sys};
     auto limit = caf::timespan{opts.drain_timeout.count()};
@@ -166,8 +192,9 @@ struct node {
 
   int serve() {
     auto deadline = steady::now() + opts.connect_timeout;
+    bool idle = false;
     while (true) {
-      auto master = connect(deadline);
+      auto master = connect(deadline, idle);
       if (!master) {
         return stop_signal() != 0 ? 0 : 1;
       }
@@ -188,7 +215,7 @@ struct node {
       // Not a monitor: any peer can send a down message, none can kill the master's proxy here
       // short of the master's process or connection going.
       (*master)->attach_functor(
-          [w = watch](const caf::error& reason) { w->lost(caf::to_string(reason)); });
+          [w = watch](const caf::error& reason) { w->lost(plain_words(reason)); });
       auto state = master_watch::state::serving;
       while (state == master_watch::state::serving && stop_signal() == 0) {
         state = watch->wait_for(poll_interval);
@@ -201,13 +228,21 @@ struct node {
       }
       stop(workers);
       bool shut_down = state == master_watch::state::bye;
+      const auto where = to_string(*opts.master);
       if (opts.exit_with_master) {
-        spdlog::info("master {} {}, exiting", to_string(*opts.master),
-                     shut_down ? "ended" : "lost");
+        if (shut_down) {
+          spdlog::info("master {} finished; exiting", where);
+        } else {
+          spdlog::warn("lost master {} ({}); exiting", where, watch->reason());
+        }
         return shut_down ? 0 : 1;
       }
-      spdlog::warn("master {} {} ({}), reconnecting", to_string(*opts.master),
-                   shut_down ? "ended" : "lost", watch->reason());
+      idle = shut_down;
+      if (shut_down) {
+        spdlog::info("master {} finished; waiting for the next one", where);
+      } else {
+        spdlog::warn("lost master {} ({}); reconnecting", where, watch->reason());
+      }
       deadline = steady::time_point::max();
       std::this_thread::sleep_for(rejoin_pause);
     }

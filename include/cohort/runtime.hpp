@@ -41,6 +41,8 @@ public:
   const registry& kinds() const;
   /// The port the master listens on (network.listen with port 0 picks one); 0 when not listening.
   std::uint16_t port() const;
+  /// The port of its status page (runtime_options::http, port 0 picks one); 0 without one.
+  std::uint16_t http_port() const;
 
 private:
   struct impl;

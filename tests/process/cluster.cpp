@@ -25,8 +25,7 @@ background_process start_master(std::vector<std::string> args, std::uint16_t por
 }
 
 background_process start_worker(std::uint16_t port, std::vector<std::string> args) {
-  args.insert(args.begin(),
-              {"worker", "--master", loopback(port), "--workers", "1", "--log-level", "info"});
+  args.insert(args.begin(), {"worker", "--master", loopback(port), "--workers", "1"});
   return background_process(cohort_argv(std::move(args)));
 }
 

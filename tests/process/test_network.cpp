@@ -265,8 +265,12 @@ TEST_CASE("network: a worker that reaches no master within --connect-timeout exi
   const auto r = ended(worker, 3 * 1s + exit_timeout);
   INFO(worker.report());
   CHECK(r.exit_code == 1);
-  CHECK(r.err.find(address) != std::string::npos);
-  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  // One line when the first attempt failed, one when it gave up.
+  CHECK(r.err.find("cannot reach " + address + ": connection refused; retrying") !=
+        std::string::npos);
+  CHECK(r.err.find("cohort: cannot reach master " + address +
+                   " within 1.0s: connection refused\n") != std::string::npos);
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 2);
   CHECK(r.err.back() == '\n');
 }
 

@@ -275,7 +275,7 @@ TEST_CASE("serve: one client's 200 queued jobs do not starve another client's on
 
 TEST_CASE("serve: SIGTERM cancels what runs and exits 0, with no worker left running a task",
           "[serve]") {
-  serve_cluster c({}, 1, {"--exit-with-master", "--log-level", "info"});
+  serve_cluster c({}, 1, {"--exit-with-master", "--log-level", "debug"});
   auto waiting = c.start("submit", {"--job", "sleep", "--param", "tasks=4", "--param", "ms=60000"});
   wait_running(c, 1);
   c.master.signal(SIGTERM);

@@ -159,7 +159,7 @@ TEST_CASE("trust: a spawn node whose master is killed -9 stops its tasks within 
           "ends it",
           "[trust]") {
   auto node = background_process(
-      cohort_argv({"worker", "--listen", "127.0.0.1:0", "--workers", "2", "--log-level", "info"}));
+      cohort_argv({"worker", "--listen", "127.0.0.1:0", "--workers", "2", "--log-level", "debug"}));
   const auto port = listening_port(node, start_timeout);
   auto master = background_process(
       cohort_argv({"master", "--local-workers", "0", "--spawn-on", loopback(port), "--batch", "1",

@@ -1,4 +1,4 @@
-// Unit tests of the job report: the output line's fields and their order, and the progress line.
+// Unit tests of the job report: the output line's fields and their order.
 #include "core/job_report.hpp"
 
 #include <catch2/catch.hpp>
@@ -7,7 +7,7 @@ using namespace cohort;
 
 TEST_CASE("an ok job's line shows its result, then stats with every worker that ran it",
           "[report]") {
-  job_stats st{10, 12, 1, 1, 0, 2, 0.0000014, 0.25, 2.0, 4, std::nullopt, false, {}};
+  job_stats st{10, 12, 1, 1, 0, 2, 0.0000014, 0.25, 2.5, 0.5, 4, std::nullopt, false, {}};
   st.workers.push_back({"a/0", "a", 6, 7, false});
   st.workers.push_back({"b/0", "b", 4, 5, true});
   nlohmann::ordered_json result;
@@ -16,7 +16,8 @@ TEST_CASE("an ok job's line shows its result, then stats with every worker that 
   CHECK(line ==
         R"({"id":7,"job":"sleep","status":"ok","result":{"completed":10},"stats":{"tasks":10,)"
         R"("attempts":12,"retries":1,"reassigned":1,"speculative":0,"duplicates":2,)"
-        R"("split_s":1e-06,"merge_s":0.25,"wall_s":2.0,"tasks_per_s":5.0,)"
+        R"("split_s":1e-06,"merge_s":0.25,"wall_s":2.5,"wait_s":0.5,)"
+        R"("tasks_per_s":5.0,)"
         R"("peak_in_flight":4,"workers":[{"id":"a/0","host":"a","tasks":6,"attempts":7,)"
         R"("left":false},{"id":"b/0","host":"b","tasks":4,"attempts":5,"left":true}]}})");
 }
@@ -26,7 +27,7 @@ TEST_CASE("a failed job's line has reason, error and a null result before its st
   CHECK(line == R"({"id":2,"job":"exec","status":"failed","reason":"task","error":"task 3 failed",)"
                 R"("result":null,"stats":{"tasks":0,"attempts":0,"retries":0,"reassigned":0,)"
                 R"("speculative":0,"duplicates":0,"split_s":0.0,"merge_s":0.0,"wall_s":0.0,)"
-                R"("tasks_per_s":0.0,"peak_in_flight":0,"workers":[]}})");
+                R"("wait_s":0.0,"tasks_per_s":0.0,"peak_in_flight":0,"workers":[]}})");
   auto cancelled =
       job_line({3, "exec", ""}, {job_status::cancelled, "cancelled", "stop", nullptr}, {});
   CHECK(cancelled.find(R"("status":"cancelled","reason":"cancelled")") != std::string::npos);
@@ -38,7 +39,7 @@ TEST_CASE("a job whose request to the master failed has a line with the fields o
       nlohmann::ordered_json::parse(request_failed_line({0, "primes", "n"}, "request_timeout"));
   auto ran = nlohmann::ordered_json::parse(
       job_line({4, "primes", "n"}, {job_status::failed, "task", "x", nullptr},
-               {3, 4, 1, 0, 0, 0, 0.1, 0.2, 0.3, 2, std::nullopt, false, {{"w", "h"}}}));
+               {3, 4, 1, 0, 0, 0, 0.1, 0.2, 0.3, 0.1, 2, std::nullopt, false, {{"w", "h"}}}));
   std::vector<std::string> keys;
   std::vector<std::string> expected;
   for (auto& [k, v] : line.items()) {
@@ -64,17 +65,7 @@ TEST_CASE("invalid UTF-8 in a job's line is replaced", "[report]") {
   CHECK(line.find("bad \xef\xbf\xbd name") != std::string::npos);
 }
 
-TEST_CASE("a progress line gives the rate and the time left, or ? before any task is done",
-          "[report]") {
-  CHECK(progress_line({3, "primes", ""}, 50, 200, 8, 2.0) ==
-        "progress job=3 done=50 total=200 inflight=8 rate=25/s eta=6.0s");
-  CHECK(progress_line({1, "sleep", ""}, 0, 10, 2, 0.5) ==
-        "progress job=1 done=0 total=10 inflight=2 rate=0/s eta=?s");
-}
-
-TEST_CASE("a named job's line says its name after its id, and its progress names it", "[report]") {
+TEST_CASE("a named job's line says its name after its id", "[report]") {
   auto line = job_line({5, "sleep", "nightly"}, {job_status::ok, {}, {}, nullptr}, {});
   CHECK(line.rfind(R"({"id":5,"name":"nightly","job":"sleep","status":"ok",)", 0) == 0);
-  CHECK(progress_line({5, "sleep", "nightly"}, 1, 2, 1, 1.0).rfind("progress job=nightly ", 0) ==
-        0);
 }

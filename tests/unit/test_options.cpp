@@ -159,7 +159,7 @@ TEST_CASE("options: master defaults", "[options]") {
   CHECK(job.speculate);
   CHECK_FALSE(job.concurrency.has_value());
   CHECK(cfg.output_path.empty());
-  CHECK(cfg.log_level == "warn");
+  CHECK(cfg.log_level == "info");
   CHECK_FALSE(cfg.print_config);
   CHECK_FALSE(m.network.listen.has_value());
   CHECK(m.spawn_on.empty());
@@ -777,7 +777,7 @@ TEST_CASE("options: --help lists every option on a line of its own, and the kind
                              "--client-token-file"}) {
     CHECK(listed.count(option) == 1);
   }
-  CHECK(listed.size() == 53);
+  CHECK(listed.size() == 54);
   CHECK(text.find("cohort --help | --version") != std::string::npos);
   CHECK(text.find("job kinds: chaos, exec, primes, sleep, wordcount") != std::string::npos);
   // Defaults come from the settings themselves.
