@@ -56,9 +56,8 @@ void status_board::job_ended(std::uint64_t job) {
 }
 
 void status_board::event(std::string text) {
-  const auto at = std::chrono::duration<double>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count();
+  const auto at =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   events_.add(at, std::move(text));
 }
 
