@@ -36,10 +36,9 @@ std::string job_line(const job_identity& who, job_end_state end, const job_stats
   if (end.status != job_status::ok) {
     out["reason"] = end.reason;
     out["error"] = end.error;
-    out["result"] = nullptr;
-  } else {
-    out["result"] = std::move(end.result);
   }
+  // Null for a job that did not end ok, unless its kind keeps what finished (exec).
+  out["result"] = std::move(end.result);
   nlohmann::ordered_json st;
   st["tasks"] = stats.tasks;
   st["attempts"] = stats.attempts;

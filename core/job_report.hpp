@@ -46,7 +46,8 @@ struct job_stats {
   std::vector<worker_share> workers;
 };
 
-/// How a job ended: `result` is shown when `status` is ok, `reason` and `error` otherwise.
+/// How a job ended: `reason` and `error` are shown when `status` is not ok; `result` is null then,
+/// unless the job's kind keeps what finished (job_kind::keeps_partial_result).
 struct job_end_state {
   job_status status = job_status::failed;
   std::string reason;

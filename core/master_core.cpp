@@ -29,6 +29,7 @@ struct master_core::job_state {
   bool idempotent = true;
   bool rerun_after_loss = true;
   std::string capability;
+  bool keeps_partial_result = false;
   job_desc desc;
   std::unique_ptr<job_plan> plan;
   std::unique_ptr<reducer> red;
@@ -204,6 +205,7 @@ std::uint64_t master_core::start(const checked_job& checked, clock::time_point n
   job.idempotent = kind.idempotent(req.args);
   job.rerun_after_loss = kind.rerun_after_loss(req.args);
   job.capability = std::string(kind.capability());
+  job.keeps_partial_result = kind.keeps_partial_result();
   job.desc.job = id;
   job.desc.kind = std::string(kind.name());
   job.desc.args.insert(req.args.all().begin(), req.args.all().end());
@@ -670,8 +672,8 @@ void master_core::take_answers(std::uint64_t id, worker_ref from,
       if (j.led->accept(r->index, r->attempt, worker, now, losers)) {
         board_.merged(worker, j.desc.kind, j.led->last_run(), now);
         if (!j.records_file.empty()) {
-          if (auto line = j.plan->record(r->index, r->value, dispatcher_.at(worker).host);
-              !line.empty()) {
+          const auto& who = dispatcher_.at(worker);
+          if (auto line = j.plan->record(r->index, r->value, who.host, who.id); !line.empty()) {
             records_.push_back({j.id, j.owner, j.records_file, std::move(line), j.from_journal});
           }
         }
@@ -1102,7 +1104,18 @@ void master_core::finish_ended() {
 
 job_outcome master_core::render(const job_state& j) const {
   job_end_state end{j.ended->status, j.ended->reason, j.ended->error, nullptr};
+  bool verdict = false;
   if (end.status == job_status::ok) {
+    if (auto failed = j.red->failure()) {
+      end.status = job_status::failed;
+      end.reason = failed->reason;
+      end.error = failed->error;
+      verdict = true;
+    }
+  }
+  const bool shown = end.status == job_status::ok ||
+                     (j.keeps_partial_result && (verdict || end.status == job_status::cancelled));
+  if (shown) {
     end.result = j.red->render();
     auto size = end.result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size();
     if (size > settings_.limits.max_result_size) {
@@ -1110,6 +1123,7 @@ job_outcome master_core::render(const job_state& j) const {
       end.reason = "limit";
       end.error = "the result is " + std::to_string(size) + " bytes, more than --max-result-size " +
                   std::to_string(settings_.limits.max_result_size);
+      end.result = nullptr;
     }
   }
   const auto& c = j.led->counts();

@@ -150,7 +150,7 @@ TEST_CASE("exec: refused without --allow-exec, locally and on a remote worker - 
 }
 
 TEST_CASE("exec: a local master with --allow-exec runs argv literally and sh in a shell, and "
-          "reports exit codes, signals and timeouts",
+          "reports exit codes, signals and timeouts - the failed ones fail the job",
           "[exec]") {
   temp_dir dir;
   const auto file = dir.write(
@@ -161,10 +161,15 @@ TEST_CASE("exec: a local master with --allow-exec runs argv literally and sh in 
   const auto r = run_cohort({"master", "--allow-exec", "--local-workers", "1", "--job", "exec",
                              "--param", "file=" + file.string(), "--param", "timeout=500ms"},
                             job_timeout);
-  const auto line = only_line(r, 0);
+  const auto line = only_line(r, 1);
   INFO(line.dump());
-  REQUIRE(line["status"] == "ok");
+  REQUIRE(line["status"] == "failed");
+  CHECK(line["reason"] == "commands");
+  CHECK(line["error"] == "4 of 5 commands failed; the first, index 1, exited 3");
   CHECK(r.wall < 15s);
+  // The result stays: what each command did.
+  CHECK(line["result"]["ok"] == 1);
+  CHECK(line["result"]["failed"] == 4);
   const auto& c = line["result"]["commands"];
   REQUIRE(c.size() == 5);
   for (std::size_t i = 0; i < c.size(); ++i) {
@@ -179,6 +184,9 @@ TEST_CASE("exec: a local master with --allow-exec runs argv literally and sh in 
   CHECK(c[2]["exit_code"].is_null());
   CHECK(c[2]["signal"] == SIGKILL);
   CHECK(c[3]["signal"] == SIGKILL);
+  CHECK(c[3]["timed_out"] == true);
+  CHECK(c[2]["timed_out"] == false);
+  CHECK(c[0]["host"] == line["stats"]["workers"][0]["host"]);
   CHECK(c[3]["wall_s"].get<double>() >= 0.5);
   CHECK(c[3]["wall_s"].get<double>() < 10);
   CHECK(c[4]["exit_code"] == 127);
@@ -186,11 +194,13 @@ TEST_CASE("exec: a local master with --allow-exec runs argv literally and sh in 
   CHECK(line["stats"]["tasks"] == 5);
 }
 
-TEST_CASE("exec: a remote worker with --allow-exec runs the commands - the master needs no flag",
+TEST_CASE("exec: a remote worker with --allow-exec runs the commands - the master needs no flag, "
+          "and on-failure=ignore keeps a failed command from failing the job",
           "[exec]") {
   temp_dir dir;
   const auto file = dir.write("commands.jsonl", sh_lines({"echo $PPID", "exit 1"}));
-  auto master = start_master({"--job", "exec", "--param", "file=" + file.string()});
+  auto master = start_master(
+      {"--job", "exec", "--param", "file=" + file.string(), "--param", "on-failure=ignore"});
   const auto port = listening_port(master, start_timeout);
   auto worker = start_worker(port, {"--allow-exec", "--exit-with-master"});
   const auto line = finished_ok(master);
@@ -198,6 +208,7 @@ TEST_CASE("exec: a remote worker with --allow-exec runs the commands - the maste
   REQUIRE(c.size() == 2);
   CHECK(c[0]["stdout_tail"] == std::to_string(worker.pid()) + "\n");
   CHECK(c[1]["exit_code"] == 1);
+  CHECK(line["result"]["failed"] == 1);
   CHECK(tasks_of(line, worker.pid()) == 2);
 }
 
@@ -213,8 +224,9 @@ TEST_CASE("exec: SIGINT to the master kills every running command and what it st
   const std::vector<std::string> job{"--job", "exec", "--param", "file=" + file.string()};
 
   SECTION("commands of a local worker") {
+    // Two slots: both commands run at once.
     background_process master(
-        cohort_argv(cat({"master", "--allow-exec", "--local-workers", "1"}, job)));
+        cohort_argv(cat({"master", "--allow-exec", "--local-workers", "1", "--slots", "2"}, job)));
     auto pids = wait_for_pids(a, 2, job_timeout);
     const auto more = wait_for_pids(b, 2, job_timeout);
     pids.insert(pids.end(), more.begin(), more.end());
@@ -232,7 +244,7 @@ TEST_CASE("exec: SIGINT to the master kills every running command and what it st
   SECTION("commands of a remote worker that outlives its master") {
     auto master = start_master(job);
     const auto port = listening_port(master, start_timeout);
-    auto worker = start_worker(port, {"--allow-exec"});
+    auto worker = start_worker(port, {"--allow-exec", "--slots", "2"});
     auto pids = wait_for_pids(a, 2, job_timeout);
     const auto more = wait_for_pids(b, 2, job_timeout);
     pids.insert(pids.end(), more.begin(), more.end());
@@ -328,8 +340,8 @@ TEST_CASE("exec: a worker process runs at most 256 commands at once - the rest w
   const auto script = "ls " + running.string() + " | wc -l; touch " + running.string() +
                       "/$$; sleep 2; rm " + running.string() + "/$$";
   const auto file = dir.write("commands.jsonl", sh_lines(std::vector<std::string>(300, script)));
-  const auto r = run_cohort({"master", "--allow-exec", "--local-workers", "1", "--job", "exec",
-                             "--param", "file=" + file.string()},
+  const auto r = run_cohort({"master", "--allow-exec", "--local-workers", "1", "--slots", "300",
+                             "--job", "exec", "--param", "file=" + file.string()},
                             job_timeout);
   const auto line = only_line(r, 0);
   REQUIRE(line["status"] == "ok");
@@ -360,6 +372,8 @@ TEST_CASE("exec: --task-timeout kills a command like its own timeout - it runs o
     REQUIRE(c.size() == 1);
     CHECK(c[0]["exit_code"].is_null());
     CHECK(c[0]["signal"] == SIGKILL);
+    CHECK(c[0]["timed_out"] == true);
+    CHECK(line["reason"] == "commands");
     CHECK(c[0]["wall_s"].get<double>() >= 1.0);
     CHECK(c[0]["wall_s"].get<double>() < 3.0);
     CHECK(line["stats"]["attempts"] == 1);
@@ -373,7 +387,7 @@ TEST_CASE("exec: --task-timeout kills a command like its own timeout - it runs o
   SECTION("on a local worker") {
     const auto r = run_cohort(cat({"master", "--allow-exec", "--local-workers", "1"}, job), 20s);
     CHECK(r.wall < 5s);
-    check_timed_out(only_line(r, 0));
+    check_timed_out(only_line(r, 1));
   }
 
   SECTION("on a remote worker, which learns the task timeout from the master") {
@@ -381,6 +395,6 @@ TEST_CASE("exec: --task-timeout kills a command like its own timeout - it runs o
     const auto port = listening_port(master, start_timeout);
     auto worker = start_worker(port, {"--allow-exec", "--exit-with-master"});
     const auto r = ended(master, 20s);
-    check_timed_out(only_line(r, 0));
+    check_timed_out(only_line(r, 1));
   }
 }
