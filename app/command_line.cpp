@@ -16,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <sstream>
 #include <string_view>
@@ -233,7 +234,33 @@ void read_security(parse_state& s, const given_map& given) {
   }
 }
 
+/// `file=-`: what the job's kind reads (exec: its commands) comes from standard input, read here on
+/// the side that submits, into the kind's stdin param. Standard input is read once.
+void take_stdin(job_request& job, const registry& kinds, bool& stdin_taken) {
+  const auto file = job.args.get("file");
+  const auto kind = kinds.find(job.kind);
+  if (!file || *file != "-" || kind == nullptr) {
+    return;
+  }
+  const auto into = kind->stdin_param();
+  if (into.empty()) {
+    throw usage_error(job.kind + ": param 'file': '-' (standard input) is not read by this kind");
+  }
+  if (stdin_taken) {
+    throw usage_error("standard input is read once: only one of --jobs - and a job's file=- can "
+                      "take it");
+  }
+  stdin_taken = true;
+  std::ostringstream text;
+  text << std::cin.rdbuf();
+  auto values = job.args.all();
+  values.erase("file");
+  values[std::string(into)] = text.str();
+  job.args = params(std::move(values));
+}
+
 void read_jobs(parse_state& s, const given_map& given, const registry& kinds) {
+  bool stdin_taken = false;
   const auto* jobs = first(given, "jobs");
   const auto* kind = first(given, "job");
   const auto* param = first(given, "param");
@@ -250,7 +277,15 @@ void read_jobs(parse_state& s, const given_map& given, const registry& kinds) {
   }
   if (jobs != nullptr) {
     try {
+      stdin_taken = s.jobs_file == "-";
       auto lines = read_jobs_file(s.jobs_file, s.job_defaults);
+      for (auto& l : lines) {
+        try {
+          take_stdin(l.job, kinds, stdin_taken);
+        } catch (const usage_error& e) {
+          throw jobs_file_error(s.jobs_file + ":" + std::to_string(l.line) + ": " + e.what());
+        }
+      }
       if (s.mode == for_submit) {
         // The master checks a client's jobs, against its own kinds.
         for (auto& l : lines) {
@@ -274,6 +309,7 @@ void read_jobs(parse_state& s, const given_map& given, const registry& kinds) {
     job_request job = s.job_defaults;
     job.kind = s.job_kind;
     job.args = s.job_params;
+    take_stdin(job, kinds, stdin_taken);
     s.cfg.client_jobs.push_back(std::move(job));
     return;
   }
@@ -291,6 +327,7 @@ void read_jobs(parse_state& s, const given_map& given, const registry& kinds) {
     job.kind = s.job_kind;
     job.args = s.job_params;
   }
+  take_stdin(job, kinds, stdin_taken);
   try {
     s.cfg.jobs.push_back(check_job(kinds, std::move(job)));
   } catch (const param_error& e) {

@@ -1003,7 +1003,8 @@ std::string master_core::why_starved(const job_state& j) const {
     }
   }
   if (!granted) {
-    return "no worker allows " + j.capability;
+    return "no worker allows " + j.capability + " (start workers with --allow-" + j.capability +
+           ")";
   }
   if (!min_workers_reached_) {
     return std::to_string(dispatcher_.alive_count()) + " of --min-workers " +

@@ -308,12 +308,16 @@ public:
         {"retry", param_type::flag, "false", "whether a command lost with its worker runs again"},
         {"joblog", param_type::output, "",
          "a JSON line per command as it ends, written by the submitter"},
-        {"on-failure", param_type::choice, "fail",
+        {"on-failure",
+         param_type::choice,
+         "fail",
          "fail: the job fails (reason commands) once all ran if any failed; ignore: it is ok",
-         false, {"fail", "ignore"}},
+         false,
+         {"fail", "ignore"}},
     };
   }
   std::string_view records_param() const override { return "joblog"; }
+  std::string_view stdin_param() const override { return "commands"; }
   bool keeps_partial_result() const override { return true; }
   task_bound bound(const params&) const override { return task_bound::cpu; }
   bool holds_thread(const params&) const override { return false; }

@@ -124,6 +124,9 @@ public:
   /// The parameter (of type output) naming the file the job's records go to, written by whoever
   /// submitted the job on its own side; empty: the kind writes none.
   virtual std::string_view records_param() const { return {}; }
+  /// The text param that holds what `file=-` reads from the submitter's standard input (exec:
+  /// "commands"); empty: `file=-` is refused.
+  virtual std::string_view stdin_param() const { return {}; }
   /// Whether the line of a job that failed by its reducer's verdict, or was cancelled, keeps the
   /// result of the tasks that finished (exec: the commands that ran); else such a result is null.
   virtual bool keeps_partial_result() const { return false; }

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -123,7 +124,8 @@ void check_refused(const json& line) {
   INFO(line.dump());
   CHECK(line["status"] == "failed");
   CHECK(line["reason"] == "no-workers");
-  CHECK_THAT(line["error"].get<std::string>(), Catch::Contains("no worker allows exec"));
+  CHECK_THAT(line["error"].get<std::string>(),
+             Catch::Contains("no worker allows exec (start workers with --allow-exec)"));
   CHECK(line["stats"]["attempts"] == 0);
 }
 
@@ -397,4 +399,120 @@ TEST_CASE("exec: --task-timeout kills a command like its own timeout - it runs o
     const auto r = ended(master, 20s);
     check_timed_out(only_line(r, 1));
   }
+}
+
+namespace {
+
+/// The JSON lines of a joblog file.
+std::vector<json> joblog_lines(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::vector<json> out;
+  for (std::string line; std::getline(in, line);) {
+    out.push_back(json::parse(line));
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("exec: 16 commands of 200 ms spread over 2 worker processes, 8 each, in under 2.2 s",
+          "[exec]") {
+  temp_dir dir;
+  const auto file =
+      dir.write("commands.jsonl", sh_lines(std::vector<std::string>(16, "sleep 0.2")));
+  auto master =
+      start_master({"--min-workers", "2", "--job", "exec", "--param", "file=" + file.string()});
+  const auto port = listening_port(master, start_timeout);
+  auto w1 = start_worker(port, {"--allow-exec", "--exit-with-master"});
+  auto w2 = start_worker(port, {"--allow-exec", "--exit-with-master"});
+  const auto line = finished_ok(master);
+  INFO(line.dump());
+  // From the moment both had joined: each runs one command at a time (--slots 1).
+  const auto ran_s = line["stats"]["wall_s"].get<double>() - line["stats"]["wait_s"].get<double>();
+  CHECK(ran_s < 2.2);
+  CHECK(ran_s >= 1.6);
+  CHECK(tasks_of(line, w1.pid()) == 8);
+  CHECK(tasks_of(line, w2.pid()) == 8);
+  CHECK(line["result"]["ok"] == 16);
+}
+
+TEST_CASE("exec: a failing, a timed-out and a not-found command fail the job with their joblog "
+          "lines",
+          "[exec]") {
+  temp_dir dir;
+  const auto joblog = dir.path() / "joblog.jsonl";
+  const auto file = dir.write("commands.jsonl", sh_lines({"true", "exit 3", "sleep 5"}) +
+                                                    "{\"argv\": [\"/nonexistent/cohort-x\"]}\n");
+  const auto r = run_cohort({"master", "--allow-exec", "--local-workers", "1", "--job", "exec",
+                             "--param", "file=" + file.string(), "--param", "timeout=300ms",
+                             "--param", "joblog=" + joblog.string()},
+                            job_timeout);
+  const auto line = only_line(r, 1);
+  INFO(line.dump());
+  CHECK(line["status"] == "failed");
+  CHECK(line["reason"] == "commands");
+  CHECK(line["result"]["ok"] == 1);
+  CHECK(line["result"]["failed"] == 3);
+  const auto log = joblog_lines(joblog);
+  REQUIRE(log.size() == 4);
+  std::map<std::uint64_t, json> by_index;
+  for (const auto& l : log) {
+    by_index[l["index"].get<std::uint64_t>()] = l;
+    CHECK(l["host"] == line["stats"]["workers"][0]["host"]);
+    CHECK(l["worker"] == line["stats"]["workers"][0]["id"]);
+    CHECK(l["start"].get<double>() > 1.7e9);
+  }
+  CHECK(by_index[0]["exit_code"] == 0);
+  CHECK(by_index[1]["exit_code"] == 3);
+  CHECK(by_index[2]["timed_out"] == true);
+  CHECK(by_index[2]["signal"] == SIGKILL);
+  CHECK(by_index[3]["exit_code"] == 127);
+  CHECK(by_index[3]["command"]["argv"][0] == "/nonexistent/cohort-x");
+}
+
+TEST_CASE("exec: Ctrl-C midway keeps the commands that finished, in the line and the joblog",
+          "[exec]") {
+  temp_dir dir;
+  const auto joblog = dir.path() / "joblog.jsonl";
+  const auto started = dir.path() / "started";
+  const auto file = dir.write(
+      "commands.jsonl", sh_lines({"echo 0", "echo 1", "echo 2",
+                                  "echo $$ $$ > " + started.string() + "; sleep 300", "echo 4"}));
+  background_process master(
+      cohort_argv({"master", "--allow-exec", "--local-workers", "1", "--job", "exec", "--param",
+                   "file=" + file.string(), "--param", "joblog=" + joblog.string()}));
+  wait_for_pids(started, 2, job_timeout);
+  master.signal(SIGINT);
+  const auto r = ended(master, exit_timeout);
+  CHECK(r.exit_code == 130);
+  const auto lines = job_lines(r.out);
+  REQUIRE(lines.size() == 1);
+  INFO(lines[0].dump());
+  CHECK(lines[0]["status"] == "cancelled");
+  CHECK(lines[0]["result"]["ok"] == 3);
+  CHECK(lines[0]["result"]["failed"] == 0);
+  REQUIRE(lines[0]["result"]["commands"].size() == 3);
+  CHECK(lines[0]["result"]["commands"][2]["stdout_tail"] == "2\n");
+  CHECK(joblog_lines(joblog).size() == 3);
+}
+
+TEST_CASE("exec: file=- reads the commands from standard input, also through --jobs", "[exec]") {
+  const std::string commands = "{\"sh\": \"echo from stdin\"}\n{\"argv\": [\"true\"]}\n";
+  const auto r = run_process(cohort_argv({"master", "--allow-exec", "--local-workers", "1", "--job",
+                                          "exec", "--param", "file=-"}),
+                             job_timeout, commands);
+  const auto line = only_line(r, 0);
+  CHECK(line["result"]["ok"] == 2);
+  CHECK(line["result"]["commands"][0]["stdout_tail"] == "from stdin\n");
+  temp_dir dir;
+  const auto jobs = dir.write("jobs.jsonl", "{\"job\": \"exec\", \"params\": {\"file\": \"-\"}}\n");
+  const auto via_jobs = run_process(
+      cohort_argv({"master", "--allow-exec", "--local-workers", "1", "--jobs", jobs.string()}),
+      job_timeout, commands);
+  CHECK(only_line(via_jobs, 0)["result"]["ok"] == 2);
+  // The jobs themselves from standard input leave none for the commands.
+  const auto both = run_process(cohort_argv({"master", "--allow-exec", "--jobs", "-"}), job_timeout,
+                                "{\"job\": \"exec\", \"params\": {\"file\": \"-\"}}\n");
+  CHECK(both.exit_code == 2);
+  CHECK_THAT(both.err, Catch::Contains("standard input is read once"));
 }
