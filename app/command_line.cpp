@@ -6,6 +6,7 @@
 #include "app/ini.hpp"
 #include "app/jobs_file.hpp"
 #include "app/option_schema.hpp"
+#include "app/suggest.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -46,6 +47,14 @@ struct command_line_words {
   std::vector<std::string> positionals;
 };
 
+std::vector<std::string> option_names() {
+  std::vector<std::string> names;
+  for (const auto& o : option_schema()) {
+    names.emplace_back(o.name);
+  }
+  return names;
+}
+
 command_line_words split_argv(int argc, const char* const* argv) {
   po::options_description desc;
   for (const auto& o : option_schema()) {
@@ -67,7 +76,10 @@ command_line_words split_argv(int argc, const char* const* argv) {
     parsed =
         po::command_line_parser(argc, argv).options(desc).positional(positional).style(style).run();
   } catch (const po::unknown_option& e) {
-    throw usage_error("unknown option '" + e.get_option_name() + "'");
+    auto name = e.get_option_name();
+    const auto bare = name.substr(std::min(name.size(), name.find_first_not_of('-')));
+    throw usage_error("unknown option '" + name + "'" + did_you_mean(bare, option_names(), "--") +
+                      " (cohort --help lists every option)");
   } catch (const po::invalid_command_line_syntax& e) {
     if (e.kind() == po::invalid_syntax::missing_parameter) {
       throw usage_error("option " + e.get_option_name() + " needs a value");
@@ -111,7 +123,8 @@ given_map read_config(const std::string& path, unsigned mode) {
     auto where = path + ":" + std::to_string(e.line);
     const auto* def = find_option(e.key);
     if (def == nullptr) {
-      throw usage_error(where + ": unknown key '" + e.key + "'");
+      throw usage_error(where + ": unknown key '" + e.key + "'" +
+                        did_you_mean(e.key, option_names()));
     }
     if ((def->traits & command_line_only) != 0) {
       throw usage_error(where + ": key '" + e.key + "' belongs on the command line");
@@ -430,7 +443,8 @@ app_config parse_command_line(int argc, const char* const* argv, const registry&
     if (words.positionals.size() == 2) {
       s.cfg.kind = words.positionals[1];
       if (!kinds.find(s.cfg.kind)) {
-        throw usage_error("unknown job kind '" + s.cfg.kind + "' (see cohort kinds)");
+        throw usage_error("unknown job kind '" + s.cfg.kind + "'" +
+                          did_you_mean(s.cfg.kind, kinds.names()) + " (see cohort kinds)");
       }
     }
     return s.cfg;
@@ -438,8 +452,12 @@ app_config parse_command_line(int argc, const char* const* argv, const registry&
   auto word = std::find_if(std::begin(mode_words), std::end(mode_words),
                            [&](const auto& w) { return w.first == mode_word; });
   if (word == std::end(mode_words)) {
-    throw usage_error("unknown mode '" + mode_word +
-                      "' (master | worker | submit | wait | jobs | cancel | status | kinds)");
+    std::vector<std::string> modes{"kinds"};
+    for (const auto& w : mode_words) {
+      modes.emplace_back(w.first);
+    }
+    throw usage_error("unknown mode '" + mode_word + "'" + did_you_mean(mode_word, modes) +
+                      " (master | worker | submit | wait | jobs | cancel | status | kinds)");
   }
   s.cfg.mode = word->second.first;
   s.mode = word->second.second;

@@ -315,12 +315,16 @@ TEST_CASE("options: worker needs exactly one of --master and --listen", "[option
 }
 
 TEST_CASE("options: unknown options, typos and CAF keys", "[options]") {
-  CHECK(error_of({"master", "--bogus"}) == "unknown option '--bogus'");
-  CHECK(error_of({"master", "--slot", "2"}) == "unknown option '--slot'");
-  CHECK(error_of({"master", "--scheduler.foo", "1"}) == "unknown option '--scheduler.foo'");
+  const std::string all = " (cohort --help lists every option)";
+  CHECK(error_of({"master", "--bogus"}) == "unknown option '--bogus'" + all);
+  CHECK(error_of({"master", "--slot", "2"}) ==
+        "unknown option '--slot'; did you mean --slots?" + all);
+  CHECK(error_of({"master", "--lisen", "h:1"}) ==
+        "unknown option '--lisen'; did you mean --listen?" + all);
+  CHECK(error_of({"master", "--scheduler.foo", "1"}) == "unknown option '--scheduler.foo'" + all);
   CHECK(error_of({"master", "--middleman.enable-automatic-connections", "true"}) ==
-        "unknown option '--middleman.enable-automatic-connections'");
-  CHECK(error_of({"master", "-x"}) == "unknown option '-x'");
+        "unknown option '--middleman.enable-automatic-connections'" + all);
+  CHECK(error_of({"master", "-x"}) == "unknown option '-x'" + all);
   CHECK(error_of({"master", "--positional", "worker"}) == "unknown option '--positional'");
 }
 
