@@ -137,6 +137,11 @@ given_map read_config(const std::string& path, unsigned mode) {
       throw usage_error(where + ": key '" + e.key + "' is set twice (first at " +
                         values.front().source + ")");
     }
+    // A file named in a config file is found beside it, wherever cohort runs from.
+    if ((def->arg == "FILE" || def->arg == "DIR") && !e.value.empty() && e.value != "-" &&
+        std::filesystem::path(e.value).is_relative()) {
+      e.value = (std::filesystem::path(path).parent_path() / e.value).lexically_normal().string();
+    }
     values.push_back({std::move(e.value), where});
   }
   return out;
