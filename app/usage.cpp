@@ -57,10 +57,15 @@ std::string usage_text(const registry& kinds) {
     }
   }
   std::string names;
+  std::string aids;
   for (const auto& n : kinds.names()) {
-    names += (names.empty() ? "" : ", ") + n;
+    auto& list = kinds.find(n)->test_aid() ? aids : names;
+    list += (list.empty() ? "" : ", ") + n;
   }
   out += "\njob kinds: " + names + " (`cohort kinds KIND` lists a kind's parameters)\n";
+  if (!aids.empty()) {
+    out += "job kinds for testing: " + aids + "\n";
+  }
   return out;
 }
 

@@ -108,6 +108,8 @@ public:
   /// refused before anything runs.
   virtual std::vector<param_spec> parameters() const = 0;
   virtual task_bound bound(const params& p) const = 0;
+  /// A test or benchmark aid (chaos): listed apart in --help.
+  virtual bool test_aid() const { return false; }
   /// Whether a running task keeps its worker actor's thread busy, so that the actor runs one at a
   /// time and queues the rest of its --slots; a CPU-bound task does, unless its work runs
   /// elsewhere (exec: in a child process, --slots of them at once).
