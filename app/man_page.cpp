@@ -56,7 +56,8 @@ std::string man_page(const registry& kinds, std::string_view version) {
   out += ".SH SYNOPSIS\n";
   for (const auto* line :
        {"cohort master [OPTIONS]", "cohort master --serve --listen [HOST:]PORT [OPTIONS]",
-        "cohort worker --master HOST:PORT [OPTIONS]", "cohort worker --listen [HOST:]PORT [OPTIONS]",
+        "cohort worker --master HOST:PORT [OPTIONS]",
+        "cohort worker --listen [HOST:]PORT [OPTIONS]",
         "cohort submit --master HOST:PORT (--job KIND [--param K=V]... | --jobs FILE)",
         "cohort wait|cancel --master HOST:PORT ID...", "cohort jobs --master HOST:PORT [--all]",
         "cohort status --master HOST:PORT", "cohort kinds [KIND]", "cohort --help | --version"}) {
@@ -64,7 +65,8 @@ std::string man_page(const registry& kinds, std::string_view version) {
   }
   out += ".SH DESCRIPTION\n";
   out += paragraph(
-      "A master splits each job into tasks and hands them to worker actors: its own (--local-workers, "
+      "A master splits each job into tasks and hands them to worker actors: its own "
+      "(--local-workers, "
       "all cores by default) and those of cohort worker processes that join it over the network. "
       "Dispatch follows each worker's free credit; a worker that dies or drops off the network has "
       "its tasks run elsewhere, and every task is merged exactly once. Each job ends in one JSON "
@@ -96,9 +98,9 @@ std::string man_page(const registry& kinds, std::string_view version) {
     for (const auto& p : k->parameters()) {
       out += ".TP\n\\fB" + roff_text(p.name) + "\\fR=\\fI" + roff_text(type_name(p)) + "\\fR\n" +
              roff_text(p.meaning) +
-             (p.required ? std::string(" (required)")
-                         : p.fallback.empty() ? std::string()
-                                              : " (default: " + roff_text(p.fallback) + ")") +
+             (p.required           ? std::string(" (required)")
+              : p.fallback.empty() ? std::string()
+                                   : " (default: " + roff_text(p.fallback) + ")") +
              "\n";
     }
   }

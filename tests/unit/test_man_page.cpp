@@ -12,8 +12,7 @@
 using namespace cohort;
 using namespace cohort::app;
 
-TEST_CASE("man page: roff text escapes backslashes and hyphens and guards leading dots",
-          "[man]") {
+TEST_CASE("man page: roff text escapes backslashes and hyphens and guards leading dots", "[man]") {
   CHECK(roff_text("--listen") == "\\-\\-listen");
   CHECK(roff_text("a\\b") == "a\\eb");
   CHECK(roff_text(".hidden\n'quoted") == "\\&.hidden\n\\&'quoted");
