@@ -44,6 +44,13 @@ struct job_stats {
   bool restarted = false;
   /// Workers that had at least one attempt of the job.
   std::vector<worker_share> workers;
+  /// A job whose tasks carry tags: its tasks and those merged, per tag set.
+  struct tag_count {
+    std::string tags;
+    std::uint64_t tasks = 0;
+    std::uint64_t merged = 0;
+  };
+  std::vector<tag_count> tags;
 };
 
 /// How a job ended: `reason` and `error` are shown when `status` is not ok; `result` is null then,

@@ -4,6 +4,7 @@
 #include "core/job_report.hpp"
 #include "core/request_json.hpp"
 #include "core/speculation.hpp"
+#include "core/task_routes.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -41,6 +42,9 @@ struct master_core::job_state {
   double split_s = 0;
   double merge_s = 0;
   std::vector<worker_ref> designated;
+  /// When its tasks carry tags: their routes (one ledger stripe each), and tasks merged per route.
+  std::optional<task_routes> routes;
+  std::vector<std::uint64_t> merged_by_route;
   std::map<worker_ref, per_worker> by_worker;
   /// Set by end_job; the job is rendered and erased when the event that ended it is done.
   std::optional<job_end> ended;
@@ -66,6 +70,14 @@ namespace {
 
 double seconds(std::chrono::nanoseconds d) {
   return std::chrono::duration<double>(d).count();
+}
+
+std::string joined(const std::vector<std::string>& tags) {
+  std::string out;
+  for (const auto& t : tags) {
+    out += (out.empty() ? "" : ",") + t;
+  }
+  return out;
 }
 
 } // namespace
@@ -145,22 +157,38 @@ void master_core::remove_worker(worker_ref w, clock::time_point now) {
               now);
       continue;
     }
-    std::vector<std::uint32_t> groups(isolation::groups_for(tasks.size(), beside));
-    for (auto& g : groups) {
-      g = j.led->new_group();
+    // Isolation groups never mix routes, so a group's process can run all of its tasks.
+    std::map<std::uint32_t, std::vector<dispatched_task>> by_route;
+    for (const auto& t : tasks) {
+      by_route[j.routes ? j.routes->route_of(t.index) : 0].push_back(t);
     }
-    for (std::size_t k = 0; k < tasks.size(); ++k) {
-      std::optional<std::uint32_t> group;
-      if (!groups.empty()) {
-        group = groups[isolation::group_of(k, tasks.size(), groups.size())];
-      }
-      if (j.led->lose(tasks[k].index, tasks[k].attempt, w, group) == ledger::verdict::exhausted) {
-        fail_task(j, tasks[k].index, cause, now);
+    for (const auto& [route, part] : by_route) {
+      if (!lose_tasks(j, part, w, beside, cause, now)) {
         break;
       }
     }
   }
   finish_ended();
+}
+
+bool master_core::lose_tasks(job_state& j, const std::vector<dispatched_task>& tasks, worker_ref w,
+                             std::uint32_t beside, const std::string& cause,
+                             clock::time_point now) {
+  std::vector<std::uint32_t> groups(isolation::groups_for(tasks.size(), beside));
+  for (auto& g : groups) {
+    g = j.led->new_group();
+  }
+  for (std::size_t k = 0; k < tasks.size(); ++k) {
+    std::optional<std::uint32_t> group;
+    if (!groups.empty()) {
+      group = groups[isolation::group_of(k, tasks.size(), groups.size())];
+    }
+    if (j.led->lose(tasks[k].index, tasks[k].attempt, w, group) == ledger::verdict::exhausted) {
+      fail_task(j, tasks[k].index, cause, now);
+      return false;
+    }
+  }
+  return true;
 }
 
 void master_core::fail_task(job_state& j, std::uint64_t index, const std::string& cause,
@@ -254,8 +282,19 @@ std::uint64_t master_core::start(const checked_job& checked, clock::time_point n
       }
     }
   }
+  try {
+    job.routes = task_routes::of(*job.plan);
+  } catch (const std::exception& e) {
+    job.led = std::make_unique<ledger>(0, 1, 1);
+    end_job(job, job_status::failed, "task", e.what(), now);
+    return id;
+  }
   std::uint32_t stripes = 1;
-  if (settings_.dispatch == dispatch_policy::designated) {
+  if (job.routes) {
+    job.merged_by_route.assign(job.routes->count(), 0);
+    job.led =
+        std::make_unique<ledger>(job.routes->routes(), job.routes->count(), job.req.max_attempts);
+  } else if (settings_.dispatch == dispatch_policy::designated) {
     // Before --min-workers have joined, the owners are fixed when they have (designate()).
     if (min_workers_reached_ || dispatcher_.alive_count() >= settings_.min_workers) {
       designate(job);
@@ -264,7 +303,9 @@ std::uint64_t master_core::start(const checked_job& checked, clock::time_point n
                                              ? settings_.min_workers
                                              : static_cast<std::uint32_t>(job.designated.size()));
   }
-  job.led = std::make_unique<ledger>(job.plan->task_count(), stripes, job.req.max_attempts);
+  if (!job.routes) {
+    job.led = std::make_unique<ledger>(job.plan->task_count(), stripes, job.req.max_attempts);
+  }
   if (held) {
     if (auto why = carry_over(job, *held)) {
       end_job(job, job_status::failed, "task", *why, now);
@@ -283,6 +324,48 @@ const job_desc& master_core::desc(std::uint64_t job) const {
 
 bool master_core::fits(const job_state& j, worker_ref w) const {
   return dispatcher_.has_tags(w, j.req.require) && dispatcher_.grants(w, j.capability);
+}
+
+bool master_core::fits_route(const job_state& j, std::uint32_t route, worker_ref w) const {
+  return !j.routes || dispatcher_.has_tags(w, j.routes->tags(route));
+}
+
+bool master_core::fits_task(const job_state& j, std::uint64_t index, worker_ref w) const {
+  return !j.routes || fits_route(j, j.routes->route_of(index), w);
+}
+
+bool master_core::routable(const job_state& j, worker_ref w) const {
+  if (!j.routes) {
+    return true;
+  }
+  for (std::uint32_t r = 0; r < j.routes->count(); ++r) {
+    if (j.led->stripe_has_pending(r) && fits_route(j, r, w)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::optional<std::uint32_t> master_core::starved_route(const job_state& j) const {
+  if (!j.routes) {
+    return std::nullopt;
+  }
+  for (std::uint32_t r = 0; r < j.routes->count(); ++r) {
+    if (!j.led->stripe_has_pending(r)) {
+      continue;
+    }
+    bool fit = false;
+    for (auto w : dispatcher_.workers()) {
+      if (eligible(j, w) && fits_route(j, r, w)) {
+        fit = true;
+        break;
+      }
+    }
+    if (!fit) {
+      return r;
+    }
+  }
+  return std::nullopt;
 }
 
 bool master_core::eligible(const job_state& j, worker_ref w) const {
@@ -321,7 +404,8 @@ std::optional<worker_ref> master_core::designated_owner(const job_state& j,
 }
 
 std::optional<outgoing_batch> master_core::next_batch(job_state& j, clock::time_point now) {
-  bool designated = settings_.dispatch == dispatch_policy::designated;
+  // Tasks with tags of their own go by route, each to the workers that fit it.
+  bool designated = settings_.dispatch == dispatch_policy::designated && !j.routes;
   auto owns_pending = [&](worker_ref w) {
     for (std::uint32_t s = 0; s < j.led->stripes(); ++s) {
       if (j.led->stripe_has_pending(s) && designated_owner(j, s) == w) {
@@ -345,6 +429,9 @@ std::optional<outgoing_batch> master_core::next_batch(job_state& j, clock::time_
                           if (designated && !owns_pending(c)) {
                             return 0;
                           }
+                          if (!routable(j, c)) {
+                            return 0;
+                          }
                           return room(j, c);
                         });
     if (!w) {
@@ -356,6 +443,13 @@ std::optional<outgoing_batch> master_core::next_batch(job_state& j, clock::time_
       for (std::uint32_t s = 0; s < j.led->stripes() && taken.size() < n; ++s) {
         if (designated_owner(j, s) == *w) {
           auto more = j.led->take(s, n - taken.size(), *w, false, now);
+          taken.insert(taken.end(), more.begin(), more.end());
+        }
+      }
+    } else if (j.routes) {
+      for (std::uint32_t r = 0; r < j.routes->count() && taken.size() < n; ++r) {
+        if (j.led->stripe_has_pending(r) && fits_route(j, r, *w)) {
+          auto more = j.led->take(r, n - taken.size(), *w, eligible > 1, now);
           taken.insert(taken.end(), more.begin(), more.end());
         }
       }
@@ -439,8 +533,12 @@ void master_core::isolate(clock::time_point now) {
       continue;
     }
     for (auto g : j.led->waiting_groups()) {
-      if (!isolation_.has(j.id, g) &&
-          !isolation_.reserve(dispatcher_, j.id, g, [&](worker_ref w) { return eligible(j, w); })) {
+      // A group's tasks share a route (remove_worker groups them by route).
+      auto task = j.led->group_task(g);
+      auto fit = [&](worker_ref w) {
+        return eligible(j, w) && (!task || fits_task(j, *task, w));
+      };
+      if (!isolation_.has(j.id, g) && !isolation_.reserve(dispatcher_, j.id, g, fit)) {
         break;
       }
     }
@@ -452,7 +550,9 @@ void master_core::isolate(clock::time_point now) {
       if (j.ended) {
         break;
       }
-      if (dispatcher_.at(w).process != r.process || !eligible(j, w)) {
+      auto task = j.led->group_task(r.group);
+      if (dispatcher_.at(w).process != r.process || !eligible(j, w) ||
+          (task && !fits_task(j, *task, w))) {
         continue;
       }
       auto n = room(j, w, true);
@@ -472,8 +572,9 @@ void master_core::isolate(clock::time_point now) {
 
 void master_core::speculate(job_state& j, clock::time_point now) {
   for (auto index : speculation::due(*j.led, now)) {
-    auto pick = speculation::where(dispatcher_, j.bound, j.led->live_workers(index),
-                                   [&](worker_ref w) { return eligible(j, w); });
+    auto pick =
+        speculation::where(dispatcher_, j.bound, j.led->live_workers(index),
+                           [&](worker_ref w) { return eligible(j, w) && fits_task(j, index, w); });
     if (!pick) {
       continue;
     }
@@ -686,6 +787,9 @@ void master_core::take_answers(std::uint64_t id, worker_ref from,
         }
         j.red->merge(std::move(r->value));
         ++pw.tasks;
+        if (j.routes) {
+          ++j.merged_by_route[j.routes->route_of(r->index)];
+        }
         if (j.red->result_bytes() > settings_.limits.max_result_size) {
           add_merge_time();
           end_job(j, job_status::failed, "limit",
@@ -972,7 +1076,8 @@ void master_core::tick(clock::time_point now) {
         continue;
       }
     }
-    bool starved = j->led->pending() > 0 && (!min_workers_reached_ || !has_eligible_worker(*j));
+    bool starved = j->led->pending() > 0 &&
+                   (!min_workers_reached_ || !has_eligible_worker(*j) || starved_route(*j));
     if (!starved) {
       if (j->waiting_since) {
         j->waited += now - *j->waiting_since;
@@ -1010,14 +1115,17 @@ std::string master_core::why_starved(const job_state& j) const {
     return std::to_string(dispatcher_.alive_count()) + " of --min-workers " +
            std::to_string(settings_.min_workers) + " workers joined";
   }
-  if (j.req.require.empty()) {
-    return "no worker is available";
+  if (!has_eligible_worker(j) && !j.req.require.empty()) {
+    return "no worker with tags " + joined(j.req.require) + " joined";
   }
-  std::string tags;
-  for (const auto& t : j.req.require) {
-    tags += (tags.empty() ? "" : ",") + t;
+  if (auto r = starved_route(j)) {
+    auto tags = j.routes->tags(*r);
+    tags.insert(tags.end(), j.req.require.begin(), j.req.require.end());
+    auto n = j.routes->tasks(*r);
+    return "no worker with tags " + joined(tags) + " joined (" + std::to_string(n) +
+           (n == 1 ? " task requires " : " tasks require ") + j.routes->label(*r) + ")";
   }
-  return "no worker with tags " + tags + " joined";
+  return "no worker is available";
 }
 
 job_progress_report::waiting_for master_core::waiting_for(const job_state& j,
@@ -1027,9 +1135,10 @@ job_progress_report::waiting_for master_core::waiting_for(const job_state& j,
     w.joined = dispatcher_.alive_count();
     w.need = settings_.min_workers;
   } else {
+    auto route = starved_route(j);
     w.joined = 0;
     for (auto x : dispatcher_.workers()) {
-      w.joined += eligible(j, x) ? 1 : 0;
+      w.joined += eligible(j, x) && (!route || fits_route(j, *route, x)) ? 1 : 0;
     }
     w.need = 1;
   }
@@ -1142,9 +1251,15 @@ job_outcome master_core::render(const job_state& j) const {
       c.peak_in_flight,
       std::nullopt,
       j.restarted,
+      {},
       {}};
   if (journaling()) {
     stats.resumed = j.led->merged_before();
+  }
+  if (j.routes) {
+    for (std::uint32_t r = 0; r < j.routes->count(); ++r) {
+      stats.tags.push_back({j.routes->label(r), j.routes->tasks(r), j.merged_by_route[r]});
+    }
   }
   for (const auto& [w, pw] : j.by_worker) {
     stats.workers.push_back(pw.share);

@@ -7,8 +7,8 @@
 
 #include "cohort/context.hpp"
 #include "cohort/fingerprint.hpp"
+#include "cohort/host_identity.hpp"
 #include "cohort/units.hpp"
-#include "core/host_identity.hpp"
 #include "jobs/child_process.hpp"
 #include "jobs/exec_format.hpp"
 #include "jobs/word_codec.hpp"
@@ -234,6 +234,15 @@ public:
     t.hi = timeout_ns_;
     t.data = encode_command(commands_.at(index));
     return t;
+  }
+
+  bool tags_tasks() const override {
+    return std::any_of(commands_.begin(), commands_.end(),
+                       [](const exec_command& c) { return !c.require.empty(); });
+  }
+
+  std::vector<std::string> tags(std::uint64_t index) const override {
+    return commands_.at(index).require;
   }
 
   std::string describe(std::uint64_t index) const override {

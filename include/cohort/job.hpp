@@ -81,8 +81,11 @@ public:
   /// A master resuming the job from its journal starts it again from its first task when this or
   /// task_count() differ from what they were.
   virtual std::string input_digest() const { return {}; }
-  /// The tag a worker must carry to run task `index`; empty for any worker.
-  virtual std::string tag(std::uint64_t) const { return {}; }
+  /// Whether tasks carry tags of their own (tags()); the master then asks for each task's tags
+  /// once, when the job starts.
+  virtual bool tags_tasks() const { return false; }
+  /// The tags a worker must carry to run task `index` (besides the job's --require); empty: any.
+  virtual std::vector<std::string> tags(std::uint64_t /*index*/) const { return {}; }
   /// Names task `index` and its parameters for error messages ("from=10 to=20").
   virtual std::string describe(std::uint64_t index) const;
   virtual std::unique_ptr<reducer> make_reducer() const = 0;

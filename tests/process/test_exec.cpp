@@ -516,3 +516,58 @@ TEST_CASE("exec: file=- reads the commands from standard input, also through --j
   CHECK(both.exit_code == 2);
   CHECK_THAT(both.err, Catch::Contains("standard input is read once"));
 }
+
+TEST_CASE("exec: commands requiring a, b and nothing, on workers tagged a, b and none, each run "
+          "where they must - a tag nobody carries fails the job naming it",
+          "[exec]") {
+  temp_dir dir;
+  const auto joblog = dir.path() / "joblog.jsonl";
+  std::string lines;
+  for (int i = 0; i < 12; ++i) {
+    const char* require[] = {", \"require\": [\"a\"]", ", \"require\": [\"b\"]", ""};
+    lines += "{\"sh\": \"sleep 0.05\"" + std::string(require[i % 3]) + "}\n";
+  }
+  const auto file = dir.write("commands.jsonl", lines);
+  auto master = start_master({"--min-workers", "3", "--job", "exec", "--param",
+                              "file=" + file.string(), "--param", "joblog=" + joblog.string()});
+  const auto port = listening_port(master, start_timeout);
+  auto wa = start_worker(port, {"--allow-exec", "--exit-with-master", "--tags", "a"});
+  auto wb = start_worker(port, {"--allow-exec", "--exit-with-master", "--tags", "b"});
+  auto wn = start_worker(port, {"--allow-exec", "--exit-with-master"});
+  const auto line = finished_ok(master);
+  INFO(line.dump());
+  CHECK(line["result"]["ok"] == 12);
+  CHECK(line["stats"]["tags"]["a"] == json({{"tasks", 4}, {"merged", 4}}));
+  CHECK(line["stats"]["tags"]["b"] == json({{"tasks", 4}, {"merged", 4}}));
+  CHECK(line["stats"]["tags"]["untagged"] == json({{"tasks", 4}, {"merged", 4}}));
+  auto on = [](const json& entry, const background_process& p) {
+    return entry["worker"].get<std::string>().find("/" + std::to_string(p.pid()) + "/") !=
+           std::string::npos;
+  };
+  const auto log = joblog_lines(joblog);
+  REQUIRE(log.size() == 12);
+  for (const auto& entry : log) {
+    INFO(entry.dump());
+    const auto index = entry["index"].get<int>();
+    if (index % 3 == 0) {
+      CHECK(on(entry, wa));
+    } else if (index % 3 == 1) {
+      CHECK(on(entry, wb));
+    } else {
+      CHECK((on(entry, wa) || on(entry, wb) || on(entry, wn)));
+    }
+  }
+
+  // A command requiring a tag no worker carries: the others run, then the job fails naming it.
+  const auto other = dir.write("other.jsonl", "{\"sh\": \"true\", \"require\": [\"gpu\"]}\n"
+                                              "{\"sh\": \"true\"}\n");
+  const auto r = run_cohort({"master", "--allow-exec", "--local-workers", "1", "--wait-for-workers",
+                             "1s", "--job", "exec", "--param", "file=" + other.string()},
+                            job_timeout);
+  const auto failed = only_line(r, 1);
+  INFO(failed.dump());
+  CHECK(failed["reason"] == "no-workers");
+  CHECK(failed["error"].get<std::string>().find(
+            "no worker with tags gpu joined (1 task requires gpu)") != std::string::npos);
+  CHECK(failed["stats"]["tags"]["untagged"]["merged"] == 1);
+}
