@@ -105,11 +105,13 @@ std::string man_page(const registry& kinds, std::string_view version) {
     }
   }
   out += ".SH EXIT STATUS\n";
-  out += paragraph("master, submit, wait: 0 every job ok; 1 a job failed or was cancelled, or a "
-                   "runtime failure; 2 bad command line, config file, jobs file or parameters "
-                   "(nothing ran); 130 after SIGINT, 143 after SIGTERM (running jobs cancelled "
-                   "first). worker: 0 after a drained stop; 1 when it cannot reach its master "
-                   "within --connect-timeout, or lost it with --exit-with-master.");
+  out += paragraph("master, submit, wait: 0 every job ok; 1 a job failed, or a runtime failure "
+                   "(a port in use, no spawn node where --spawn-on points, the master out of "
+                   "reach); 2 bad command line, config file, jobs file or parameters (nothing "
+                   "ran); 130 after SIGINT, 143 after SIGTERM (running jobs cancelled first). "
+                   "worker: 0 after a drained stop; 1 when it cannot reach its master within "
+                   "--connect-timeout, lost it with --exit-with-master, or its --listen port is "
+                   "in use; 2 bad command line or config file.");
   out += ".SH FILES\n";
   out += ".TP\n/etc/cohort/master.ini, /etc/cohort/worker.ini\nthe config files of the "
          "cohort\\-master and cohort\\-worker systemd units\n";
