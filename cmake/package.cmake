@@ -48,9 +48,9 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "coroutine-based master/worker runtime on 
 # The long description; CPack puts the summary above it.
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
     "A cohort master splits a big job into tasks, hands them in batches to worker
- processes on this and other hosts, and merges every answer exactly once into
- one result. This package holds the cohort binary, its man page, the systemd
- units cohort-master and cohort-worker and their config files in /etc/cohort.")
+processes on this and other hosts, and merges every answer exactly once into
+one result. This package holds the cohort binary, its man page, the systemd
+units cohort-master and cohort-worker and their config files in /etc/cohort.")
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${COHORT_PACKAGE_MAINTAINER}")
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
