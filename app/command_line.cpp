@@ -345,6 +345,14 @@ void read_jobs(parse_state& s, const given_map& given, const registry& kinds) {
     job.kind = s.job_kind;
     job.args = s.job_params;
   }
+  if (!kinds.find(job.kind)) {
+    std::string known;
+    for (const auto& name : kinds.names()) {
+      known += (known.empty() ? "" : ", ") + name;
+    }
+    throw usage_error("unknown job kind '" + job.kind + "'" +
+                      did_you_mean(job.kind, kinds.names()) + " (known: " + known + ")");
+  }
   take_stdin(job, kinds, stdin_taken);
   try {
     s.cfg.jobs.push_back(check_job(kinds, std::move(job)));
