@@ -1,8 +1,8 @@
 // Process tests of --kinds-from: a stock master and a stock remote worker run a kind from a plugin
 // (examples/plugin_kind), a config file names the plugin beside it, `cohort kinds` lists its
 // kinds, and each refusal (a worker without --allow-exec, a missing file, a file that is no
-// library, a library that is no plugin, another cohort version, a kind name taken twice) is one
-// line on stderr and exit 2.
+// library, a library that is no plugin, another cohort version, a kind name taken by a built-in or
+// by another plugin) is one line on stderr and exit 2.
 #include "tests/process/cluster.hpp"
 
 #include <catch2/catch.hpp>
@@ -98,6 +98,10 @@ TEST_CASE("plugins: --kinds-from refusals are one line and exit 2", "[plugins]")
         "cohort: --kinds-from: " + other + ": built against cohort 0.0.1, this is cohort " +
             version.substr(7, version.size() - 8) + "; build it again against this version\n");
 
+  const std::string takes_primes = COHORT_TAKES_PRIMES_PLUGIN;
+  CHECK(refusal({"master", "--kinds-from", takes_primes}) ==
+        "cohort: --kinds-from: " + takes_primes +
+            ": job kind 'primes' is taken by a built-in kind\n");
   CHECK(refusal({"master", "--kinds-from", plugin, "--kinds-from", plugin}) ==
         "cohort: --kinds-from: " + plugin + ": job kind 'collatz' is taken by " + plugin + "\n");
 }
