@@ -5,6 +5,7 @@
 
 #include "app/ini.hpp"
 #include "app/jobs_file.hpp"
+#include "app/kinds_from.hpp"
 #include "app/option_schema.hpp"
 #include "app/suggest.hpp"
 
@@ -252,6 +253,20 @@ void read_security(parse_state& s, const given_map& given) {
   }
 }
 
+/// --kinds-from: a worker loads a plugin only when it may run code it was not built with.
+void read_kinds_from(const parse_state& s, const given_map& given, registry& kinds) {
+  auto files = given.find("kinds-from");
+  if (files == given.end()) {
+    return;
+  }
+  const auto& caps = s.cfg.worker.workers.capabilities;
+  if (s.mode == for_worker && std::find(caps.begin(), caps.end(), "exec") == caps.end()) {
+    throw usage_error(label("kinds-from", files->second.front()) +
+                      " needs --allow-exec: loading a library runs its code");
+  }
+  add_kinds_from(files->second, kinds);
+}
+
 /// `file=-`: what the job's kind reads (exec: its commands) comes from standard input, read here on
 /// the side that submits, into the kind's stdin param. Standard input is read once.
 void take_stdin(job_request& job, const registry& kinds, bool& stdin_taken) {
@@ -419,7 +434,7 @@ std::string print_config(const parse_state& s, const given_map& given) {
 
 } // namespace
 
-app_config parse_command_line(int argc, const char* const* argv, const registry& kinds) {
+app_config parse_command_line(int argc, const char* const* argv, registry& kinds) {
   parse_state s;
   if (argc <= 1) {
     return s.cfg;
@@ -446,13 +461,21 @@ app_config parse_command_line(int argc, const char* const* argv, const registry&
   }
   const auto& mode_word = words.positionals.front();
   if (mode_word == "kinds") {
-    if (!words.options.empty()) {
-      throw usage_error("cohort kinds takes no options");
+    // A plugin's kinds are listed like the built-ins: the way to see what one adds.
+    const auto plugins = words.options.find("kinds-from");
+    if (words.options.size() > (plugins == words.options.end() ? 0U : 1U)) {
+      throw usage_error("cohort kinds takes no options but --kinds-from");
     }
     if (words.positionals.size() > 2) {
       throw usage_error("unexpected argument '" + words.positionals[2] + "'");
     }
     s.cfg.mode = app_mode::kinds;
+    if (plugins != words.options.end()) {
+      for (const auto& v : plugins->second) {
+        find_option("kinds-from")->apply(s, v);
+      }
+      add_kinds_from(plugins->second, kinds);
+    }
     if (words.positionals.size() == 2) {
       s.cfg.kind = words.positionals[1];
       if (!kinds.find(s.cfg.kind)) {
@@ -503,6 +526,7 @@ app_config parse_command_line(int argc, const char* const* argv, const registry&
     }
   }
   read_security(s, given);
+  read_kinds_from(s, given, kinds);
   if (s.mode == for_worker) {
     const auto& w = s.cfg.worker;
     if (w.master.has_value() == w.network.listen.has_value()) {

@@ -60,7 +60,8 @@ std::string man_page(const registry& kinds, std::string_view version) {
         "cohort worker --listen [HOST:]PORT [OPTIONS]",
         "cohort submit --master HOST:PORT (--job KIND [--param K=V]... | --jobs FILE)",
         "cohort wait|cancel --master HOST:PORT ID...", "cohort jobs --master HOST:PORT [--all]",
-        "cohort status --master HOST:PORT", "cohort kinds [KIND]", "cohort --help | --version"}) {
+        "cohort status --master HOST:PORT", "cohort kinds [KIND] [--kinds-from FILE]...",
+        "cohort --help | --version"}) {
     out += ".br\n" + roff_text(line) + "\n";
   }
   out += ".SH DESCRIPTION\n";

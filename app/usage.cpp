@@ -33,7 +33,8 @@ std::string usage_text(const registry& kinds) {
       "       cohort jobs --master HOST:PORT [--all]  one JSON line per job\n"
       "       cohort cancel --master HOST:PORT ID...  cancel those jobs\n"
       "       cohort status --master HOST:PORT        workers, running and queued jobs, uptime\n"
-      "       cohort kinds [KIND]       the job kinds, or one kind's parameters\n"
+      "       cohort kinds [KIND] [--kinds-from FILE]...\n"
+      "                                 the job kinds, or one kind's parameters\n"
       "       cohort --help | --version\n"
       "\nDUR: a number with a unit (ns, us, ms, s, min, h), e.g. 500ms, 1.5s, 2min, "
       "or off. SIZE: bytes, or with B, KiB, MiB, GiB.\n";

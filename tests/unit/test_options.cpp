@@ -314,6 +314,24 @@ TEST_CASE("options: worker needs exactly one of --master and --listen", "[option
         "worker mode takes --master or --listen, not both");
 }
 
+TEST_CASE("options: --kinds-from needs --allow-exec on a worker, and a config file's is found "
+          "beside it",
+          "[options]") {
+  token_env env;
+  temp_dir dir;
+  CHECK(error_of(worker_with({"--kinds-from", "kinds.so"})) ==
+        "--kinds-from needs --allow-exec: loading a library runs its code");
+  auto worker_ini = dir.write("worker.ini", "kinds-from = kinds.so\n");
+  CHECK(error_of(worker_with({"--config", worker_ini})) ==
+        worker_ini + ":1: kinds-from needs --allow-exec: loading a library runs its code");
+  // With --allow-exec the file is loaded: the one named in the config file is looked for beside it.
+  CHECK(error_of(worker_with({"--config", worker_ini, "--allow-exec"})) ==
+        worker_ini + ":1: kinds-from: " + dir.path("kinds.so") +
+            ": cannot open shared object file: No such file or directory");
+  CHECK(error_of({"master", "--kinds-from", ""}) ==
+        "--kinds-from: bad value '': must not be empty");
+}
+
 TEST_CASE("options: unknown options, typos and CAF keys", "[options]") {
   const std::string all = " (cohort --help lists every option)";
   CHECK(error_of({"master", "--bogus"}) == "unknown option '--bogus'" + all);
@@ -758,6 +776,7 @@ TEST_CASE("options: --help lists every option on a line of its own, and the kind
                              "--batch",
                              "--tags",
                              "--allow-exec",
+                             "--kinds-from",
                              "--insecure",
                              "--token-file",
                              "--tls-cert",
@@ -781,7 +800,7 @@ TEST_CASE("options: --help lists every option on a line of its own, and the kind
                              "--client-token-file"}) {
     CHECK(listed.count(option) == 1);
   }
-  CHECK(listed.size() == 54);
+  CHECK(listed.size() == 55);
   CHECK(text.find("cohort --help | --version") != std::string::npos);
   CHECK(text.find("job kinds: exec, primes, sleep, wordcount") != std::string::npos);
   // A test aid is listed apart.
@@ -798,5 +817,8 @@ TEST_CASE("options: cohort kinds [KIND]", "[options]") {
   CHECK(parse({"kinds", "primes"}).kind == "primes");
   CHECK(error_of({"kinds", "bogus"}) == "unknown job kind 'bogus' (see cohort kinds)");
   CHECK(error_of({"kinds", "primes", "sleep"}) == "unexpected argument 'sleep'");
-  CHECK(error_of({"kinds", "--slots", "2"}) == "cohort kinds takes no options");
+  CHECK(error_of({"kinds", "--slots", "2"}) == "cohort kinds takes no options but --kinds-from");
+  CHECK(error_of({"kinds", "--kinds-from", "/nonexistent/kinds.so"}) ==
+        "--kinds-from: /nonexistent/kinds.so: cannot open shared object file: No such file or "
+        "directory");
 }
