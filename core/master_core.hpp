@@ -237,6 +237,8 @@ private:
   std::uint32_t room(const job_state& j, worker_ref w, bool for_reservation = false) const;
   std::optional<worker_ref> designated_owner(const job_state& j, std::uint32_t stripe) const;
   bool has_eligible_worker(const job_state& j) const;
+  /// Where `j` stands: done, total, in flight, rate and ETA, and what it waits for.
+  job_progress_report report_of(const job_state& j, clock::time_point now) const;
   void release(const batch_record& b, std::size_t n);
   /// The answers among `results` that match an unanswered task of `b` (now marked answered), the
   /// count of the others (forged) and the bytes of the genuine ones.

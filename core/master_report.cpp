@@ -155,23 +155,27 @@ std::vector<job_summary> master_core::summaries(clock::time_point now) const {
   return out;
 }
 
+job_progress_report master_core::report_of(const job_state& j, clock::time_point now) const {
+  job_progress_report p;
+  p.id = j.id;
+  p.name = j.req.name;
+  p.done = j.led->merged();
+  p.total = j.led->task_count();
+  p.in_flight = j.led->in_flight();
+  if (const auto* m = board_.job(j.id)) {
+    p.rate = m->rate();
+    p.eta_s = m->eta(p.total - p.done);
+  }
+  if (j.waiting_since) {
+    p.waiting = waiting_for(j, now);
+  }
+  return p;
+}
+
 std::vector<job_progress> master_core::progress(clock::time_point now) const {
   std::vector<job_progress> out;
   for (const auto& [id, j] : jobs_) {
-    job_progress_report p;
-    p.id = id;
-    p.name = j->req.name;
-    p.done = j->led->merged();
-    p.total = j->led->task_count();
-    p.in_flight = j->led->in_flight();
-    if (const auto* m = board_.job(id)) {
-      p.rate = m->rate();
-      p.eta_s = m->eta(p.total - p.done);
-    }
-    if (j->waiting_since) {
-      p.waiting = waiting_for(*j, now);
-    }
-    out.push_back({j->owner, std::move(p)});
+    out.push_back({j->owner, report_of(*j, now)});
   }
   return out;
 }
@@ -200,27 +204,25 @@ status_view master_core::view(clock::time_point now) const {
       continue;
     }
     const auto& c = j->led->counts();
+    const auto p = report_of(*j, now);
     job_view x;
     x.id = id;
-    x.name = j->req.name;
+    x.name = p.name;
     x.kind = j->desc.kind;
     x.state = c.attempts == 0 ? "queued" : "running";
-    x.done = j->led->merged();
-    x.total = j->led->task_count();
-    x.in_flight = j->led->in_flight();
+    x.done = p.done;
+    x.total = p.total;
+    x.in_flight = p.in_flight;
     x.retries = c.retries;
     x.reassigned = c.reassigned;
     x.speculative = c.speculative;
-    if (const auto* m = board_.job(id)) {
-      x.rate = m->rate();
-      x.eta_s = m->eta(x.total - x.done);
-    }
+    x.rate = p.rate;
+    x.eta_s = p.eta_s;
     x.wall_s = seconds(now - j->submitted);
-    if (j->waiting_since) {
+    if (p.waiting) {
       x.state = "waiting";
-      const auto w = waiting_for(*j, now);
       x.waiting = why_starved(*j) + " (" +
-                  std::to_string(static_cast<long long>(std::ceil(w.left_s))) + " s left)";
+                  std::to_string(static_cast<long long>(std::ceil(p.waiting->left_s))) + " s left)";
     }
     v.jobs.push_back(std::move(x));
   }
