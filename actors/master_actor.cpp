@@ -337,7 +337,7 @@ void on_sealed(master_actor* self, worker_ref from, wire_message m) {
     st.core->on_results(answers->batch, from, std::move(answers->answers), answers->final, now);
   } else if (std::holds_alternative<leave_message>(m)) {
     spdlog::info("worker draining: {}", st.core->workers().at(from).id);
-    st.core->note("worker leaving: " + st.core->workers().at(from).id);
+    st.core->note("worker draining: " + st.core->workers().at(from).id);
     st.core->drain_worker(from);
   } else {
     note_dropped("a master's message from worker " + st.core->workers().at(from).id);

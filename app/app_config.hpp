@@ -33,6 +33,8 @@ struct app_config {
   runtime_options master;
   /// Worker mode: this process's worker actors and the master they join (or the spawn node).
   worker_node_options worker;
+  /// Master and worker: the plugins whose kinds were added to the registry (--kinds-from).
+  std::vector<std::string> kinds_from;
   /// Master mode: from --job/--param, from --jobs, or the default job (none with --serve); each
   /// checked once.
   std::vector<checked_job> jobs;

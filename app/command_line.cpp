@@ -5,7 +5,9 @@
 
 #include "app/ini.hpp"
 #include "app/jobs_file.hpp"
+#include "app/kinds_from.hpp"
 #include "app/option_schema.hpp"
+#include "app/suggest.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -16,6 +18,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <sstream>
 #include <string_view>
@@ -45,6 +48,14 @@ struct command_line_words {
   std::vector<std::string> positionals;
 };
 
+std::vector<std::string> option_names() {
+  std::vector<std::string> names;
+  for (const auto& o : option_schema()) {
+    names.emplace_back(o.name);
+  }
+  return names;
+}
+
 command_line_words split_argv(int argc, const char* const* argv) {
   po::options_description desc;
   for (const auto& o : option_schema()) {
@@ -66,7 +77,10 @@ command_line_words split_argv(int argc, const char* const* argv) {
     parsed =
         po::command_line_parser(argc, argv).options(desc).positional(positional).style(style).run();
   } catch (const po::unknown_option& e) {
-    throw usage_error("unknown option '" + e.get_option_name() + "'");
+    auto name = e.get_option_name();
+    const auto bare = name.substr(std::min(name.size(), name.find_first_not_of('-')));
+    throw usage_error("unknown option '" + name + "'" + did_you_mean(bare, option_names(), "--") +
+                      " (cohort --help lists every option)");
   } catch (const po::invalid_command_line_syntax& e) {
     if (e.kind() == po::invalid_syntax::missing_parameter) {
       throw usage_error("option " + e.get_option_name() + " needs a value");
@@ -110,7 +124,8 @@ given_map read_config(const std::string& path, unsigned mode) {
     auto where = path + ":" + std::to_string(e.line);
     const auto* def = find_option(e.key);
     if (def == nullptr) {
-      throw usage_error(where + ": unknown key '" + e.key + "'");
+      throw usage_error(where + ": unknown key '" + e.key + "'" +
+                        did_you_mean(e.key, option_names()));
     }
     if ((def->traits & command_line_only) != 0) {
       throw usage_error(where + ": key '" + e.key + "' belongs on the command line");
@@ -122,6 +137,11 @@ given_map read_config(const std::string& path, unsigned mode) {
     if ((def->traits & repeated) == 0 && !values.empty()) {
       throw usage_error(where + ": key '" + e.key + "' is set twice (first at " +
                         values.front().source + ")");
+    }
+    // A file named in a config file is found beside it, wherever cohort runs from.
+    if ((def->arg == "FILE" || def->arg == "DIR") && !e.value.empty() && e.value != "-" &&
+        std::filesystem::path(e.value).is_relative()) {
+      e.value = (std::filesystem::path(path).parent_path() / e.value).lexically_normal().string();
     }
     values.push_back({std::move(e.value), where});
   }
@@ -233,7 +253,47 @@ void read_security(parse_state& s, const given_map& given) {
   }
 }
 
+/// --kinds-from: a worker loads a plugin only when it may run code it was not built with.
+void read_kinds_from(const parse_state& s, const given_map& given, registry& kinds) {
+  auto files = given.find("kinds-from");
+  if (files == given.end()) {
+    return;
+  }
+  const auto& caps = s.cfg.worker.workers.capabilities;
+  if (s.mode == for_worker && std::find(caps.begin(), caps.end(), "exec") == caps.end()) {
+    throw usage_error(label("kinds-from", files->second.front()) +
+                      " needs --allow-exec: loading a library runs its code");
+  }
+  add_kinds_from(files->second, kinds);
+}
+
+/// `file=-`: what the job's kind reads (exec: its commands) comes from standard input, read here on
+/// the side that submits, into the kind's stdin param. Standard input is read once.
+void take_stdin(job_request& job, const registry& kinds, bool& stdin_taken) {
+  const auto file = job.args.get("file");
+  const auto kind = kinds.find(job.kind);
+  if (!file || *file != "-" || kind == nullptr) {
+    return;
+  }
+  const auto into = kind->stdin_param();
+  if (into.empty()) {
+    throw usage_error(job.kind + ": param 'file': '-' (standard input) is not read by this kind");
+  }
+  if (stdin_taken) {
+    throw usage_error("standard input is read once: only one of --jobs - and a job's file=- can "
+                      "take it");
+  }
+  stdin_taken = true;
+  std::ostringstream text;
+  text << std::cin.rdbuf();
+  auto values = job.args.all();
+  values.erase("file");
+  values[std::string(into)] = text.str();
+  job.args = params(std::move(values));
+}
+
 void read_jobs(parse_state& s, const given_map& given, const registry& kinds) {
+  bool stdin_taken = false;
   const auto* jobs = first(given, "jobs");
   const auto* kind = first(given, "job");
   const auto* param = first(given, "param");
@@ -250,7 +310,15 @@ void read_jobs(parse_state& s, const given_map& given, const registry& kinds) {
   }
   if (jobs != nullptr) {
     try {
+      stdin_taken = s.jobs_file == "-";
       auto lines = read_jobs_file(s.jobs_file, s.job_defaults);
+      for (auto& l : lines) {
+        try {
+          take_stdin(l.job, kinds, stdin_taken);
+        } catch (const usage_error& e) {
+          throw jobs_file_error(s.jobs_file + ":" + std::to_string(l.line) + ": " + e.what());
+        }
+      }
       if (s.mode == for_submit) {
         // The master checks a client's jobs, against its own kinds.
         for (auto& l : lines) {
@@ -274,6 +342,7 @@ void read_jobs(parse_state& s, const given_map& given, const registry& kinds) {
     job_request job = s.job_defaults;
     job.kind = s.job_kind;
     job.args = s.job_params;
+    take_stdin(job, kinds, stdin_taken);
     s.cfg.client_jobs.push_back(std::move(job));
     return;
   }
@@ -291,6 +360,15 @@ void read_jobs(parse_state& s, const given_map& given, const registry& kinds) {
     job.kind = s.job_kind;
     job.args = s.job_params;
   }
+  if (!kinds.find(job.kind)) {
+    std::string known;
+    for (const auto& name : kinds.names()) {
+      known += (known.empty() ? "" : ", ") + name;
+    }
+    throw usage_error("unknown job kind '" + job.kind + "'" +
+                      did_you_mean(job.kind, kinds.names()) + " (known: " + known + ")");
+  }
+  take_stdin(job, kinds, stdin_taken);
   try {
     s.cfg.jobs.push_back(check_job(kinds, std::move(job)));
   } catch (const param_error& e) {
@@ -356,7 +434,7 @@ std::string print_config(const parse_state& s, const given_map& given) {
 
 } // namespace
 
-app_config parse_command_line(int argc, const char* const* argv, const registry& kinds) {
+app_config parse_command_line(int argc, const char* const* argv, registry& kinds) {
   parse_state s;
   if (argc <= 1) {
     return s.cfg;
@@ -383,17 +461,26 @@ app_config parse_command_line(int argc, const char* const* argv, const registry&
   }
   const auto& mode_word = words.positionals.front();
   if (mode_word == "kinds") {
-    if (!words.options.empty()) {
-      throw usage_error("cohort kinds takes no options");
+    // A plugin's kinds are listed like the built-ins: the way to see what one adds.
+    const auto plugins = words.options.find("kinds-from");
+    if (words.options.size() > (plugins == words.options.end() ? 0U : 1U)) {
+      throw usage_error("cohort kinds takes no options but --kinds-from");
     }
     if (words.positionals.size() > 2) {
       throw usage_error("unexpected argument '" + words.positionals[2] + "'");
     }
     s.cfg.mode = app_mode::kinds;
+    if (plugins != words.options.end()) {
+      for (const auto& v : plugins->second) {
+        find_option("kinds-from")->apply(s, v);
+      }
+      add_kinds_from(plugins->second, kinds);
+    }
     if (words.positionals.size() == 2) {
       s.cfg.kind = words.positionals[1];
       if (!kinds.find(s.cfg.kind)) {
-        throw usage_error("unknown job kind '" + s.cfg.kind + "' (see cohort kinds)");
+        throw usage_error("unknown job kind '" + s.cfg.kind + "'" +
+                          did_you_mean(s.cfg.kind, kinds.names()) + " (see cohort kinds)");
       }
     }
     return s.cfg;
@@ -401,8 +488,12 @@ app_config parse_command_line(int argc, const char* const* argv, const registry&
   auto word = std::find_if(std::begin(mode_words), std::end(mode_words),
                            [&](const auto& w) { return w.first == mode_word; });
   if (word == std::end(mode_words)) {
-    throw usage_error("unknown mode '" + mode_word +
-                      "' (master | worker | submit | wait | jobs | cancel | status | kinds)");
+    std::vector<std::string> modes{"kinds"};
+    for (const auto& w : mode_words) {
+      modes.emplace_back(w.first);
+    }
+    throw usage_error("unknown mode '" + mode_word + "'" + did_you_mean(mode_word, modes) +
+                      " (master | worker | submit | wait | jobs | cancel | status | kinds)");
   }
   s.cfg.mode = word->second.first;
   s.mode = word->second.second;
@@ -435,6 +526,7 @@ app_config parse_command_line(int argc, const char* const* argv, const registry&
     }
   }
   read_security(s, given);
+  read_kinds_from(s, given, kinds);
   if (s.mode == for_worker) {
     const auto& w = s.cfg.worker;
     if (w.master.has_value() == w.network.listen.has_value()) {

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <limits>
 #include <set>
 #include <string_view>
@@ -236,6 +237,9 @@ std::vector<checked_job> check_jobs(const std::vector<job_line>& jobs, const std
 }
 
 std::vector<job_line> read_jobs_file(const std::string& path, const job_request& defaults) {
+  if (path == "-") {
+    return parse_jobs(std::cin, "-", defaults);
+  }
   std::ifstream in(path);
   if (!in) {
     throw jobs_file_error("cannot read jobs file '" + path + "': " + std::strerror(errno));

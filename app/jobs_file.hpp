@@ -34,7 +34,8 @@ std::vector<job_line> parse_jobs(std::istream& in, const std::string& file,
 std::vector<checked_job> check_jobs(const std::vector<job_line>& jobs, const std::string& file,
                                     const registry& kinds);
 
-/// Reads and parses the file at `path`; throws jobs_file_error naming it when it cannot be read.
+/// Reads and parses the file at `path` ("-": standard input); throws jobs_file_error naming it when
+/// it cannot be read.
 std::vector<job_line> read_jobs_file(const std::string& path, const job_request& defaults);
 
 } // namespace cohort::app

@@ -2,8 +2,9 @@
 // the log line and draws them again.
 #include "app/logging.hpp"
 
+#include "cohort/log.hpp"
+
 #include <spdlog/sinks/base_sink.h>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -33,16 +34,12 @@ private:
 } // namespace
 
 void set_up_logging(const std::string& level, std::shared_ptr<terminal_progress> display) {
-  std::shared_ptr<spdlog::logger> logger;
+  set_log_level(parse_log_level(level));
   if (display) {
-    logger = std::make_shared<spdlog::logger>(
-        "cohort", std::make_shared<progress_aware_sink>(std::move(display)));
-  } else {
-    logger = spdlog::stderr_logger_mt("cohort");
+    auto logger = spdlog::default_logger();
+    logger->sinks() = {std::make_shared<progress_aware_sink>(std::move(display))};
+    logger->set_pattern(log_pattern);
   }
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
-  logger->set_level(spdlog::level::from_str(level));
-  spdlog::set_default_logger(logger);
 }
 
 } // namespace cohort::app

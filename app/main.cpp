@@ -7,6 +7,7 @@
 #include "app/logging.hpp"
 #include "app/output_file.hpp"
 #include "cohort/runtime.hpp"
+#include "cohort/startup_error.hpp"
 #include "cohort/stop_signals.hpp"
 #include "cohort/version.hpp"
 #include "cohort/worker_node.hpp"
@@ -120,6 +121,9 @@ int main(int argc, char** argv) {
     default:
       return cohort::app::run_client(cfg, display.get());
     }
+  } catch (const cohort::startup_error& e) {
+    std::fprintf(stderr, "cohort: %s\n", e.what());
+    return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cohort: %s\n", e.what());
     return 2;

@@ -567,6 +567,15 @@ std::vector<option> make_schema() {
                  const auto& caps = workers(st).capabilities;
                  return rows{shown_flag(std::find(caps.begin(), caps.end(), "exec") != caps.end())};
                }});
+  s.push_back({"kinds-from", "FILE", for_both,
+               "load job kinds from this plugin, a shared library (worker: with --allow-exec)",
+               repeated,
+               [](parse_state& st, const given_value& v) {
+                 st.cfg.kinds_from.push_back(read_text("kinds-from", v));
+               },
+               [](const parse_state& st) {
+                 return shown_rows(st.cfg.kinds_from);
+               }});
   s.push_back(flag_option(
       "insecure", for_both, "allow --listen on a non-loopback address without TLS",
       [](auto& st) -> auto& { return st.insecure; }));

@@ -9,14 +9,6 @@
 
 namespace cohort::app {
 
-namespace {
-
-std::string label_of(const job_progress_report& p) {
-  return p.name.empty() ? std::to_string(p.id) : p.name;
-}
-
-} // namespace
-
 terminal_progress::terminal_progress(std::FILE* term, std::function<std::size_t()> width)
     : term_(term), width_(std::move(width)) {}
 
@@ -24,7 +16,7 @@ void terminal_progress::show(const std::vector<job_progress_report>& jobs) {
   std::lock_guard lock(mutex_);
   jobs_.clear();
   for (const auto& j : jobs) {
-    jobs_.emplace_back(label_of(j), j);
+    jobs_.emplace_back(progress_label(j), j);
   }
   erase();
   draw();
@@ -32,7 +24,7 @@ void terminal_progress::show(const std::vector<job_progress_report>& jobs) {
 
 void terminal_progress::update(const job_progress_report& job) {
   std::lock_guard lock(mutex_);
-  auto label = label_of(job);
+  auto label = progress_label(job);
   auto i =
       std::find_if(jobs_.begin(), jobs_.end(), [&](const auto& e) { return e.first == label; });
   if (i == jobs_.end()) {
@@ -49,12 +41,15 @@ void terminal_progress::ended(const std::string& json_line) {
   if (!line.is_object()) {
     return;
   }
-  std::string label;
+  job_progress_report job;
   if (auto name = line.find("name"); name != line.end() && name->is_string()) {
-    label = name->get<std::string>();
+    job.name = name->get<std::string>();
   } else if (auto id = line.find("id"); id != line.end() && id->is_number_unsigned()) {
-    label = std::to_string(id->get<std::uint64_t>());
+    job.id = id->get<std::uint64_t>();
+  } else {
+    return;
   }
+  const auto label = progress_label(job);
   std::lock_guard lock(mutex_);
   auto i =
       std::find_if(jobs_.begin(), jobs_.end(), [&](const auto& e) { return e.first == label; });

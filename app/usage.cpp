@@ -33,7 +33,8 @@ std::string usage_text(const registry& kinds) {
       "       cohort jobs --master HOST:PORT [--all]  one JSON line per job\n"
       "       cohort cancel --master HOST:PORT ID...  cancel those jobs\n"
       "       cohort status --master HOST:PORT        workers, running and queued jobs, uptime\n"
-      "       cohort kinds [KIND]       the job kinds, or one kind's parameters\n"
+      "       cohort kinds [KIND] [--kinds-from FILE]...\n"
+      "                                 the job kinds, or one kind's parameters\n"
       "       cohort --help | --version\n"
       "\nDUR: a number with a unit (ns, us, ms, s, min, h), e.g. 500ms, 1.5s, 2min, "
       "or off. SIZE: bytes, or with B, KiB, MiB, GiB.\n";
@@ -57,10 +58,15 @@ std::string usage_text(const registry& kinds) {
     }
   }
   std::string names;
+  std::string aids;
   for (const auto& n : kinds.names()) {
-    names += (names.empty() ? "" : ", ") + n;
+    auto& list = kinds.find(n)->test_aid() ? aids : names;
+    list += (list.empty() ? "" : ", ") + n;
   }
   out += "\njob kinds: " + names + " (`cohort kinds KIND` lists a kind's parameters)\n";
+  if (!aids.empty()) {
+    out += "job kinds for testing: " + aids + "\n";
+  }
   return out;
 }
 

@@ -1,4 +1,5 @@
-# Package config for an installed cohort: find_package(cohort) gives cohort::cohort_core.
+# Package config for an installed cohort: find_package(cohort) gives cohort::cohort_core, and
+# cohort::plugin for a plugin of job kinds (headers only).
 include(CMakeFindDependencyMacro)
 list(APPEND CMAKE_MODULE_PATH "${CMAKE_CURRENT_LIST_DIR}")
 find_dependency(CAF)

@@ -1,5 +1,5 @@
 // Host and worker naming.
-#include "core/host_identity.hpp"
+#include "cohort/host_identity.hpp"
 
 #include <unistd.h>
 

@@ -36,10 +36,9 @@ std::string job_line(const job_identity& who, job_end_state end, const job_stats
   if (end.status != job_status::ok) {
     out["reason"] = end.reason;
     out["error"] = end.error;
-    out["result"] = nullptr;
-  } else {
-    out["result"] = std::move(end.result);
   }
+  // Null for a job that did not end ok, unless its kind keeps what finished (exec).
+  out["result"] = std::move(end.result);
   nlohmann::ordered_json st;
   st["tasks"] = stats.tasks;
   st["attempts"] = stats.attempts;
@@ -73,6 +72,13 @@ std::string job_line(const job_identity& who, job_end_state end, const job_stats
     workers.push_back(std::move(entry));
   }
   st["workers"] = std::move(workers);
+  if (!stats.tags.empty()) {
+    nlohmann::ordered_json tags;
+    for (const auto& t : stats.tags) {
+      tags[t.tags] = {{"tasks", t.tasks}, {"merged", t.merged}};
+    }
+    st["tags"] = std::move(tags);
+  }
   out["stats"] = std::move(st);
   return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

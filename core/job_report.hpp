@@ -44,9 +44,17 @@ struct job_stats {
   bool restarted = false;
   /// Workers that had at least one attempt of the job.
   std::vector<worker_share> workers;
+  /// A job whose tasks carry tags: its tasks and those merged, per tag set.
+  struct tag_count {
+    std::string tags;
+    std::uint64_t tasks = 0;
+    std::uint64_t merged = 0;
+  };
+  std::vector<tag_count> tags;
 };
 
-/// How a job ended: `result` is shown when `status` is ok, `reason` and `error` otherwise.
+/// How a job ended: `reason` and `error` are shown when `status` is not ok; `result` is null then,
+/// unless the job's kind keeps what finished (job_kind::keeps_partial_result).
 struct job_end_state {
   job_status status = job_status::failed;
   std::string reason;

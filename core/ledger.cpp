@@ -15,8 +15,33 @@ ledger::ledger(std::uint64_t task_count, std::uint32_t stripes, std::uint32_t ma
   stripes = std::max(stripes, 1u);
   stripes_.reserve(stripes);
   for (std::uint32_t s = 0; s < stripes; ++s) {
-    stripes_.push_back(stripe{{}, s});
+    stripes_.push_back(stripe{{}, s, {}});
   }
+}
+
+ledger::ledger(const std::vector<std::uint32_t>& stripe_of, std::uint32_t stripes,
+               std::uint32_t max_attempts)
+    : ledger(stripe_of.size(), stripes, max_attempts) {
+  for (auto& st : stripes_) {
+    st.next_fresh = 0;
+  }
+  for (std::uint64_t i = 0; i < stripe_of.size(); ++i) {
+    stripes_.at(stripe_of[i]).members.push_back(i);
+  }
+  stripe_of_ = stripe_of;
+}
+
+std::uint32_t ledger::stripe_of(std::uint64_t index) const {
+  return stripe_of_.empty() ? static_cast<std::uint32_t>(index % stripes_.size())
+                            : stripe_of_[index];
+}
+
+bool ledger::has_fresh(const stripe& st) const {
+  return stripe_of_.empty() ? st.next_fresh < task_count_ : st.next_fresh < st.members.size();
+}
+
+std::uint64_t ledger::fresh(const stripe& st) const {
+  return stripe_of_.empty() ? st.next_fresh : st.members[st.next_fresh];
 }
 
 void ledger::mark_merged(index_set done) {
@@ -29,15 +54,15 @@ void ledger::mark_merged(index_set done) {
 }
 
 void ledger::skip_merged_before(stripe& st) const {
-  const auto stride = stripes_.size();
-  while (st.next_fresh < task_count_ && merged_before_.contains(st.next_fresh)) {
+  const auto stride = stripe_of_.empty() ? stripes_.size() : 1;
+  while (has_fresh(st) && merged_before_.contains(fresh(st))) {
     st.next_fresh += stride;
   }
 }
 
 bool ledger::stripe_has_pending(std::uint32_t s) const {
   const auto& st = stripes_[s];
-  return !st.returned.empty() || st.next_fresh < task_count_;
+  return !st.returned.empty() || has_fresh(st);
 }
 
 ledger::history& ledger::hist(std::uint64_t index) {
@@ -175,9 +200,9 @@ std::vector<dispatched_task> ledger::take(std::uint32_t s, std::uint64_t n, work
     --pending_;
     out.push_back(record(index, worker, now));
   }
-  auto stride = stripes_.size();
-  while (out.size() < n && st.next_fresh < task_count_) {
-    out.push_back(record(st.next_fresh, worker, now));
+  const auto stride = stripe_of_.empty() ? stripes_.size() : 1;
+  while (out.size() < n && has_fresh(st)) {
+    out.push_back(record(fresh(st), worker, now));
     --pending_;
     st.next_fresh += stride;
     if (merged_before_.size() > 0) {
@@ -214,6 +239,14 @@ std::vector<std::uint32_t> ledger::waiting_groups() const {
   return out;
 }
 
+std::optional<std::uint64_t> ledger::group_task(std::uint32_t group) const {
+  auto g = groups_.find(group);
+  if (g == groups_.end() || g->second.queued.empty()) {
+    return std::nullopt;
+  }
+  return g->second.queued.front();
+}
+
 std::vector<dispatched_task> ledger::take_group(std::uint32_t group, std::uint64_t n,
                                                 worker_ref worker, clock::time_point now) {
   std::vector<dispatched_task> out;
@@ -247,7 +280,7 @@ void ledger::requeue(std::uint64_t index, requeue_reason why) {
     groups_[h.group].queued.push_back(index);
     ++isolated_pending_;
   } else {
-    stripes_[index % stripes_.size()].returned.push_front(index);
+    stripes_[stripe_of(index)].returned.push_front(index);
   }
 }
 
@@ -264,7 +297,7 @@ void ledger::unqueue(std::uint64_t index) {
       groups_.erase(g);
     }
   } else {
-    auto& q = stripes_[index % stripes_.size()].returned;
+    auto& q = stripes_[stripe_of(index)].returned;
     q.erase(std::find(q.begin(), q.end(), index));
   }
 }

@@ -29,15 +29,20 @@ struct losing_attempt {
 };
 
 /// Pending tasks are striped (stripe = index mod stripes) so the designated policy can give each
-/// worker its own share; other policies use one stripe. Tasks that come back go to the front of
-/// their stripe. A task may have several live attempts (timed out, speculated); the first answer
-/// wins. Counters are kept so that attempts = merged + retries + reassigned + speculative whenever
-/// the job completes: every attempt after a task's first is counted once, by why it was made.
+/// worker its own share; other policies use one stripe. A job whose tasks carry tags gives each
+/// task's stripe instead (its route: the tasks of one tag set). Tasks that come back go to the
+/// front of their stripe. A task may have several live attempts (timed out, speculated); the first
+/// answer wins. Counters are kept so that attempts = merged + retries + reassigned + speculative
+/// whenever the job completes: every attempt after a task's first is counted once, by why it was
+/// made.
 class ledger {
 public:
   using clock = std::chrono::steady_clock;
 
   ledger(std::uint64_t task_count, std::uint32_t stripes, std::uint32_t max_attempts);
+  /// Each task `i` in stripe `stripe_of[i]` (< stripes).
+  ledger(const std::vector<std::uint32_t>& stripe_of, std::uint32_t stripes,
+         std::uint32_t max_attempts);
 
   std::uint64_t task_count() const { return task_count_; }
   std::uint32_t stripes() const { return static_cast<std::uint32_t>(stripes_.size()); }
@@ -75,6 +80,8 @@ public:
   /// Takes up to `n` pending tasks of `group` for `worker`.
   std::vector<dispatched_task> take_group(std::uint32_t group, std::uint64_t n, worker_ref worker,
                                           clock::time_point now);
+  /// A task of `group` waiting to run, if any.
+  std::optional<std::uint64_t> group_task(std::uint32_t group) const;
   /// Whether `group` has nothing pending and nothing in flight.
   bool group_done(std::uint32_t group) const { return !groups_.contains(group); }
 
@@ -144,7 +151,10 @@ private:
   enum class requeue_reason : std::uint8_t { none, retry, reassign };
   struct stripe {
     std::deque<std::uint64_t> returned;
+    /// The next task never taken: an index (modulo striping), or a position in `members`.
     std::uint64_t next_fresh;
+    /// The stripe's tasks in order, when the caller gave each task's stripe.
+    std::vector<std::uint64_t> members;
   };
   // The start first: 24 bytes with an 8-byte worker_ref.
   struct live_attempt {
@@ -186,6 +196,9 @@ private:
   /// Removes one live attempt; true when the task still has others.
   bool remove_live(std::uint64_t index, std::uint32_t attempt, worker_ref worker);
   dispatched_task record(std::uint64_t index, worker_ref worker, clock::time_point now);
+  std::uint32_t stripe_of(std::uint64_t index) const;
+  bool has_fresh(const stripe& st) const;
+  std::uint64_t fresh(const stripe& st) const;
   /// Moves a stripe's next fresh task past those merged before.
   void skip_merged_before(stripe& st) const;
   void requeue(std::uint64_t index, requeue_reason why);
@@ -196,6 +209,8 @@ private:
   std::uint64_t task_count_;
   std::uint32_t max_attempts_;
   std::vector<stripe> stripes_;
+  /// Each task's stripe, when the caller gave them; empty: index mod stripes.
+  std::vector<std::uint32_t> stripe_of_;
   std::uint64_t pending_;
   std::uint64_t isolated_pending_ = 0;
   std::uint64_t merged_ = 0;

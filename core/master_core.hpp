@@ -221,11 +221,24 @@ private:
   void designate(job_state& j);
   /// Whether `w` carries the job's tags and grants its kind's capability.
   bool fits(const job_state& j, worker_ref w) const;
+  /// Whether `w` carries the tags of `route` (always, for a job whose tasks carry none).
+  bool fits_route(const job_state& j, std::uint32_t route, worker_ref w) const;
+  bool fits_task(const job_state& j, std::uint64_t index, worker_ref w) const;
+  /// Whether `w` fits a route of `j` with pending tasks (always, for a job without routes).
+  bool routable(const job_state& j, worker_ref w) const;
+  /// A route of `j` with pending tasks that no eligible worker fits.
+  std::optional<std::uint32_t> starved_route(const job_state& j) const;
+  /// Puts back `tasks` lost with `w` (one route's), in isolation groups when `beside` others ran
+  /// on its process; false when one ran out of attempts and failed the job.
+  bool lose_tasks(job_state& j, const std::vector<dispatched_task>& tasks, worker_ref w,
+                  std::uint32_t beside, const std::string& cause, clock::time_point now);
   /// fits, present (not stale) and not draining.
   bool eligible(const job_state& j, worker_ref w) const;
   std::uint32_t room(const job_state& j, worker_ref w, bool for_reservation = false) const;
   std::optional<worker_ref> designated_owner(const job_state& j, std::uint32_t stripe) const;
   bool has_eligible_worker(const job_state& j) const;
+  /// Where `j` stands: done, total, in flight, rate and ETA, and what it waits for.
+  job_progress_report report_of(const job_state& j, clock::time_point now) const;
   void release(const batch_record& b, std::size_t n);
   /// The answers among `results` that match an unanswered task of `b` (now marked answered), the
   /// count of the others (forged) and the bytes of the genuine ones.

@@ -11,10 +11,6 @@ namespace cohort {
 
 namespace {
 
-std::string label(const job_progress_report& p) {
-  return p.name.empty() ? std::to_string(p.id) : p.name;
-}
-
 std::string fixed(double v, int decimals) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
@@ -91,8 +87,12 @@ std::string_view without_suffix(std::string_view text, std::string_view suffix) 
 
 } // namespace
 
+std::string progress_label(const job_progress_report& p) {
+  return p.name.empty() ? std::to_string(p.id) : p.name;
+}
+
 std::string plain_progress_line(const job_progress_report& p) {
-  auto line = "progress job=" + label(p);
+  auto line = "progress job=" + progress_label(p);
   if (p.waiting) {
     return line + " waiting joined=" + std::to_string(p.waiting->joined) +
            " need=" + std::to_string(p.waiting->need) + " left=" +
@@ -149,7 +149,7 @@ std::optional<job_progress_report> parse_progress_line(std::string_view line) {
 }
 
 std::string terminal_progress_line(const job_progress_report& p, std::size_t width) {
-  std::string line = label(p);
+  std::string line = progress_label(p);
   if (p.waiting) {
     const auto& w = *p.waiting;
     line += "  waiting for workers: " + std::to_string(w.joined) + " of " + std::to_string(w.need) +

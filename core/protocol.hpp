@@ -13,7 +13,7 @@
 namespace cohort {
 
 /// Bumped whenever a message below changes shape; a join with another version is refused.
-constexpr std::uint32_t protocol_version = 5;
+constexpr std::uint32_t protocol_version = 6;
 
 /// Which job a batch belongs to and what its tasks need on the worker.
 struct job_desc {

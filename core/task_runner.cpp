@@ -69,7 +69,7 @@ std::shared_ptr<task_runner::job_entry> task_runner::job_for(const job_desc& d) 
                      std::string(cap) + ")";
   }
   entry->args = params(params::map_type(d.args.begin(), d.args.end()));
-  entry->cpu = entry->kind != nullptr && entry->kind->bound(entry->args) == task_bound::cpu;
+  entry->cpu = entry->kind != nullptr && entry->kind->holds_thread(entry->args);
   if (d.task_timeout > std::chrono::nanoseconds::zero()) {
     entry->task_timeout = d.task_timeout;
   }

@@ -98,6 +98,7 @@ private:
 class chaos_kind final : public job_kind {
 public:
   std::string_view name() const override { return "chaos"; }
+  bool test_aid() const override { return true; }
   std::string_view summary() const override {
     return "a test aid: tasks that wait ms milliseconds, or fail as told; result {\"completed\": "
            "N}";

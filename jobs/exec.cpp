@@ -1,11 +1,13 @@
-// exec: latency-bound, never idempotent (a command may have effects), and only on workers that
-// grant the "exec" capability. The task body polls its child with short sleeps, so the worker
+// exec: CPU-bound (a command is a process: --slots of them per worker actor, like GNU parallel's
+// -j), never idempotent (a command may have effects), and only on workers that grant the "exec"
+// capability. The task body polls its child with short sleeps, so the worker
 // actor's thread is never blocked; the child lives in the coroutine frame, so a cancelled task
 // (its frame destroyed) or a timeout kills the child's whole process group and reaps it.
 #include "jobs/exec.hpp"
 
 #include "cohort/context.hpp"
 #include "cohort/fingerprint.hpp"
+#include "cohort/host_identity.hpp"
 #include "cohort/units.hpp"
 #include "jobs/child_process.hpp"
 #include "jobs/exec_format.hpp"
@@ -14,8 +16,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -37,8 +39,8 @@ constexpr std::uint64_t max_tail = std::uint64_t{16} << 20;
 constexpr milliseconds first_poll{1};
 constexpr milliseconds slowest_poll{20};
 
-// Commands running at once in one worker process, across its worker actors: latency credit
-// (--concurrency, 10000 by default) would otherwise start thousands of processes, two pipes each.
+// Commands running at once in one worker process, across its worker actors, whatever --slots
+// allows: each is a process with two pipes.
 constexpr std::size_t max_running_commands = 256;
 std::atomic<std::size_t> running_commands{0};
 
@@ -70,14 +72,22 @@ private:
 
 struct exec_options {
   std::string file;
+  /// The commands themselves (what `file=-` becomes: the submitter read its standard input).
+  std::string commands;
   std::uint64_t tail = default_tail;
   std::optional<nanoseconds> timeout;
   bool retry = false;
+  bool fail_on_failure = true;
 };
 
 exec_options read_options(const params& p) {
   exec_options o;
   o.file = p.get_string("file", {});
+  o.commands = p.get_string("commands", {});
+  if (o.file.empty() == o.commands.empty()) {
+    throw param_error("exec: needs param 'file' (FILE, or - for standard input)");
+  }
+  o.fail_on_failure = p.get_string("on-failure", "fail") == "fail";
   if (const auto tail = p.get("tail")) {
     o.tail = parse_size(*tail);
     if (o.tail > max_tail) {
@@ -92,9 +102,49 @@ exec_options read_options(const params& p) {
   return o;
 }
 
+std::vector<exec_command> commands_of(const exec_options& o) {
+  if (o.file.empty()) {
+    std::istringstream in(o.commands);
+    return read_exec_commands(in, "-");
+  }
+  return load_exec_commands(o.file);
+}
+
+double seconds_of(std::uint64_t ns) {
+  return static_cast<double>(ns) / 1e9;
+}
+
 class exec_reducer final : public reducer {
 public:
+  explicit exec_reducer(bool fail_on_failure) : fail_on_failure_(fail_on_failure) {}
+
   void merge(partial&& p) override { results_.push_back(decode_result(p.data)); }
+
+  std::optional<job_failure> failure() const override {
+    if (!fail_on_failure_) {
+      return std::nullopt;
+    }
+    const exec_result* first = nullptr;
+    std::uint64_t failed = 0;
+    for (const auto& r : results_) {
+      if (r.failed()) {
+        ++failed;
+        if (first == nullptr || r.index < first->index) {
+          first = &r;
+        }
+      }
+    }
+    if (first == nullptr) {
+      return std::nullopt;
+    }
+    std::string how = first->timed_out ? "timed out"
+                      : first->signal  ? "was killed by signal " + std::to_string(*first->signal)
+                                       : "exited " + std::to_string(first->exit_code.value_or(0));
+    return job_failure{"commands", std::to_string(failed) + " of " +
+                                       std::to_string(results_.size()) +
+                                       " commands failed; the first, index " +
+                                       std::to_string(first->index) + ", " + how};
+  }
 
   // Each result as a task's answer encodes it, length-prefixed, after their number.
   std::optional<std::string> snapshot() const override {
@@ -128,9 +178,12 @@ public:
     std::sort(order.begin(), order.end(),
               [](const exec_result* a, const exec_result* b) { return a->index < b->index; });
     auto commands = nlohmann::ordered_json::array();
+    std::uint64_t failed = 0;
     for (const auto* r : order) {
+      failed += r->failed() ? 1 : 0;
       nlohmann::ordered_json c;
       c["index"] = r->index;
+      c["host"] = r->host;
       c["exit_code"] = nullptr;
       if (r->exit_code) {
         c["exit_code"] = *r->exit_code;
@@ -139,17 +192,21 @@ public:
       if (r->signal) {
         c["signal"] = *r->signal;
       }
+      c["timed_out"] = r->timed_out;
       c["stdout_tail"] = r->stdout_tail;
       c["stderr_tail"] = r->stderr_tail;
-      c["wall_s"] = static_cast<double>(r->wall_ns) / 1e9;
+      c["wall_s"] = seconds_of(r->wall_ns);
       commands.push_back(std::move(c));
     }
     nlohmann::ordered_json out;
+    out["ok"] = results_.size() - failed;
+    out["failed"] = failed;
     out["commands"] = std::move(commands);
     return out;
   }
 
 private:
+  bool fail_on_failure_;
   std::vector<exec_result> results_;
 };
 
@@ -158,7 +215,7 @@ class exec_plan final : public job_plan {
 public:
   exec_plan(const exec_options& o, std::vector<exec_command> commands)
       : tail_(o.tail), timeout_ns_(o.timeout ? static_cast<std::uint64_t>(o.timeout->count()) : 0),
-        commands_(std::move(commands)) {}
+        fail_on_failure_(o.fail_on_failure), commands_(std::move(commands)) {}
 
   std::uint64_t task_count() const override { return commands_.size(); }
 
@@ -179,6 +236,15 @@ public:
     return t;
   }
 
+  bool tags_tasks() const override {
+    return std::any_of(commands_.begin(), commands_.end(),
+                       [](const exec_command& c) { return !c.require.empty(); });
+  }
+
+  std::vector<std::string> tags(std::uint64_t index) const override {
+    return commands_.at(index).require;
+  }
+
   std::string describe(std::uint64_t index) const override {
     auto text = commands_.at(index).describe();
     constexpr std::size_t shown = 200;
@@ -190,37 +256,43 @@ public:
   }
 
   std::unique_ptr<reducer> make_reducer() const override {
-    return std::make_unique<exec_reducer>();
+    return std::make_unique<exec_reducer>(fail_on_failure_);
   }
 
-  // GNU parallel's --joblog columns. Starttime is when the master merged the answer less the
-  // command's runtime; Send and Receive are not measured (0).
-  std::string record_header() const override {
-    return "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand";
-  }
-
-  std::string record(std::uint64_t index, const partial& p, std::string_view host) const override {
+  // One JSON line per command as its answer is merged: {"index", "host", "worker", "start",
+  // "wall_s", "exit_code", "signal", "timed_out", "command"}.
+  std::string record(std::uint64_t index, const partial& p, std::string_view host,
+                     std::string_view worker) const override {
     exec_result r;
     try {
       r = decode_result(p.data);
     } catch (const std::invalid_argument&) {
       return {};
     }
-    const double runtime = static_cast<double>(r.wall_ns) / 1e9;
-    const double now =
-        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-    // The command as JSON (exec_command::describe): no raw tab or newline shifts the columns.
-    char fields[320];
-    std::snprintf(fields, sizeof fields, "%llu\t%.*s\t%.3f\t%.3f\t0\t0\t%d\t%d\t",
-                  static_cast<unsigned long long>(index + 1), static_cast<int>(host.size()),
-                  host.data(), now - runtime, runtime, r.exit_code.value_or(-1),
-                  r.signal.value_or(0));
-    return fields + commands_.at(index).describe();
+    nlohmann::ordered_json line;
+    line["index"] = index;
+    line["host"] = host;
+    line["worker"] = worker;
+    // Milliseconds are enough, and print as such (ns / 1e9 prints 1700000000.2499998).
+    line["start"] = static_cast<double>(r.start_ns / 1'000'000) / 1e3;
+    line["wall_s"] = seconds_of(r.wall_ns);
+    line["exit_code"] = nullptr;
+    if (r.exit_code) {
+      line["exit_code"] = *r.exit_code;
+    }
+    line["signal"] = nullptr;
+    if (r.signal) {
+      line["signal"] = *r.signal;
+    }
+    line["timed_out"] = r.timed_out;
+    line["command"] = nlohmann::ordered_json::parse(commands_.at(index).describe());
+    return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
 
 private:
   std::uint64_t tail_;
   std::uint64_t timeout_ns_;
+  bool fail_on_failure_;
   std::vector<exec_command> commands_;
 };
 
@@ -229,31 +301,44 @@ public:
   std::string_view name() const override { return "exec"; }
   std::string_view summary() const override {
     return "runs commands on workers started with --allow-exec and reports how each ended; "
-           "result {\"commands\": [...]}";
+           "result {\"ok\", \"failed\", \"commands\": [...]}; fails (reason commands) when one "
+           "failed";
   }
   std::vector<param_spec> parameters() const override {
     return {
         {"file", param_type::path, "",
-         "JSON Lines of {\"argv\": [...]} or {\"sh\": \"...\"}, read on the master", true},
+         "JSON Lines of {\"argv\": [...]} or {\"sh\": \"...\"} (each may add \"require\": "
+         "[TAG, ...]), read on the master; - reads standard input"},
+        {"commands", param_type::text, "",
+         "the JSON Lines themselves instead of a file (what file=- becomes)"},
         {"tail", param_type::size, "4096",
          "trailing bytes of stdout and stderr kept (at most 16MiB)"},
         {"timeout", param_type::duration, "off", "a command running longer is killed"},
         {"retry", param_type::flag, "false", "whether a command lost with its worker runs again"},
         {"joblog", param_type::output, "",
-         "a line per command ended, in GNU parallel's --joblog columns, written by the submitter"},
+         "a JSON line per command as it ends, written by the submitter"},
+        {"on-failure",
+         param_type::choice,
+         "fail",
+         "fail: the job fails (reason commands) once all ran if any failed; ignore: it is ok",
+         false,
+         {"fail", "ignore"}},
     };
   }
   std::string_view records_param() const override { return "joblog"; }
-  task_bound bound(const params&) const override { return task_bound::latency; }
+  std::string_view stdin_param() const override { return "commands"; }
+  bool keeps_partial_result() const override { return true; }
+  task_bound bound(const params&) const override { return task_bound::cpu; }
+  bool holds_thread(const params&) const override { return false; }
   bool idempotent(const params&) const override { return false; }
   bool rerun_after_loss(const params& p) const override { return read_options(p).retry; }
   std::string_view capability() const override { return "exec"; }
 
-  void validate(const params& p) const override { load_exec_commands(read_options(p).file); }
+  void validate(const params& p) const override { commands_of(read_options(p)); }
 
   std::unique_ptr<job_plan> split(const params& p) const override {
     const auto o = read_options(p);
-    return std::make_unique<exec_plan>(o, load_exec_commands(o.file));
+    return std::make_unique<exec_plan>(o, commands_of(o));
   }
 
   task<partial> run(task_spec spec, task_context& ctx) const override {
@@ -275,8 +360,10 @@ public:
       }
     }
     const auto start = std::chrono::steady_clock::now();
+    const auto started = std::chrono::system_clock::now();
     child_process child(command.argv(), static_cast<std::size_t>(spec.lo));
     milliseconds delay = first_poll;
+    bool timed_out = false;
     while (!child.poll()) {
       if (ctx.cancelled()) {
         child.kill();
@@ -284,6 +371,7 @@ public:
       }
       if (timeout && std::chrono::steady_clock::now() - start >= *timeout) {
         child.kill();
+        timed_out = true;
         break;
       }
       if (child.drain()) {
@@ -295,6 +383,10 @@ public:
     }
     exec_result r;
     r.index = spec.index;
+    r.timed_out = timed_out;
+    r.host = host_name();
+    r.start_ns = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<nanoseconds>(started.time_since_epoch()).count());
     if (const auto& status = child.status()) {
       r.exit_code = status->exit_code;
       r.signal = status->signal;

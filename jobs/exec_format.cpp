@@ -23,6 +23,7 @@ constexpr char shell_tag = 'S';
 // A result's flags byte: which of exit_code and signal is set.
 constexpr std::uint8_t has_exit_code = 1;
 constexpr std::uint8_t has_signal = 2;
+constexpr std::uint8_t was_timed_out = 4;
 
 // A string the kernel can take as an argument: no NUL inside.
 std::string checked_arg(const nlohmann::json& v, const std::string& where, const char* what) {
@@ -47,8 +48,8 @@ exec_command parse_line(const std::string& line, const std::string& where) {
     throw param_error(where + "expected an object with \"argv\" or \"sh\", got " + j.dump());
   }
   for (const auto& [key, value] : j.items()) {
-    if (key != "argv" && key != "sh") {
-      throw param_error(where + "unknown field '" + key + "' (known: argv, sh)");
+    if (key != "argv" && key != "sh" && key != "require") {
+      throw param_error(where + "unknown field '" + key + "' (known: argv, sh, require)");
     }
   }
   const bool has_argv = j.contains("argv");
@@ -58,6 +59,20 @@ exec_command parse_line(const std::string& line, const std::string& where) {
   }
   exec_command c;
   c.shell = has_sh;
+  if (j.contains("require")) {
+    const auto& tags = j["require"];
+    if (!tags.is_array()) {
+      throw param_error(where + "\"require\" must be an array of tags, got " + tags.dump());
+    }
+    for (const auto& t : tags) {
+      auto tag = checked_arg(t, where, "every \"require\" item");
+      if (tag.empty() || tag.find_first_of(" \t,") != std::string::npos) {
+        throw param_error(where + "a tag is non-empty and has no blanks or commas, got " +
+                          t.dump());
+      }
+      c.require.push_back(std::move(tag));
+    }
+  }
   if (has_sh) {
     c.args.push_back(checked_arg(j["sh"], where, "\"sh\""));
     if (c.args.front().empty()) {
@@ -94,6 +109,9 @@ std::string exec_command::describe() const {
   } else {
     j["argv"] = args;
   }
+  if (!require.empty()) {
+    j["require"] = require;
+  }
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -102,6 +120,10 @@ std::vector<exec_command> load_exec_commands(const std::string& path) {
   if (!in) {
     throw param_error("exec: param 'file': cannot open '" + path + "': " + std::strerror(errno));
   }
+  return read_exec_commands(in, path);
+}
+
+std::vector<exec_command> read_exec_commands(std::istream& in, const std::string& path) {
   std::vector<exec_command> out;
   std::string line;
   std::uint64_t number = 0;
@@ -116,7 +138,7 @@ std::vector<exec_command> load_exec_commands(const std::string& path) {
     out.push_back(parse_line(line, "exec: " + path + ":" + std::to_string(number) + ": "));
   }
   if (in.bad()) {
-    throw param_error("exec: param 'file': cannot read '" + path + "'");
+    throw param_error("exec: cannot read the commands of '" + path + "'");
   }
   return out;
 }
@@ -162,11 +184,16 @@ std::string encode_result(const exec_result& r) {
   if (r.signal) {
     flags |= has_signal;
   }
+  if (r.timed_out) {
+    flags |= was_timed_out;
+  }
   out.push_back(static_cast<char>(flags));
   put_varint(out, static_cast<std::uint64_t>(r.exit_code.value_or(r.signal.value_or(0))));
   put_varint(out, r.wall_ns);
   put_bytes(out, r.stdout_tail);
   put_bytes(out, r.stderr_tail);
+  put_bytes(out, r.host);
+  put_varint(out, r.start_ns);
   return out;
 }
 
@@ -176,7 +203,9 @@ exec_result decode_result(std::string_view data) {
   r.index = in.varint();
   const auto flags = in.byte();
   const auto code = in.varint();
-  if (flags > (has_exit_code | has_signal) || flags == (has_exit_code | has_signal) ||
+  const auto status = flags & (has_exit_code | has_signal);
+  if (flags > (has_exit_code | has_signal | was_timed_out) ||
+      status == (has_exit_code | has_signal) ||
       code > static_cast<std::uint64_t>(std::numeric_limits<int>::max())) {
     throw std::invalid_argument("exec: a partial with a bad status");
   }
@@ -186,9 +215,15 @@ exec_result decode_result(std::string_view data) {
   if ((flags & has_signal) != 0) {
     r.signal = static_cast<int>(code);
   }
+  r.timed_out = (flags & was_timed_out) != 0;
   r.wall_ns = in.varint();
   r.stdout_tail = std::string(in.bytes());
   r.stderr_tail = std::string(in.bytes());
+  // Journals written before host and start were sent hold results without them.
+  if (!in.at_end()) {
+    r.host = std::string(in.bytes());
+    r.start_ns = in.varint();
+  }
   if (!in.at_end()) {
     throw std::invalid_argument("exec: a partial with trailing bytes");
   }

@@ -2,6 +2,7 @@
 // bounded in requests and seconds, request bodies refused past a few kilobytes, a port of its own.
 #include "node/http_server.hpp"
 
+#include "cohort/startup_error.hpp"
 #include "core/status_page.hpp"
 
 #include <httplib.h>
@@ -129,7 +130,7 @@ http_server::http_server(http_settings s) : impl_(std::make_unique<impl>()) {
     const int e = errno;
     std::string why = e != 0 ? std::strerror(e) : "cannot bind";
     why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
-    throw std::runtime_error("cannot serve HTTP on " + where + ": " + why);
+    throw startup_error("cannot serve HTTP on " + where + ": " + why);
   }
   m.port = static_cast<std::uint16_t>(port);
   m.thread = std::thread([&m] { m.server->listen_after_bind(); });

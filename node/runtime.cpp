@@ -1,12 +1,14 @@
 // runtime: an actor system with a master and local worker actors, driven from the caller's thread.
 #include "cohort/runtime.hpp"
 
+#include "cohort/startup_error.hpp"
+
 #include "actors/error_words.hpp"
 #include "actors/master_actor.hpp"
 #include "actors/messages.hpp"
 #include "actors/worker_actor.hpp"
+#include "cohort/host_identity.hpp"
 #include "core/data_roots.hpp"
-#include "core/host_identity.hpp"
 #include "core/job_report.hpp"
 #include "core/journal_writer.hpp"
 #include "core/message_auth.hpp"
@@ -70,7 +72,7 @@ worker_entry entry_of(const worker_hello& h) {
 void spawn_on(caf::actor_system& sys, const endpoint& at, const std::optional<tls_files>& tls,
               const std::optional<std::string>& token, const caf::actor& master) {
   auto fail = [&](const std::string& why) {
-    throw std::runtime_error("cannot spawn workers on " + to_string(at) + ": " + why);
+    throw startup_error("cannot spawn workers on " + to_string(at) + ": " + why);
   };
   auto fail_with = [&](const caf::error& err) {
     fail(plain_words(err));
@@ -146,6 +148,9 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
   auto& m = *impl_;
   m.opts = std::move(opts);
   m.kinds = std::move(kinds);
+  if (m.opts.log) {
+    set_log_level(*m.opts.log);
+  }
   add_message_types(m.cfg);
   const auto& net = m.opts.network;
   bool networked = net.listen || !m.opts.spawn_on.empty();

@@ -1,7 +1,9 @@
 // Transport: the same middleman requests for plain and TLS ports. Calls go to the middleman actor
 // with a timeout of ours, because openssl's blocking helpers can wait for ever (docs/caf-notes.md).
 #include "node/transport.hpp"
+
 #include "actors/error_words.hpp"
+#include "cohort/startup_error.hpp"
 #include "node/socket_probe.hpp"
 
 #include <caf/all.hpp>
@@ -49,7 +51,7 @@ std::uint16_t publish_on(caf::actor_system& sys, bool tls, const caf::actor& who
   self->request(transport(sys, tls), open_timeout, caf::publish_atom::value, at.port,
                 caf::actor_cast<caf::strong_actor_ptr>(whom), ifs, at.host, true)
       .receive([&](std::uint16_t p) { port = p; },
-               [&](caf::error& err) { throw std::runtime_error(cannot_listen(at, err)); });
+               [&](caf::error& err) { throw startup_error(cannot_listen(at, err)); });
   return port;
 }
 
@@ -58,7 +60,7 @@ std::uint16_t open_on(caf::actor_system& sys, bool tls, const endpoint& at) {
   std::uint16_t port = 0;
   self->request(transport(sys, tls), open_timeout, caf::open_atom::value, at.port, at.host, true)
       .receive([&](std::uint16_t p) { port = p; },
-               [&](caf::error& err) { throw std::runtime_error(cannot_listen(at, err)); });
+               [&](caf::error& err) { throw startup_error(cannot_listen(at, err)); });
   return port;
 }
 

@@ -5,8 +5,8 @@
 #include "actors/error_words.hpp"
 #include "actors/messages.hpp"
 #include "actors/worker_actor.hpp"
+#include "cohort/host_identity.hpp"
 #include "cohort/stop_signals.hpp"
-#include "core/host_identity.hpp"
 #include "node/caf_settings.hpp"
 #include "node/connection_guard.hpp"
 #include "node/transport.hpp"
@@ -272,6 +272,9 @@ struct node {
 } // namespace
 
 int run_worker_node(const worker_node_options& opts, std::shared_ptr<const registry> kinds) {
+  if (opts.log) {
+    set_log_level(*opts.log);
+  }
   install_stop_signals();
   raise_file_limit();
   caf::actor_system_config cfg;

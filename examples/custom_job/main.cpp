@@ -91,6 +91,8 @@ int main() {
   kinds->add(std::make_shared<sumsq_kind>());
   cohort::runtime_options opts;
   opts.local.count = 2;
+  // Warnings and errors only: no line per worker joining.
+  opts.log = cohort::log_level::warn;
   cohort::runtime rt(opts, kinds);
   const std::uint64_t n = 2'000'000;
   cohort::job_request job;

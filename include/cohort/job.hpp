@@ -39,6 +39,13 @@ struct partial {
   std::string data;
 };
 
+/// Why a job whose every task ran still failed (exec: some commands failed): its line says
+/// `"status": "failed"`, this reason and error.
+struct job_failure {
+  std::string reason;
+  std::string error;
+};
+
 /// Merges the partials of one job (each exactly once, in any order) and renders the job's result.
 class reducer {
 public:
@@ -52,6 +59,8 @@ public:
   /// the job where it was; nothing when this reducer cannot, and such a job then restarts from its
   /// first task. Called on the master every few seconds while the job runs.
   virtual std::optional<std::string> snapshot() const { return std::nullopt; }
+  /// Once every task is merged: why the job fails though every task ran; none: it is ok.
+  virtual std::optional<job_failure> failure() const { return std::nullopt; }
   /// Takes back, on a fresh reducer, the state snapshot() gave; throws std::invalid_argument on
   /// bytes snapshot() did not write.
   virtual void restore(std::string_view /*bytes*/) {
@@ -72,17 +81,20 @@ public:
   /// A master resuming the job from its journal starts it again from its first task when this or
   /// task_count() differ from what they were.
   virtual std::string input_digest() const { return {}; }
-  /// The tag a worker must carry to run task `index`; empty for any worker.
-  virtual std::string tag(std::uint64_t) const { return {}; }
+  /// Whether tasks carry tags of their own (tags()); the master then asks for each task's tags
+  /// once, when the job starts.
+  virtual bool tags_tasks() const { return false; }
+  /// The tags a worker must carry to run task `index` (besides the job's --require); empty: any.
+  virtual std::vector<std::string> tags(std::uint64_t /*index*/) const { return {}; }
   /// Names task `index` and its parameters for error messages ("from=10 to=20").
   virtual std::string describe(std::uint64_t index) const;
   virtual std::unique_ptr<reducer> make_reducer() const = 0;
   /// The first line of the job's records file (job_kind::records_param), if it has one.
   virtual std::string record_header() const { return {}; }
-  /// The line task `index` adds to the records file once its answer `p` from a worker on `host` is
-  /// merged (a joblog line); empty: none. Called on the master.
+  /// The line task `index` adds to the records file once its answer `p` from worker `worker` on
+  /// `host` is merged (a joblog line); empty: none. Called on the master.
   virtual std::string record(std::uint64_t /*index*/, const partial& /*p*/,
-                             std::string_view /*host*/) const {
+                             std::string_view /*host*/, std::string_view /*worker*/) const {
     return {};
   }
 };
@@ -99,6 +111,12 @@ public:
   /// refused before anything runs.
   virtual std::vector<param_spec> parameters() const = 0;
   virtual task_bound bound(const params& p) const = 0;
+  /// A test or benchmark aid (chaos): listed apart in --help.
+  virtual bool test_aid() const { return false; }
+  /// Whether a running task keeps its worker actor's thread busy, so that the actor runs one at a
+  /// time and queues the rest of its --slots; a CPU-bound task does, unless its work runs
+  /// elsewhere (exec: in a child process, --slots of them at once).
+  virtual bool holds_thread(const params& p) const { return bound(p) == task_bound::cpu; }
   /// Whether running a task twice is harmless (allows speculation and re-runs after a timeout).
   virtual bool idempotent(const params&) const { return true; }
   /// Whether a task lost with its worker may run again elsewhere; when not, the loss fails the job.
@@ -111,6 +129,12 @@ public:
   /// The parameter (of type output) naming the file the job's records go to, written by whoever
   /// submitted the job on its own side; empty: the kind writes none.
   virtual std::string_view records_param() const { return {}; }
+  /// The text param that holds what `file=-` reads from the submitter's standard input (exec:
+  /// "commands"); empty: `file=-` is refused.
+  virtual std::string_view stdin_param() const { return {}; }
+  /// Whether the line of a job that failed by its reducer's verdict, or was cancelled, keeps the
+  /// result of the tasks that finished (exec: the commands that ran); else such a result is null.
+  virtual bool keeps_partial_result() const { return false; }
   /// Checks what the parameter table cannot (from <= to, a file that must exist) before anything
   /// runs; throws param_error naming the problem. The table's checks have passed.
   virtual void validate(const params&) const {}

@@ -30,6 +30,9 @@ struct job_progress_report {
   std::optional<waiting_for> waiting;
 };
 
+/// How lines name the job: its name, or its id.
+std::string progress_label(const job_progress_report& p);
+
 /// `progress job=J done=D total=T inflight=I rate=R/s eta=Ss` (`eta=?` without one), or while it
 /// waits `progress job=J waiting joined=N need=M left=Ss`; J is the name, or the id.
 std::string plain_progress_line(const job_progress_report& p);

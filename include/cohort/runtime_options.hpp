@@ -3,6 +3,7 @@
 #pragma once
 
 #include "cohort/endpoint.hpp"
+#include "cohort/log.hpp"
 #include "cohort/master_settings.hpp"
 #include "cohort/network_settings.hpp"
 #include "cohort/progress.hpp"
@@ -31,6 +32,9 @@ struct runtime_options {
   std::function<void(const std::vector<job_progress_report>&)> on_progress;
   /// Polled while run() waits: once it returns true, every running job is cancelled.
   std::function<bool()> cancel_requested;
+  /// Set: the runtime logs this level and above on stderr in cohort's format (set_log_level);
+  /// unset: it leaves spdlog's default logger as the program set it.
+  std::optional<log_level> log;
 };
 
 } // namespace cohort

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "cohort/endpoint.hpp"
+#include "cohort/log.hpp"
 #include "cohort/network_settings.hpp"
 #include "cohort/registry.hpp"
 #include "cohort/scheduler_settings.hpp"
@@ -27,6 +28,8 @@ struct worker_node_options {
   bool exit_with_master = false;
   /// On SIGTERM/SIGINT: unstarted tasks go back at once, running ones get this long to finish.
   std::chrono::nanoseconds drain_timeout = std::chrono::seconds(10);
+  /// Set: log this level and above on stderr in cohort's format (set_log_level).
+  std::optional<log_level> log;
 };
 
 /// Runs a worker process until it is stopped; returns its exit code (0 after a drained stop, 1 when

@@ -47,7 +47,7 @@ void check_job_line(const json& line) {
     REQUIRE(line.contains("reason"));
     const auto reason = line["reason"].get<std::string>();
     CHECK((reason == "task" || reason == "deadline" || reason == "no-workers" ||
-           reason == "limit" || reason == "cancelled"));
+           reason == "limit" || reason == "cancelled" || reason == "commands"));
     REQUIRE(line.contains("error"));
     CHECK(line["error"].is_string());
     CHECK(line["error"].get<std::string>().find('\n') == std::string::npos);

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -225,3 +226,67 @@ TEST_CASE("print-config: the token is redacted") {
 }
 
 } // namespace
+
+TEST_CASE("bad input: a near miss is answered with the nearest name and where to look") {
+  const temp_dir dir;
+  const auto conf = dir.write("near.ini", "lisen = 127.0.0.1:0\n");
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
+      {{"master", "--lisen", "1"},
+       "cohort: unknown option '--lisen'; did you mean --listen? (cohort --help lists every "
+       "option)\n"},
+      {{"mastr"},
+       "cohort: unknown mode 'mastr'; did you mean master? (master | worker | submit | "
+       "wait | jobs | cancel | status | kinds)\n"},
+      {{"master", "--job", "primez"},
+       "cohort: unknown job kind 'primez'; did you mean primes? (known: chaos, exec, primes, "
+       "sleep, wordcount)\n"},
+      {{"master", "--config", conf.string()},
+       "cohort: " + conf.string() + ":1: unknown key 'lisen'; did you mean listen?\n"},
+  };
+  for (const auto& [args, said] : cases) {
+    const auto r = run_cohort(args, run_timeout);
+    INFO("cohort " << describe(args));
+    CHECK(r.exit_code == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err == said);
+  }
+}
+
+TEST_CASE("bad input: --print-config says unlimited, --help keeps test aids under their own "
+          "heading, and sleep's ms takes a duration") {
+  const auto printed = run_cohort({"master", "--print-config"}, run_timeout);
+  CHECK(printed.exit_code == 0);
+  CHECK_THAT(printed.out, Catch::Contains("scheduler.max-throughput = unlimited"));
+  CHECK_THAT(printed.out, !Catch::Contains("18446744073709551615"));
+
+  const auto help = run_cohort({"master", "--help"}, run_timeout);
+  CHECK(help.exit_code == 0);
+  const auto heading = help.out.find("\ntesting (test and benchmark aids):\n  --slowdown F");
+  CHECK(heading != std::string::npos);
+  CHECK(help.out.find("--slowdown") > help.out.find("--middleman.connection-timeout"));
+  CHECK_THAT(help.out, Catch::Contains("job kinds: exec, primes, sleep, wordcount"));
+  CHECK_THAT(help.out, Catch::Contains("job kinds for testing: chaos"));
+
+  const auto slept = run_cohort({"master", "--local-workers", "1", "--job", "sleep", "--param",
+                                 "tasks=1", "--param", "ms=300ms"},
+                                run_timeout);
+  INFO(slept.out << slept.err);
+  REQUIRE(slept.exit_code == 0);
+  CHECK_THAT(slept.out, Catch::Contains("\"status\":\"ok\""));
+  const std::regex wall("\"wall_s\":([0-9.]+)");
+  std::smatch m;
+  REQUIRE(std::regex_search(slept.out, m, wall));
+  CHECK(std::stod(m[1]) >= 0.3);
+}
+
+TEST_CASE("bad input: scripts/make-certs says what it wrote") {
+  const temp_dir dir;
+  const auto where = (dir.path() / "certs").string();
+  const auto r =
+      run_process({std::string(COHORT_SOURCE_DIR) + "/scripts/make-certs", where}, run_timeout);
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::StartsWith("wrote " + where + "/ca.pem and " + where + "/ca.key"));
+  CHECK_THAT(r.out, Catch::Contains(where + "/node.pem"));
+  CHECK(std::filesystem::exists(where + "/node.key"));
+}

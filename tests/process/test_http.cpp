@@ -153,12 +153,12 @@ TEST_CASE("http: a serving master's status during and after a job, metrics promt
   CHECK(ended(master, exit_timeout).exit_code == 0);
 }
 
-TEST_CASE("http: a port in use is one line and exit 2", "[http]") {
+TEST_CASE("http: a port in use is one line and exit 1", "[http]") {
   auto first = start_master({"--serve", "--http", "127.0.0.1:0"});
   const auto taken = http_port(first);
   const auto second = run_cohort(
       {"master", "--http", "127.0.0.1:" + std::to_string(taken), "--job", "sleep"}, job_timeout);
-  CHECK(second.exit_code == 2);
+  CHECK(second.exit_code == 1);
   CHECK(second.err == "cohort: cannot serve HTTP on 127.0.0.1:" + std::to_string(taken) +
                           ": address already in use\n");
   first.signal(SIGTERM);

@@ -211,7 +211,8 @@ TEST_CASE("journal: exec commands in flight when the master is killed -9 are rep
   };
   auto first = start_master(job);
   const auto port = listening_port(first, start_timeout);
-  auto worker = start_worker(port, {"--allow-exec", "--concurrency", "2"});
+  // Two commands at a time: a command counts against --slots.
+  auto worker = start_worker(port, {"--allow-exec", "--slots", "2"});
   const auto deadline = std::chrono::steady_clock::now() + job_timeout;
   while (lines_in().size() < 6) {
     REQUIRE(std::chrono::steady_clock::now() < deadline);

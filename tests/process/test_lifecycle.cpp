@@ -3,6 +3,7 @@
 // terminal forms, `wait_s`, and never CAF's raw error text.
 #include "tests/process/cluster.hpp"
 #include "tests/process/cohort_run.hpp"
+#include "tests/process/network_helpers.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -190,7 +191,8 @@ TEST_CASE("lifecycle: a worker that drained, one killed and a lost master, each 
   check_no_raw_caf_text(stays.err());
 }
 
-TEST_CASE("lifecycle: a port in use is said as the system says it, master and spawn node alike",
+TEST_CASE("lifecycle: a port in use is said as the system says it and exits 1, master and spawn "
+          "node alike",
           "[lifecycle]") {
   held_port held;
   const auto at = loopback(held.port);
@@ -200,10 +202,24 @@ TEST_CASE("lifecycle: a port in use is said as the system says it, master and sp
            {"worker", "--listen", at}}) {
     const auto r = run_cohort(args, 30s);
     INFO(describe(args) << "\n" << r.err);
-    CHECK(r.exit_code != 0);
+    // A runtime failure, not bad input.
+    CHECK(r.exit_code == 1);
     CHECK(r.err.find(at + ": address already in use\n") != std::string::npos);
     check_no_raw_caf_text(r.err);
   }
+}
+
+TEST_CASE("lifecycle: --spawn-on with no spawn node there says so in plain words and exits 1",
+          "[lifecycle]") {
+  const auto at = loopback(free_port());
+  const auto r = run_cohort(
+      {"master", "--local-workers", "0", "--spawn-on", at, "--job", "sleep", "--param", "tasks=1"},
+      60s);
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err == "cohort: cannot spawn workers on " + at + ": connection refused\n");
+  CHECK(r.out.empty());
+  check_no_raw_caf_text(r.err);
 }
 
 TEST_CASE("lifecycle: on a terminal, progress is one line per job redrawn in place",

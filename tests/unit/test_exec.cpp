@@ -170,13 +170,15 @@ std::vector<pid_t> pids_in(const std::string& text) {
 
 } // namespace
 
-TEST_CASE("exec: a kind that needs --allow-exec, is latency-bound and never re-runs by default",
+TEST_CASE("exec: a kind that needs --allow-exec, counts against --slots and never re-runs by "
+          "default",
           "[exec]") {
   temp_file file(R"({"argv": ["true"]})"
                  "\n");
   CHECK(exec().name() == "exec");
   CHECK(exec().capability() == "exec");
-  CHECK(exec().bound(exec_params(file.path())) == task_bound::latency);
+  CHECK(exec().bound(exec_params(file.path())) == task_bound::cpu);
+  CHECK(exec().keeps_partial_result());
   CHECK_FALSE(exec().idempotent(exec_params(file.path())));
   CHECK_FALSE(exec().rerun_after_loss(exec_params(file.path())));
   CHECK(exec().rerun_after_loss(exec_params(file.path(), {{"retry", "true"}})));
@@ -220,7 +222,9 @@ TEST_CASE("exec: a bad line is a param error naming FILE:LINE", "[exec]") {
 
 TEST_CASE("exec: bad params name the param", "[exec]") {
   temp_file file("{\"argv\": [\"true\"]}\n");
-  CHECK_THROWS_WITH(check(params{}), Catch::Contains("'file' is required"));
+  CHECK_THROWS_WITH(check(params{}), Catch::Contains("needs param 'file'"));
+  CHECK_THROWS_WITH(check(exec_params(file.path(), {{"on-failure", "maybe"}})),
+                    Catch::Contains("'on-failure'"));
   CHECK_THROWS_WITH(check(exec_params("/nonexistent/cohort-exec")),
                     Catch::Contains("/nonexistent/cohort-exec"));
   CHECK_THROWS_WITH(check(exec_params(file.path(), {{"tail", "lots"}})),
@@ -239,7 +243,7 @@ TEST_CASE("exec: bad params name the param", "[exec]") {
 }
 
 TEST_CASE("exec: command and result bytes round-trip - garbage is refused", "[exec]") {
-  exec_command c{false, {"printf", "%s\n", "a;b"}};
+  exec_command c{false, {"printf", "%s\n", "a;b"}, {}};
   const auto back = decode_command(encode_command(c));
   CHECK(back.args == c.args);
   CHECK_THROWS_AS(decode_command("X"), std::invalid_argument);
@@ -251,7 +255,13 @@ TEST_CASE("exec: command and result bytes round-trip - garbage is refused", "[ex
   r.stdout_tail = std::string("o\0ut", 4);
   r.stderr_tail = "err";
   r.wall_ns = 1234;
+  r.timed_out = true;
+  r.host = "h1";
+  r.start_ns = 1'700'000'000'000'000'000;
   const auto rb = decode_result(encode_result(r));
+  CHECK(rb.timed_out);
+  CHECK(rb.host == "h1");
+  CHECK(rb.start_ns == r.start_ns);
   CHECK(rb.index == 7);
   CHECK_FALSE(rb.exit_code);
   CHECK(rb.signal == 9);
@@ -261,7 +271,8 @@ TEST_CASE("exec: command and result bytes round-trip - garbage is refused", "[ex
   CHECK_THROWS_AS(decode_result(encode_result(r).substr(0, 5)), std::invalid_argument);
 }
 
-TEST_CASE("exec: the reducer lists commands by index with every field", "[exec]") {
+TEST_CASE("exec: the reducer counts ok and failed commands and lists them by index",
+          "[exec]") {
   temp_file file("{\"argv\": [\"true\"]}\n");
   const auto plan = exec().split(exec_params(file.path()));
   auto red = plan->make_reducer();
@@ -270,14 +281,57 @@ TEST_CASE("exec: the reducer lists commands by index with every field", "[exec]"
     r.index = i;
     r.exit_code = static_cast<int>(i);
     r.wall_ns = 500'000'000;
+    r.host = "h";
     red->merge(partial{1, encode_result(r)});
   }
   const auto out = red->render();
+  CHECK(out["ok"] == 1);
+  CHECK(out["failed"] == 2);
   REQUIRE(out["commands"].size() == 3);
-  CHECK(
-      out["commands"][0].dump() ==
-      R"({"index":0,"exit_code":0,"signal":null,"stdout_tail":"","stderr_tail":"","wall_s":0.5})");
+  CHECK(out["commands"][0].dump() ==
+        R"({"index":0,"host":"h","exit_code":0,"signal":null,"timed_out":false,)"
+        R"("stdout_tail":"","stderr_tail":"","wall_s":0.5})");
   CHECK(out["commands"][2]["exit_code"] == 2);
+  const auto failed = red->failure();
+  REQUIRE(failed);
+  CHECK(failed->reason == "commands");
+  CHECK(failed->error == "2 of 3 commands failed; the first, index 1, exited 1");
+}
+
+TEST_CASE("exec: a killed, a timed-out and a not-found command fail the job, unless on-failure is "
+          "ignore",
+          "[exec]") {
+  temp_file file("{\"argv\": [\"true\"]}\n");
+  for (const auto* mode : {"fail", "ignore"}) {
+    const auto plan = exec().split(exec_params(file.path(), {{"on-failure", mode}}));
+    auto red = plan->make_reducer();
+    exec_result ok;
+    ok.index = 0;
+    ok.exit_code = 0;
+    red->merge(partial{1, encode_result(ok)});
+    CHECK_FALSE(red->failure());
+    exec_result killed;
+    killed.index = 3;
+    killed.signal = 15;
+    exec_result late;
+    late.index = 2;
+    late.signal = 9;
+    late.timed_out = true;
+    exec_result missing;
+    missing.index = 4;
+    missing.exit_code = 127;
+    for (const auto& r : {killed, late, missing}) {
+      CHECK(r.failed());
+      red->merge(partial{1, encode_result(r)});
+    }
+    CHECK(red->render()["failed"] == 3);
+    if (std::string(mode) == "fail") {
+      REQUIRE(red->failure());
+      CHECK(red->failure()->error == "3 of 4 commands failed; the first, index 2, timed out");
+    } else {
+      CHECK_FALSE(red->failure());
+    }
+  }
 }
 
 TEST_CASE("exec: argv runs without a shell, every argument literal", "[exec]") {
@@ -419,37 +473,30 @@ TEST_CASE("exec: byte_tail keeps the last bytes across appends", "[exec]") {
   CHECK(none.text().empty());
 }
 
-TEST_CASE("exec: joblog lines in GNU parallel's columns, one per merged command", "[exec]") {
-  temp_file file("{\"argv\": [\"true\"]}\n{\"sh\": \"exit\\t3\"}\n");
-  auto p = exec_params(file.path(), {{"joblog", "out.tsv"}});
+TEST_CASE("exec: joblog JSON lines, one per merged command", "[exec]") {
+  temp_file file("{\"argv\": [\"true\"]}\n{\"sh\": \"exit\\t3\", \"require\": [\"gpu\"]}\n");
+  auto p = exec_params(file.path(), {{"joblog", "out.jsonl"}});
   check(p);
   CHECK(exec().records_param() == "joblog");
   const auto plan = exec().split(p);
-  CHECK(plan->record_header() ==
-        "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand");
+  CHECK(plan->record_header().empty());
   exec_result r;
   r.index = 1;
   r.exit_code = 3;
   r.wall_ns = 1'500'000'000;
-  auto line = plan->record(1, partial{1, encode_result(r)}, "host-a");
-  std::vector<std::string> cols;
-  std::istringstream in(line);
-  for (std::string col; std::getline(in, col, '\t');) {
-    cols.push_back(col);
-  }
-  REQUIRE(cols.size() == 9);
-  CHECK(cols[0] == "2");
-  CHECK(cols[1] == "host-a");
-  CHECK(cols[3] == "1.500");
-  CHECK(cols[6] == "3");
-  CHECK(cols[7] == "0");
-  // The command as JSON: a tab or newline in it is escaped, so the columns stay in place.
-  CHECK(cols[8] == R"({"sh":"exit\t3"})");
+  r.start_ns = 1'700'000'000'250'000'000;
+  auto line = json::parse(plan->record(1, partial{1, encode_result(r)}, "host-a", "host-a/7/0"));
+  CHECK(line.dump() == R"({"command":{"require":["gpu"],"sh":"exit\t3"},"exit_code":3,)"
+                       R"("host":"host-a","index":1,"signal":null,"start":1700000000.25,)"
+                       R"("timed_out":false,"wall_s":1.5,"worker":"host-a/7/0"})");
   r.exit_code.reset();
   r.signal = 9;
-  line = plan->record(0, partial{1, encode_result(r)}, "h");
-  CHECK(line.find("\t-1\t9\t") != std::string::npos);
-  CHECK(plan->record(0, partial{1, "garbage"}, "h").empty());
+  r.timed_out = true;
+  line = json::parse(plan->record(0, partial{1, encode_result(r)}, "h", "h/1/0"));
+  CHECK(line["signal"] == 9);
+  CHECK(line["exit_code"].is_null());
+  CHECK(line["timed_out"] == true);
+  CHECK(plan->record(0, partial{1, "garbage"}, "h", "h/1/0").empty());
   // An empty joblog name is refused like any empty file name.
   CHECK_THROWS_WITH(check(exec_params(file.path(), {{"joblog", ""}})), Catch::Contains("joblog"));
 }

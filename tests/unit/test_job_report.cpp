@@ -7,7 +7,7 @@ using namespace cohort;
 
 TEST_CASE("an ok job's line shows its result, then stats with every worker that ran it",
           "[report]") {
-  job_stats st{10, 12, 1, 1, 0, 2, 0.0000014, 0.25, 2.5, 0.5, 4, std::nullopt, false, {}};
+  job_stats st{10, 12, 1, 1, 0, 2, 0.0000014, 0.25, 2.5, 0.5, 4, std::nullopt, false, {}, {}};
   st.workers.push_back({"a/0", "a", 6, 7, false});
   st.workers.push_back({"b/0", "b", 4, 5, true});
   nlohmann::ordered_json result;
@@ -39,7 +39,7 @@ TEST_CASE("a job whose request to the master failed has a line with the fields o
       nlohmann::ordered_json::parse(request_failed_line({0, "primes", "n"}, "request_timeout"));
   auto ran = nlohmann::ordered_json::parse(
       job_line({4, "primes", "n"}, {job_status::failed, "task", "x", nullptr},
-               {3, 4, 1, 0, 0, 0, 0.1, 0.2, 0.3, 0.1, 2, std::nullopt, false, {{"w", "h"}}}));
+               {3, 4, 1, 0, 0, 0, 0.1, 0.2, 0.3, 0.1, 2, std::nullopt, false, {{"w", "h"}}, {}}));
   std::vector<std::string> keys;
   std::vector<std::string> expected;
   for (auto& [k, v] : line.items()) {

@@ -314,13 +314,35 @@ TEST_CASE("options: worker needs exactly one of --master and --listen", "[option
         "worker mode takes --master or --listen, not both");
 }
 
+TEST_CASE("options: --kinds-from needs --allow-exec on a worker, and a config file's is found "
+          "beside it",
+          "[options]") {
+  token_env env;
+  temp_dir dir;
+  CHECK(error_of(worker_with({"--kinds-from", "kinds.so"})) ==
+        "--kinds-from needs --allow-exec: loading a library runs its code");
+  auto worker_ini = dir.write("worker.ini", "kinds-from = kinds.so\n");
+  CHECK(error_of(worker_with({"--config", worker_ini})) ==
+        worker_ini + ":1: kinds-from needs --allow-exec: loading a library runs its code");
+  // With --allow-exec the file is loaded: the one named in the config file is looked for beside it.
+  CHECK(error_of(worker_with({"--config", worker_ini, "--allow-exec"})) ==
+        worker_ini + ":1: kinds-from: " + dir.path("kinds.so") +
+            ": cannot open shared object file: No such file or directory");
+  CHECK(error_of({"master", "--kinds-from", ""}) ==
+        "--kinds-from: bad value '': must not be empty");
+}
+
 TEST_CASE("options: unknown options, typos and CAF keys", "[options]") {
-  CHECK(error_of({"master", "--bogus"}) == "unknown option '--bogus'");
-  CHECK(error_of({"master", "--slot", "2"}) == "unknown option '--slot'");
-  CHECK(error_of({"master", "--scheduler.foo", "1"}) == "unknown option '--scheduler.foo'");
+  const std::string all = " (cohort --help lists every option)";
+  CHECK(error_of({"master", "--bogus"}) == "unknown option '--bogus'" + all);
+  CHECK(error_of({"master", "--slot", "2"}) ==
+        "unknown option '--slot'; did you mean --slots?" + all);
+  CHECK(error_of({"master", "--lisen", "h:1"}) ==
+        "unknown option '--lisen'; did you mean --listen?" + all);
+  CHECK(error_of({"master", "--scheduler.foo", "1"}) == "unknown option '--scheduler.foo'" + all);
   CHECK(error_of({"master", "--middleman.enable-automatic-connections", "true"}) ==
-        "unknown option '--middleman.enable-automatic-connections'");
-  CHECK(error_of({"master", "-x"}) == "unknown option '-x'");
+        "unknown option '--middleman.enable-automatic-connections'" + all);
+  CHECK(error_of({"master", "-x"}) == "unknown option '-x'" + all);
   CHECK(error_of({"master", "--positional", "worker"}) == "unknown option '--positional'");
 }
 
@@ -754,6 +776,7 @@ TEST_CASE("options: --help lists every option on a line of its own, and the kind
                              "--batch",
                              "--tags",
                              "--allow-exec",
+                             "--kinds-from",
                              "--insecure",
                              "--token-file",
                              "--tls-cert",
@@ -777,9 +800,11 @@ TEST_CASE("options: --help lists every option on a line of its own, and the kind
                              "--client-token-file"}) {
     CHECK(listed.count(option) == 1);
   }
-  CHECK(listed.size() == 54);
+  CHECK(listed.size() == 55);
   CHECK(text.find("cohort --help | --version") != std::string::npos);
-  CHECK(text.find("job kinds: chaos, exec, primes, sleep, wordcount") != std::string::npos);
+  CHECK(text.find("job kinds: exec, primes, sleep, wordcount") != std::string::npos);
+  // A test aid is listed apart.
+  CHECK(text.find("job kinds for testing: chaos\n") != std::string::npos);
   // Defaults come from the settings themselves.
   CHECK(text.find("--slots N") != std::string::npos);
   CHECK(text.find("CPU-bound tasks per worker actor (1)") != std::string::npos);
@@ -792,5 +817,8 @@ TEST_CASE("options: cohort kinds [KIND]", "[options]") {
   CHECK(parse({"kinds", "primes"}).kind == "primes");
   CHECK(error_of({"kinds", "bogus"}) == "unknown job kind 'bogus' (see cohort kinds)");
   CHECK(error_of({"kinds", "primes", "sleep"}) == "unexpected argument 'sleep'");
-  CHECK(error_of({"kinds", "--slots", "2"}) == "cohort kinds takes no options");
+  CHECK(error_of({"kinds", "--slots", "2"}) == "cohort kinds takes no options but --kinds-from");
+  CHECK(error_of({"kinds", "--kinds-from", "/nonexistent/kinds.so"}) ==
+        "--kinds-from: /nonexistent/kinds.so: cannot open shared object file: No such file or "
+        "directory");
 }

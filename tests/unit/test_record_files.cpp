@@ -63,7 +63,8 @@ public:
     return test::count_plan(3).make_reducer();
   }
   std::string record_header() const override { return "task\thost"; }
-  std::string record(std::uint64_t index, const partial&, std::string_view host) const override {
+  std::string record(std::uint64_t index, const partial&, std::string_view host,
+                     std::string_view) const override {
     return std::to_string(index) + "\t" + std::string(host);
   }
 };

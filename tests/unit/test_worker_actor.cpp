@@ -227,7 +227,7 @@ TEST_CASE("ten thousand one-second sleeps on 2 worker actors end together and ad
   auto start = std::chrono::steady_clock::now();
   std::vector<task_spec> tasks;
   for (std::uint64_t i = 0; i < 5000; ++i) {
-    tasks.push_back(spec(i, 1000, 0));
+    tasks.push_back(spec(i, 1'000'000'000, 0)); // a sleep task waits lo ns
   }
   for (const auto& w : workers) {
     send_batch(self, w, "sleep", 1, tasks);
