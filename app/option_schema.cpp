@@ -215,6 +215,26 @@ option flag_option(std::string_view name, unsigned modes, std::string_view help,
           }};
 }
 
+/// A switch by which this process's workers grant `capability` (job_kind::capability).
+option capability_flag(std::string_view name, std::string_view capability, std::string_view help) {
+  return {name,
+          "",
+          for_both,
+          help,
+          flag,
+          [=](parse_state& st, const given_value& v) {
+            auto& caps = workers(st).capabilities;
+            std::erase(caps, capability);
+            if (read_flag(name, v)) {
+              caps.emplace_back(capability);
+            }
+          },
+          [=](const parse_state& st) {
+            const auto& caps = workers(st).capabilities;
+            return rows{shown_flag(std::find(caps.begin(), caps.end(), capability) != caps.end())};
+          }};
+}
+
 /// One of a few words, each standing for a value of the field.
 template <class Get, class T = field_of<Get>>
 option choice(std::string_view name, std::string_view arg, unsigned modes, std::string_view help,
@@ -555,18 +575,10 @@ std::vector<option> make_schema() {
                [](const parse_state& st) {
                  return rows{join(workers(st).tags, ",")};
                }});
-  s.push_back({"allow-exec", "", for_both, "this process's workers run exec tasks", flag,
-               [](parse_state& st, const given_value& v) {
-                 auto& caps = workers(st).capabilities;
-                 std::erase(caps, "exec");
-                 if (read_flag("allow-exec", v)) {
-                   caps.emplace_back("exec");
-                 }
-               },
-               [](const parse_state& st) {
-                 const auto& caps = workers(st).capabilities;
-                 return rows{shown_flag(std::find(caps.begin(), caps.end(), "exec") != caps.end())};
-               }});
+  s.push_back(capability_flag("allow-exec", "exec", "this process's workers run exec tasks"));
+  s.push_back(capability_flag("allow-net", "net",
+                              "this process's workers run http tasks (they reach what this host "
+                              "reaches)"));
   s.push_back({"kinds-from", "FILE", for_both,
                "load job kinds from this plugin, a shared library (worker: with --allow-exec)",
                repeated,
