@@ -38,6 +38,8 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using clock_type = std::chrono::steady_clock;
 
+constexpr auto name_lifetime = std::chrono::seconds(60);
+
 std::string words(const boost::system::error_code& ec) {
   auto text = ec.message();
   if (!text.empty()) {
@@ -93,6 +95,12 @@ struct engine_state {
   std::map<std::string, pool> pools;
   /// Calls started and not finished, so stop() can end them.
   std::set<std::shared_ptr<op>> live;
+  /// Names looked up, by origin key, until they are looked up again.
+  struct looked_up {
+    std::vector<tcp::endpoint> endpoints;
+    clock_type::time_point until;
+  };
+  std::map<std::string, looked_up> names;
   /// Set by stop(): nothing is posted any more.
   std::atomic<bool> stopped{false};
 
@@ -138,6 +146,19 @@ struct connection : std::enable_shared_from_this<connection> {
       send(true);
       return;
     }
+    // An address needs no lookup; a name is looked up once a minute per origin, not per
+    // connection (asio resolves on one thread of its own, one name at a time).
+    boost::system::error_code not_an_address;
+    auto address = asio::ip::make_address(where.host, not_an_address);
+    if (!not_an_address) {
+      connect(std::vector<tcp::endpoint>{{address, where.port}});
+      return;
+    }
+    if (auto known = engine.names.find(key);
+        known != engine.names.end() && clock_type::now() < known->second.until) {
+      connect(known->second.endpoints);
+      return;
+    }
     auto self = shared_from_this();
     resolver.async_resolve(
         where.host, std::to_string(where.port),
@@ -148,11 +169,16 @@ struct connection : std::enable_shared_from_this<connection> {
           if (ec) {
             return self->fail("cannot resolve " + self->where.host + ": " + words(ec));
           }
-          self->connect(found);
+          std::vector<tcp::endpoint> endpoints;
+          for (const auto& entry : found) {
+            endpoints.push_back(entry.endpoint());
+          }
+          self->engine.names[self->key] = {endpoints, clock_type::now() + name_lifetime};
+          self->connect(endpoints);
         });
   }
 
-  void connect(const tcp::resolver::results_type& found) {
+  void connect(const std::vector<tcp::endpoint>& found) {
     auto self = shared_from_this();
     tcp_layer().async_connect(
         found, [self](const boost::system::error_code& ec, const tcp::endpoint&) {
