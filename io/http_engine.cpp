@@ -39,6 +39,7 @@ using tcp = asio::ip::tcp;
 using clock_type = std::chrono::steady_clock;
 
 constexpr auto name_lifetime = std::chrono::seconds(60);
+constexpr std::size_t opening_limit = 256;
 
 std::string words(const boost::system::error_code& ec) {
   auto text = ec.message();
@@ -86,6 +87,9 @@ struct pool {
   std::vector<std::shared_ptr<connection>> idle;
   std::size_t open = 0;
   std::deque<std::shared_ptr<op>> waiting;
+  /// Connections being opened, and those waiting to start opening.
+  std::size_t opening = 0;
+  std::deque<std::shared_ptr<connection>> to_open;
 };
 
 struct engine_state {
@@ -114,6 +118,12 @@ struct engine_state {
   void dispatch(const std::shared_ptr<op>& o, bool fresh_only);
   /// A connection of `key` closed: one more may open for a waiting call.
   void closed(const std::string& key);
+  /// Opens `c` now, or once fewer than `opening_limit` of its origin are being opened: thousands
+  /// of connection attempts at once would overflow the server's listen queue, and each attempt
+  /// dropped there costs a second (TCP's first retransmission).
+  void begin_connect(const std::shared_ptr<connection>& c);
+  /// A connection of `key` is open, or gave up: the next waiting one starts opening.
+  void end_connect(const std::string& key);
   /// `c` answered with keep-alive: it serves the next waiting call, or waits in the pool.
   void reuse(const std::shared_ptr<connection>& c);
 };
@@ -146,6 +156,13 @@ struct connection : std::enable_shared_from_this<connection> {
       send(true);
       return;
     }
+    engine.begin_connect(shared_from_this());
+  }
+
+  /// Looks the host up (unless it is an address or known) and connects; engine_state paces these
+  /// per origin.
+  void open() {
+    opening = true;
     // An address needs no lookup; a name is looked up once a minute per origin, not per
     // connection (asio resolves on one thread of its own, one name at a time).
     boost::system::error_code not_an_address;
@@ -189,7 +206,7 @@ struct connection : std::enable_shared_from_this<connection> {
             return self->fail("cannot connect to " + self->where.origin() + ": " + words(ec));
           }
           if (!self->secure) {
-            self->connected = true;
+            self->opened();
             return self->send(false);
           }
           self->handshake();
@@ -211,9 +228,16 @@ struct connection : std::enable_shared_from_this<connection> {
         return self->fail("the TLS handshake with " + self->where.origin() +
                           " failed: " + words(ec));
       }
-      self->connected = true;
+      self->opened();
       self->send(false);
     });
+  }
+
+  void opened() {
+    connected = true;
+    if (std::exchange(opening, false)) {
+      engine.end_connect(key);
+    }
   }
 
   void send(bool reused) {
@@ -313,6 +337,9 @@ struct connection : std::enable_shared_from_this<connection> {
     boost::system::error_code ignored;
     resolver.cancel();
     tcp_layer().socket().close(ignored);
+    if (std::exchange(opening, false)) {
+      engine.end_connect(key);
+    }
     engine.closed(key);
   }
 
@@ -326,6 +353,8 @@ struct connection : std::enable_shared_from_this<connection> {
   std::optional<bhttp::response_parser<bhttp::string_body>> parser;
   std::shared_ptr<op> current;
   bool connected = false;
+  /// Between open() and the end of its connect (and TLS handshake).
+  bool opening = false;
   bool closed = false;
 };
 
@@ -407,6 +436,29 @@ void engine_state::closed(const std::string& key) {
   }
 }
 
+void engine_state::begin_connect(const std::shared_ptr<connection>& c) {
+  auto& p = pools[c->key];
+  if (p.opening < opening_limit) {
+    ++p.opening;
+    c->open();
+    return;
+  }
+  p.to_open.push_back(c);
+}
+
+void engine_state::end_connect(const std::string& key) {
+  auto& p = pools[key];
+  --p.opening;
+  while (!p.to_open.empty() && p.opening < opening_limit) {
+    auto next = std::move(p.to_open.front());
+    p.to_open.pop_front();
+    if (!next->closed) {
+      ++p.opening;
+      next->open();
+    }
+  }
+}
+
 void engine_state::reuse(const std::shared_ptr<connection>& c) {
   auto& p = pools[c->key];
   if (!p.waiting.empty()) {
@@ -450,6 +502,7 @@ http_engine::~http_engine() {
       o->finish({std::nullopt, "stopped", 0});
     }
     for (auto& [key, p] : s->pools) {
+      p.to_open.clear();
       for (auto& c : std::exchange(p.idle, {})) {
         c->close();
       }

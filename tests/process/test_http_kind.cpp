@@ -58,6 +58,15 @@ struct http_server {
   }
 };
 
+// The issue's bound is 1.5 s; tests get 3x slack, 5x under ASan.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr double slow_job_bound_s = 7.5;
+constexpr std::uint64_t worker_rss_bound_kb = 1024 * 1024;
+#else
+constexpr double slow_job_bound_s = 4.5;
+constexpr std::uint64_t worker_rss_bound_kb = 400 * 1024;
+#endif
+
 std::string lines_of(const std::string& url, int n) {
   std::string out;
   for (int i = 0; i < n; ++i) {
@@ -88,8 +97,8 @@ std::uint64_t status_kb(pid_t pid, const std::string& key) {
 
 } // namespace
 
-TEST_CASE("http: 10,000 requests answered after 1 s each, on 2 worker actors, end within 4.5 s "
-          "with bounded memory and no thread per request",
+TEST_CASE("http: 10,000 requests answered after 1 s each, on 2 worker actors, end within 1.5 s "
+          "(with the tests' slack) with bounded memory and no thread per request",
           "[http-kind]") {
   http_server server;
   temp_dir dir;
@@ -97,8 +106,9 @@ TEST_CASE("http: 10,000 requests answered after 1 s each, on 2 worker actors, en
   auto master =
       start_master({"--job", "http", "--param", "file=" + file.string(), "--min-workers", "2"});
   const auto port = listening_port(master, start_timeout);
-  auto worker = start_worker(
-      port, {"--workers", "2", "--allow-net", "--concurrency", "5000", "--exit-with-master"});
+  background_process worker(
+      cohort_argv({"worker", "--master", loopback(port), "--workers", "2", "--allow-net",
+                   "--concurrency", "5000", "--exit-with-master"}));
   master.wait_for_err(std::regex("worker joined.*\n.*worker joined"), start_timeout);
   const auto idle_threads = threads_of(worker.pid());
   // Sampled while the requests are in flight.
@@ -116,12 +126,12 @@ TEST_CASE("http: 10,000 requests answered after 1 s each, on 2 worker actors, en
   CHECK(line["result"]["status"]["200"] == 10000);
   CHECK(line["result"]["errors"] == 0);
   const auto ran_s = line["stats"]["wall_s"].get<double>() - line["stats"]["wait_s"].get<double>();
-  CHECK(ran_s <= 4.5);
+  CHECK(ran_s <= slow_job_bound_s);
   // The I/O thread (and asio's resolver thread) at most, never a thread per request.
   CHECK(busy_threads > 0);
   CHECK(busy_threads <= idle_threads + 2);
   INFO("worker peak RSS " << peak_kb << " kB");
-  CHECK(peak_kb < 400 * 1024);
+  CHECK(peak_kb < worker_rss_bound_kb);
 }
 
 TEST_CASE("http: a 503 then 200 is retried and counted once - a request that never answers hits "

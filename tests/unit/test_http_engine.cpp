@@ -104,7 +104,7 @@ http_result call(const std::string& url, std::chrono::nanoseconds timeout = 5s) 
 
 } // namespace
 
-TEST_CASE("http engine: an answer with its status, headers and body; the next call reuses the "
+TEST_CASE("http engine: an answer with its status, headers and body - the next call reuses the "
           "connection",
           "[http-engine]") {
   tiny_server server("HTTP/1.1 201 Created", 0ms);
