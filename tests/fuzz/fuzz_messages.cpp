@@ -66,10 +66,11 @@ bool ours(const caf::message& msg) {
 
 /// CAF 0.17.6's own defects in decoding its built-in types (docs/fuzzing.md), left out so the
 /// fuzzer spends its time on ours: a std::vector<char> is resized to the length the bytes claim
-/// before they are checked (4 GiB from 5 bytes), and a caf::variant with a bad type index throws
-/// std::runtime_error out of the deserializer, which terminates a node when BASP decodes it.
+/// before they are checked (4 GiB from 5 bytes), a caf::variant with a bad type index throws
+/// std::runtime_error out of the deserializer, which terminates a node when BASP decodes it, and
+/// a caf::duration decoded with a time unit out of range crashes to_string.
 constexpr std::string_view caf_defects[] = {"@charbuf", "@config_value", "@downstream_msg",
-                                            "@upstream_msg"};
+                                            "@upstream_msg", "@duration"};
 
 bool names_caf_defect(std::string_view bytes) {
   for (auto name : caf_defects) {

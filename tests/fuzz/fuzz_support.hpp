@@ -50,7 +50,7 @@ inline bool names_no_path(std::string_view text) {
 /// Whether a config key's value is a file the command-line layer reads (app/command_line.cpp).
 inline bool is_file_key(std::string_view key) {
   return key == "config" || key == "jobs" || key == "token-file" || key == "tls-cert" ||
-         key == "tls-key" || key == "tls-ca";
+         key == "tls-key" || key == "tls-ca" || key == "kinds-from";
 }
 
 inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {
