@@ -6,6 +6,7 @@
 #include "jobs/chaos.hpp"
 #include "jobs/wordcount.hpp"
 
+#include "tests/unit/master_helpers.hpp"
 #include "tests/unit/test_kinds.hpp"
 
 #include "tests/unit/scratch_dir.hpp"
@@ -27,6 +28,8 @@ using namespace cohort;
 using clock_type = master_core::clock;
 
 namespace {
+
+using test::answers;
 
 using test::fake_kind;
 
@@ -69,14 +72,6 @@ worker_entry worker(std::string id, std::uint32_t slots = 1) {
   w.host = "test";
   w.slots = slots;
   return w;
-}
-
-std::vector<task_result> answers(const outgoing_batch& b) {
-  std::vector<task_result> out;
-  for (const auto& task : b.tasks) {
-    out.push_back({task.index, task.attempt, task_outcome::ok, partial{1, {}}, {}});
-  }
-  return out;
 }
 
 // A master_core and the desk in front of it.

@@ -3,6 +3,7 @@
 #include "cohort/count_reducer.hpp"
 #include "core/master_core.hpp"
 
+#include "tests/unit/master_helpers.hpp"
 #include "tests/unit/test_kinds.hpp"
 
 #include <catch2/catch.hpp>
@@ -17,7 +18,9 @@ using clock_type = master_core::clock;
 
 namespace {
 
+using test::answers;
 using test::count_plan;
+using test::ended_json;
 using test::fake_kind;
 
 job_request job_of(std::uint64_t tasks) {
@@ -37,14 +40,6 @@ worker_entry worker(std::string id, std::uint32_t slots = 1, std::uint32_t concu
   return w;
 }
 
-std::vector<task_result> answers(const outgoing_batch& b) {
-  std::vector<task_result> out;
-  for (const auto& t : b.tasks) {
-    out.push_back({t.index, t.attempt, task_outcome::ok, partial{1, {}}, {}});
-  }
-  return out;
-}
-
 void require_balanced(const nlohmann::json& out) {
   auto st = out["stats"];
   REQUIRE(st["attempts"].get<int>() == st["tasks"].get<int>() + st["retries"].get<int>() +
@@ -55,12 +50,6 @@ void require_balanced(const nlohmann::json& out) {
 // Simulated time: `ms` milliseconds after the epoch.
 clock_type::time_point t(int ms) {
   return clock_type::time_point{} + std::chrono::milliseconds(ms);
-}
-
-nlohmann::json ended_json(master_core& m) {
-  auto ended = m.take_ended();
-  REQUIRE(ended.size() == 1);
-  return nlohmann::json::parse(ended[0].outcome.json);
 }
 
 // Runs the master against workers that need `cost[slot]` time units per task, one task at a time in

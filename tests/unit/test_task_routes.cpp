@@ -4,6 +4,7 @@
 #include "core/master_core.hpp"
 #include "core/task_routes.hpp"
 
+#include "tests/unit/master_helpers.hpp"
 #include "tests/unit/test_kinds.hpp"
 
 #include <catch2/catch.hpp>
@@ -16,6 +17,9 @@ using namespace cohort;
 using clock_type = master_core::clock;
 
 namespace {
+
+using test::answers;
+using test::ended_json;
 
 /// Task i requires tags[i % tags.size()] (an empty string: no tag).
 class tagged_plan final : public job_plan {
@@ -70,20 +74,6 @@ job_request job_of(std::uint64_t tasks) {
   job_request r;
   r.args.set("tasks", std::to_string(tasks));
   return r;
-}
-
-std::vector<task_result> answers(const outgoing_batch& b) {
-  std::vector<task_result> out;
-  for (const auto& t : b.tasks) {
-    out.push_back({t.index, t.attempt, task_outcome::ok, partial{1, {}}, {}});
-  }
-  return out;
-}
-
-nlohmann::json ended_json(master_core& m) {
-  auto ended = m.take_ended();
-  REQUIRE(ended.size() == 1);
-  return nlohmann::json::parse(ended[0].outcome.json);
 }
 
 } // namespace
