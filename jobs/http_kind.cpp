@@ -37,11 +37,11 @@ std::vector<http_request> requests_of(const params& p) {
 }
 
 nanoseconds timeout_of(const params& p) {
-  auto t = *p.get_duration("timeout", std::chrono::seconds(30));
-  if (t.count() <= 0) {
-    throw param_error("http: param 'timeout': must be more than 0");
+  const auto t = p.get_duration("timeout", std::chrono::seconds(30));
+  if (!t || t->count() <= 0) {
+    throw param_error("http: param 'timeout': must be more than 0 (a request cannot wait forever)");
   }
-  return t;
+  return *t;
 }
 
 class http_reducer final : public reducer {

@@ -2,6 +2,7 @@
 // (tests/tools/http_server.py): thousands of slow requests on two worker actors, retries of 5xx,
 // timeouts, cancellation closing the open requests, and --allow-net.
 #include "tests/process/cluster.hpp"
+#include "tests/process/http_server.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -15,48 +16,6 @@ namespace {
 using namespace cohort::test;
 using nlohmann::json;
 using namespace std::chrono_literals;
-
-/// The test server, on a port of its own, killed with the test.
-struct http_server {
-  temp_dir dir;
-  std::unique_ptr<background_process> process;
-  std::uint16_t port = 0;
-
-  http_server() {
-    const auto port_file = dir.path() / "port";
-    process = std::make_unique<background_process>(std::vector<std::string>{
-        "python3", std::string(COHORT_SOURCE_DIR) + "/tests/tools/http_server.py",
-        port_file.string()});
-    const auto until = std::chrono::steady_clock::now() + start_timeout;
-    while (true) {
-      std::ifstream in(port_file);
-      unsigned p = 0;
-      if (in >> p && p != 0) {
-        port = static_cast<std::uint16_t>(p);
-        break;
-      }
-      INFO(process->report());
-      REQUIRE(std::chrono::steady_clock::now() < until);
-      std::this_thread::sleep_for(20ms);
-    }
-  }
-
-  std::string url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port) + path;
-  }
-
-  /// The server's counters: open, opened, closed, requests.
-  json stats() const {
-    const auto r = run_process({"python3", "-c",
-                                "import urllib.request,sys;"
-                                "sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read()"
-                                ".decode())",
-                                url("/stats")},
-                               10s);
-    REQUIRE(r.exit_code == 0);
-    return json::parse(r.out);
-  }
-};
 
 // The bound is 1.5 s; tests get 3x slack, 5x under ASan.
 #if defined(__SANITIZE_ADDRESS__)
