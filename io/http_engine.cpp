@@ -243,17 +243,20 @@ struct connection : std::enable_shared_from_this<connection> {
   void send(bool reused) {
     auto self = shared_from_this();
     with_stream([&](auto& stream) {
-      bhttp::async_write(stream, current->request,
-                         [self, reused](const boost::system::error_code& ec, std::size_t) {
-                           if (self->gone()) {
-                             return;
-                           }
-                           if (ec) {
-                             return self->broken(reused, "sending to " + self->where.origin() +
-                                                             " failed: " + words(ec));
-                           }
-                           self->receive(reused);
-                         });
+      // The write holds the call: a cancel or timeout may drop it after the request went out and
+      // before this completion runs, and the serializer still walks the request's fields then.
+      bhttp::async_write(
+          stream, current->request,
+          [self, reused, writing = current](const boost::system::error_code& ec, std::size_t) {
+            if (self->gone()) {
+              return;
+            }
+            if (ec) {
+              return self->broken(reused,
+                                  "sending to " + self->where.origin() + " failed: " + words(ec));
+            }
+            self->receive(reused);
+          });
     });
   }
 

@@ -11,9 +11,8 @@ using namespace std::chrono_literals;
 
 http_server::http_server() {
   const auto port_file = dir.path() / "port";
-  process = std::make_unique<background_process>(std::vector<std::string>{
-      "python3", std::string(COHORT_SOURCE_DIR) + "/tests/tools/http_server.py",
-      port_file.string()});
+  process = std::make_unique<background_process>(
+      std::vector<std::string>{COHORT_HTTP_SERVER, port_file.string()});
   const auto until = std::chrono::steady_clock::now() + start_timeout;
   while (true) {
     std::ifstream in(port_file);

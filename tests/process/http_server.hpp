@@ -1,4 +1,4 @@
-// The HTTP server of the tests of ctx.http (tests/tools/http_server.py), started on a port of its
+// The HTTP server of the tests of ctx.http (tests/tools/http_server.cpp), started on a port of its
 // own and killed with the test.
 #pragma once
 

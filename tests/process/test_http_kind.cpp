@@ -1,5 +1,5 @@
 // Process tests of the http kind and ctx.http against a real HTTP server on loopback
-// (tests/tools/http_server.py): thousands of slow requests on two worker actors, retries of 5xx,
+// (tests/tools/http_server.cpp): thousands of slow requests on two worker actors, retries of 5xx,
 // timeouts, cancellation closing the open requests, and --allow-net.
 #include "tests/process/cluster.hpp"
 #include "tests/process/http_server.hpp"

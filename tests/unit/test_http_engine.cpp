@@ -165,3 +165,25 @@ TEST_CASE("http engine: a cancelled call is never answered, and stop() ends call
   // The call outlives the engine; cancelling it now does nothing.
   open->cancel();
 }
+
+TEST_CASE("http engine: a call cancelled while its request is being written is freed only after "
+          "the write ends",
+          "[http-engine]") {
+  // The cancel is posted right behind the start, so it runs after the request went out on a
+  // kept-alive connection but before the write's completion: the connection must still hold the
+  // request then (this crashed, and ASan names it, when it did not).
+  tiny_server quick("HTTP/1.1 200 OK", 0ms);
+  std::atomic<int> answered{0};
+  for (int i = 0; i < 200; ++i) {
+    REQUIRE(call(quick.url()).ok());
+    http_request r;
+    r.url = quick.url("/cancelled");
+    r.headers.push_back({"X-Padding", std::string(512, 'p')});
+    auto c = start_http(r, 5s, [&](http_result) { ++answered; });
+    c->cancel();
+    c.reset();
+  }
+  REQUIRE(call(quick.url()).ok());
+  CHECK(answered == 0);
+  http_engine::stop(); // closes the kept-alive connection the server reads on
+}
