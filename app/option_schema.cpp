@@ -428,9 +428,10 @@ std::vector<option> make_schema() {
   s.push_back(count(
       "max-attempts", "N", job_modes, "per job: attempts of a task before the job fails",
       [](auto& st) -> auto& { return st.job_defaults.max_attempts; }, 1));
-  s.push_back(choice(
-      "speculate", "on|off", job_modes, "per job: duplicate slow attempts of idempotent kinds",
-      [](auto& st) -> auto& { return st.job_defaults.speculate; }, {{"on", true}, {"off", false}}));
+  s.push_back(choice("speculate", "on|off", job_modes,
+                     "per job: duplicate slow attempts of kinds that allow it (not http)",
+                     [](auto& st) -> auto& { return st.job_defaults.speculate; },
+                     {{"on", true}, {"off", false}}));
   s.push_back(switchable(
       "deadline", job_modes, "per job: fail the job after this long",
       [](auto& st) -> auto& { return st.job_defaults.deadline; }, false));

@@ -232,6 +232,10 @@ public:
     }
   }
 
+  // A copy of a slow request is a second request to someone else's service: never speculated.
+  // Failed attempts are still retried (--max-attempts), and a lost worker's requests run again.
+  bool speculates(const params&) const override { return false; }
+
   void validate(const params& p) const override {
     timeout_of(p);
     requests_of(p);

@@ -126,6 +126,27 @@ TEST_CASE("http: a 503 then 200 is retried and counted once - a request that nev
   CHECK(failed["stats"]["attempts"] == 2);
 }
 
+TEST_CASE("http: a slow request among fast ones is never copied - the server sees each request "
+          "once",
+          "[http-kind]") {
+  const http_server server;
+  temp_dir dir;
+  // 2x the median run starts speculation for kinds that allow it: 1.5 s against 20 ms would be
+  // copied at once on the idle second worker actor.
+  const auto file = dir.write("mixed.txt", lines_of(server.url("/delay/20"), 19) +
+                                               server.url("/delay/1500") + "\n");
+  const auto r = run_cohort({"master", "--allow-net", "--local-workers", "2", "--speculate", "on",
+                             "--job", "http", "--param", "file=" + file.string()},
+                            job_timeout);
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto line = json::parse(r.out);
+  CHECK(line["result"]["status"]["200"] == 20);
+  CHECK(line["stats"]["speculative"] == 0);
+  CHECK(line["stats"]["attempts"] == 20);
+  CHECK(server.stats()["requests"] == 21); // the 20 and this one
+}
+
 TEST_CASE("http: a cancelled job closes its open requests while the worker lives on - the server "
           "sees them closed",
           "[http-kind]") {
