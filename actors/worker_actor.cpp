@@ -47,6 +47,13 @@ struct worker_state : task_runner::waker, request_channel {
     }
   }
 
+  std::function<void()> wake_from_anywhere(std::uint64_t slot, std::uint64_t generation) override {
+    // A handle, not `self`: the call may end after this actor did.
+    return [to = caf::actor_cast<caf::actor>(self), slot, generation] {
+      caf::anon_send(to, resume_atom::value, local(), slot, generation);
+    };
+  }
+
   caf::event_based_actor* sender() override { return self; }
 
   parking park(task_context& ctx, std::coroutine_handle<> h) override {

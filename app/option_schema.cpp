@@ -215,6 +215,26 @@ option flag_option(std::string_view name, unsigned modes, std::string_view help,
           }};
 }
 
+/// A switch by which this process's workers grant `capability` (job_kind::capability).
+option capability_flag(std::string_view name, std::string_view capability, std::string_view help) {
+  return {name,
+          "",
+          for_both,
+          help,
+          flag,
+          [=](parse_state& st, const given_value& v) {
+            auto& caps = workers(st).capabilities;
+            std::erase(caps, capability);
+            if (read_flag(name, v)) {
+              caps.emplace_back(capability);
+            }
+          },
+          [=](const parse_state& st) {
+            const auto& caps = workers(st).capabilities;
+            return rows{shown_flag(std::find(caps.begin(), caps.end(), capability) != caps.end())};
+          }};
+}
+
 /// One of a few words, each standing for a value of the field.
 template <class Get, class T = field_of<Get>>
 option choice(std::string_view name, std::string_view arg, unsigned modes, std::string_view help,
@@ -408,9 +428,10 @@ std::vector<option> make_schema() {
   s.push_back(count(
       "max-attempts", "N", job_modes, "per job: attempts of a task before the job fails",
       [](auto& st) -> auto& { return st.job_defaults.max_attempts; }, 1));
-  s.push_back(choice(
-      "speculate", "on|off", job_modes, "per job: duplicate slow attempts of idempotent kinds",
-      [](auto& st) -> auto& { return st.job_defaults.speculate; }, {{"on", true}, {"off", false}}));
+  s.push_back(choice("speculate", "on|off", job_modes,
+                     "per job: duplicate slow attempts of kinds that allow it (not http)",
+                     [](auto& st) -> auto& { return st.job_defaults.speculate; },
+                     {{"on", true}, {"off", false}}));
   s.push_back(switchable(
       "deadline", job_modes, "per job: fail the job after this long",
       [](auto& st) -> auto& { return st.job_defaults.deadline; }, false));
@@ -555,18 +576,10 @@ std::vector<option> make_schema() {
                [](const parse_state& st) {
                  return rows{join(workers(st).tags, ",")};
                }});
-  s.push_back({"allow-exec", "", for_both, "this process's workers run exec tasks", flag,
-               [](parse_state& st, const given_value& v) {
-                 auto& caps = workers(st).capabilities;
-                 std::erase(caps, "exec");
-                 if (read_flag("allow-exec", v)) {
-                   caps.emplace_back("exec");
-                 }
-               },
-               [](const parse_state& st) {
-                 const auto& caps = workers(st).capabilities;
-                 return rows{shown_flag(std::find(caps.begin(), caps.end(), "exec") != caps.end())};
-               }});
+  s.push_back(capability_flag("allow-exec", "exec", "this process's workers run exec tasks"));
+  s.push_back(capability_flag("allow-net", "net",
+                              "this process's workers run http tasks (they reach what this host "
+                              "reaches)"));
   s.push_back({"kinds-from", "FILE", for_both,
                "load job kinds from this plugin, a shared library (worker: with --allow-exec)",
                repeated,

@@ -168,6 +168,7 @@ std::uint64_t master_core::start(const checked_job& checked, clock::time_point n
   job.bound = kind.bound(req.args);
   job.idempotent = kind.idempotent(req.args);
   job.rerun_after_loss = kind.rerun_after_loss(req.args);
+  job.speculates = req.speculate && job.idempotent && kind.speculates(req.args);
   job.capability = std::string(kind.capability());
   job.keeps_partial_result = kind.keeps_partial_result();
   job.desc.job = id;

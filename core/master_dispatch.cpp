@@ -286,11 +286,11 @@ void master_core::speculate(job_state& j, clock::time_point now) {
 }
 
 bool master_core::may_speculate(const job_state& j) const {
-  return speculation::applies(j.req.speculate && j.idempotent, *j.led);
+  return speculation::applies(j.speculates, *j.led);
 }
 
 bool master_core::speculates_at_dispatch(const job_state& j) const {
-  return speculation::at_dispatch(j.req.speculate && j.idempotent, j.bound, *j.led);
+  return speculation::at_dispatch(j.speculates, j.bound, *j.led);
 }
 
 std::optional<master_core::clock::time_point>

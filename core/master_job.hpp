@@ -29,6 +29,8 @@ struct master_core::job_state {
   task_bound bound = task_bound::cpu;
   bool idempotent = true;
   bool rerun_after_loss = true;
+  /// Whether slow tasks may be copied: the job's speculate option, and its kind allows it.
+  bool speculates = true;
   std::string capability;
   bool keeps_partial_result = false;
   job_desc desc;

@@ -230,6 +230,11 @@ std::pair<std::uint64_t, std::uint64_t> task_runner::park(task_context& ctx,
   return {sc.slot, ++sc.generation};
 }
 
+std::function<void()> task_runner::park_for_io(task_context& ctx, std::coroutine_handle<> h) {
+  auto [slot, generation] = park(ctx, h);
+  return waker_.wake_from_anywhere(slot, generation);
+}
+
 bool task_runner::waiting(std::uint64_t slot, std::uint64_t generation) const {
   auto i = running_.find(slot);
   return i != running_.end() && i->second.ctx->generation == generation && i->second.ctx->parked;

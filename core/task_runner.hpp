@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <unordered_map>
 #include <utility>
@@ -24,6 +25,9 @@ public:
     virtual ~waker() = default;
     virtual void wake(std::uint64_t slot, std::uint64_t generation,
                       std::chrono::nanoseconds delay) = 0;
+    /// A function any thread may call, once, to wake (slot, generation).
+    virtual std::function<void()> wake_from_anywhere(std::uint64_t slot,
+                                                     std::uint64_t generation) = 0;
   };
 
   struct finished_batch {
@@ -46,6 +50,7 @@ public:
   /// Starts the tasks of a batch, or queues CPU-bound ones beyond the limit (those that finish
   /// without suspending finish here), and returns its id.
   std::uint64_t start_batch(const job_desc& job, std::vector<task_spec> tasks);
+  std::function<void()> park_for_io(task_context& ctx, std::coroutine_handle<> h) override;
   /// A wake-up arrived; stale ones (task gone, or woken since) are ignored.
   void resume(std::uint64_t slot, std::uint64_t generation);
   /// Parks a task that waits for something other than a wake-up (an answer); returns (slot,

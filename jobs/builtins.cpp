@@ -3,6 +3,7 @@
 
 #include "jobs/chaos.hpp"
 #include "jobs/exec.hpp"
+#include "jobs/http_kind.hpp"
 #include "jobs/primes.hpp"
 #include "jobs/sleep.hpp"
 #include "jobs/wordcount.hpp"
@@ -16,6 +17,7 @@ std::shared_ptr<registry> builtin_registry() {
   r->add(make_sleep_kind());
   r->add(make_chaos_kind());
   r->add(make_exec_kind());
+  r->add(make_http_kind());
   return r;
 }
 

@@ -2,6 +2,7 @@
 #include "cohort/runtime.hpp"
 
 #include "cohort/startup_error.hpp"
+#include "io/http_engine.hpp"
 
 #include "actors/error_words.hpp"
 #include "actors/master_actor.hpp"
@@ -257,6 +258,8 @@ runtime::~runtime() {
         .receive([](bye_atom) {}, [](caf::error&) {});
   }
   m.stop();
+  // Answers of HTTP calls are messages to actors: the I/O thread ends before the actor system.
+  http_engine::stop();
   m.sys.reset();
 }
 

@@ -7,6 +7,7 @@
 #include "actors/worker_actor.hpp"
 #include "cohort/host_identity.hpp"
 #include "cohort/stop_signals.hpp"
+#include "io/http_engine.hpp"
 #include "node/caf_settings.hpp"
 #include "node/connection_guard.hpp"
 #include "node/transport.hpp"
@@ -292,6 +293,10 @@ int run_worker_node(const worker_node_options& opts, std::shared_ptr<const regis
     add_worker_actor_type(cfg, std::move(w), [spawned](caf::actor a) { spawned->add(a); });
   }
   caf::actor_system sys{cfg};
+  // Answers of HTTP calls are messages to actors: the I/O thread ends before the actor system.
+  struct io_ends_first {
+    ~io_ends_first() { http_engine::stop(); }
+  } io;
   verify_caf_settings(sys.config(), settings);
   node running{opts, std::move(kinds), sys};
   return opts.network.listen ? running.serve_spawns(spawned) : running.serve();

@@ -7,12 +7,15 @@
 #include <chrono>
 #include <coroutine>
 #include <cstdint>
+#include <functional>
 #include <optional>
 
 namespace cohort {
 
 class task_context;
 class request_channel;
+struct http_request;
+class http_awaiter;
 
 /// Whoever drives task coroutines (the worker actor, or a test). It resumes a suspended coroutine
 /// later, from its own thread of control, never from a foreign thread.
@@ -23,6 +26,10 @@ public:
   /// cancelled first.
   virtual void resume_after(task_context& ctx, std::coroutine_handle<> h,
                             std::chrono::nanoseconds delay) = 0;
+  /// Parks `h` until the returned function is called (once, from any thread): the task then
+  /// resumes on this executor's thread of control, unless it was cancelled first. Executors that
+  /// cannot be woken from another thread throw std::logic_error.
+  virtual std::function<void()> park_for_io(task_context& ctx, std::coroutine_handle<> h);
 };
 
 /// The context of one task attempt. Owned by the executor; valid for the whole life of the task
@@ -90,11 +97,18 @@ public:
   template <class R, class Dest, class... Ts>
   auto request(const Dest& dest, Ts&&... args_then_timeout);
 
+  /// `co_await ctx.http(request, timeout)`: sends an HTTP request from this worker process's I/O
+  /// thread and yields the answer or why there is none (cohort/http.hpp). A cancelled task's
+  /// request is aborted.
+  http_awaiter http(http_request request, std::chrono::nanoseconds timeout);
+
   /// Where request() sends from; set by the worker, null where nothing can send (plain unit tests).
   void set_channel(request_channel* channel) { channel_ = channel; }
   request_channel* channel() const { return channel_; }
 
 private:
+  friend class http_awaiter;
+
   void suspend(std::coroutine_handle<> h, std::chrono::nanoseconds d) {
     last_yield_ = clock::now() + d;
     exec_->resume_after(*this, h, d);

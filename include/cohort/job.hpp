@@ -121,6 +121,9 @@ public:
   virtual bool idempotent(const params&) const { return true; }
   /// Whether a task lost with its worker may run again elsewhere; when not, the loss fails the job.
   virtual bool rerun_after_loss(const params& p) const { return idempotent(p); }
+  /// Whether the master may start a copy of a slow task while it still runs (`--speculate`); only
+  /// an idempotent kind's. The http kind says no: a copy is a second request to someone's service.
+  virtual bool speculates(const params& p) const { return idempotent(p); }
   /// What a worker must grant to run this kind ("exec": `--allow-exec`); empty for any worker.
   virtual std::string_view capability() const { return {}; }
   /// Whether a serving master takes jobs of this kind from clients; chaos, a test aid whose tasks

@@ -23,7 +23,7 @@ private:
   std::map<std::string, std::shared_ptr<const job_kind>, std::less<>> kinds_;
 };
 
-/// A registry holding the built-in kinds: primes, wordcount, sleep, chaos and exec.
+/// A registry holding the built-in kinds: primes, wordcount, sleep, chaos, exec and http.
 std::shared_ptr<registry> builtin_registry();
 
 } // namespace cohort

@@ -87,6 +87,9 @@ TEST_CASE("bad input: command line mistakes exit 2 with one line naming the prob
        {"ship", "carrier"}},
       {{"master", "--job", "sleep", "--param", "ms=1.5"}, {"ms", "1.5"}},
       {{"master", "--job", "chaos", "--param", "tasks=3", "--param", "throw=7"}, {"throw", "7"}},
+      {{"master", "--job", "http", "--param", "requests=http://127.0.0.1:9/", "--param",
+        "timeout=off"},
+       {"http", "timeout"}},
       {{"master", "--job", "nosuch"}, {"nosuch"}},
       {{"master", "--job", "primes", "--param", "to=5", "--param", "bogus=1"}, {"bogus"}},
       {{"master", "--param", "to=5"}, {"--param", "--job"}},
@@ -238,8 +241,8 @@ TEST_CASE("bad input: a near miss is answered with the nearest name and where to
        "cohort: unknown mode 'mastr'; did you mean master? (master | worker | submit | "
        "wait | jobs | cancel | status | kinds)\n"},
       {{"master", "--job", "primez"},
-       "cohort: unknown job kind 'primez'; did you mean primes? (known: chaos, exec, primes, "
-       "sleep, wordcount)\n"},
+       "cohort: unknown job kind 'primez'; did you mean primes? (known: chaos, exec, http, "
+       "primes, sleep, wordcount)\n"},
       {{"master", "--config", conf.string()},
        "cohort: " + conf.string() + ":1: unknown key 'lisen'; did you mean listen?\n"},
   };
@@ -264,7 +267,7 @@ TEST_CASE("bad input: --print-config says unlimited, --help keeps test aids unde
   const auto heading = help.out.find("\ntesting (test and benchmark aids):\n  --slowdown F");
   CHECK(heading != std::string::npos);
   CHECK(help.out.find("--slowdown") > help.out.find("--middleman.connection-timeout"));
-  CHECK_THAT(help.out, Catch::Contains("job kinds: exec, primes, sleep, wordcount"));
+  CHECK_THAT(help.out, Catch::Contains("job kinds: exec, http, primes, sleep, wordcount"));
   CHECK_THAT(help.out, Catch::Contains("job kinds for testing: chaos"));
 
   const auto slept = run_cohort({"master", "--local-workers", "1", "--job", "sleep", "--param",

@@ -4,6 +4,7 @@
 // library, a library that is no plugin, another cohort version, a kind name taken by a built-in or
 // by another plugin) is one line on stderr and exit 2.
 #include "tests/process/cluster.hpp"
+#include "tests/process/http_server.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -41,6 +42,37 @@ TEST_CASE("plugins: a stock master and a stock remote worker, both with --kinds-
   const auto w = ended(worker, exit_timeout);
   INFO(worker.report());
   CHECK(w.exit_code == 0);
+}
+
+TEST_CASE("plugins: the plugin's pages kind awaits HTTP calls on an --allow-net worker, a 5xx "
+          "retried elsewhere",
+          "[plugins]") {
+  const http_server server;
+  // Each page answers "ok" (2 bytes) after 200 ms.
+  auto master =
+      start_master({"--kinds-from", plugin, "--min-workers", "1", "--job", "pages", "--param",
+                    "url=" + server.url("/delay/200?page={}"), "--param", "pages=100"});
+  const auto port = listening_port(master, start_timeout);
+  auto worker = start_worker(port, {"--allow-net", "--allow-exec", "--concurrency", "100",
+                                    "--kinds-from", plugin, "--exit-with-master"});
+  const auto line = finished_ok(master);
+  CHECK(line["result"] == json{{"pages", 100}, {"ok", 100}, {"bytes", 200}});
+  CHECK(tasks_of(line, worker.pid()) == 100);
+  // 100 pages of 200 ms in flight at once: well under the 20 s one at a time takes.
+  CHECK(line["stats"]["wall_s"].get<double>() - line["stats"]["wait_s"].get<double>() < 5.0);
+  CHECK(ended(worker, exit_timeout).exit_code == 0);
+
+  // The page answers 503 once, then 200 with "flaky" (5 bytes).
+  auto retried =
+      start_master({"--kinds-from", plugin, "--min-workers", "1", "--job", "pages", "--param",
+                    "url=" + server.url("/flaky/pages{}/1"), "--param", "pages=1"});
+  auto worker2 =
+      start_worker(listening_port(retried, start_timeout),
+                   {"--allow-net", "--allow-exec", "--kinds-from", plugin, "--exit-with-master"});
+  const auto again = finished_ok(retried);
+  CHECK(again["result"] == json{{"pages", 1}, {"ok", 1}, {"bytes", 5}});
+  CHECK(again["stats"]["retries"] == 1);
+  CHECK(ended(worker2, exit_timeout).exit_code == 0);
 }
 
 TEST_CASE("plugins: kinds-from in a config file is found beside the file", "[plugins]") {

@@ -60,6 +60,11 @@ struct recorded_waker : task_runner::waker {
   void wake(std::uint64_t slot, std::uint64_t generation, std::chrono::nanoseconds delay) override {
     wakes.push_back({slot, generation, delay});
   }
+  std::function<void()> wake_from_anywhere(std::uint64_t slot, std::uint64_t generation) override {
+    return [this, slot, generation] {
+      wakes.push_back({slot, generation, {}});
+    };
+  }
   void deliver_all(task_runner& r) {
     auto now = std::exchange(wakes, {});
     for (auto& w : now) {

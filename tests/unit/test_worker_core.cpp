@@ -42,6 +42,11 @@ struct recorded_waker : task_runner::waker {
   void wake(std::uint64_t slot, std::uint64_t generation, std::chrono::nanoseconds) override {
     wakes.emplace_back(slot, generation);
   }
+  std::function<void()> wake_from_anywhere(std::uint64_t slot, std::uint64_t generation) override {
+    return [this, slot, generation] {
+      wakes.emplace_back(slot, generation);
+    };
+  }
   // Delivers the n-th wake-up recorded so far.
   void deliver(worker_core& core, std::size_t n) {
     core.resume(wakes.at(n).first, wakes.at(n).second);
