@@ -32,6 +32,12 @@ url parse_url(std::string_view text) {
   auto bad = [&](const std::string& why) {
     return std::invalid_argument("bad URL '" + std::string(text.substr(0, 200)) + "': " + why);
   };
+  // A URL is printable ASCII (RFC 3986); anything else would be sent as other bytes than written.
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
+      throw bad("spaces, control characters and bytes beyond ASCII must be percent-encoded");
+    }
+  }
   url u;
   std::string_view rest;
   if (text.starts_with("http://")) {
@@ -96,11 +102,6 @@ url parse_url(std::string_view text) {
   u.target = std::string(rest.substr(0, fragment));
   if (u.target.empty() || u.target.front() == '?') {
     u.target.insert(0, "/");
-  }
-  for (char c : u.target) {
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
-      throw bad("spaces and control characters must be percent-encoded");
-    }
   }
   return u;
 }
