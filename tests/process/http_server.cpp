@@ -9,10 +9,16 @@ namespace cohort::test {
 
 using namespace std::chrono_literals;
 
-http_server::http_server() {
+http_server::http_server() : http_server("", "") {}
+
+http_server::http_server(const std::string& cert, const std::string& key) : tls(!cert.empty()) {
   const auto port_file = dir.path() / "port";
-  process = std::make_unique<background_process>(
-      std::vector<std::string>{COHORT_HTTP_SERVER, port_file.string()});
+  std::vector<std::string> argv{COHORT_HTTP_SERVER, port_file.string()};
+  if (tls) {
+    argv.push_back(cert);
+    argv.push_back(key);
+  }
+  process = std::make_unique<background_process>(std::move(argv));
   const auto until = std::chrono::steady_clock::now() + start_timeout;
   while (true) {
     std::ifstream in(port_file);
@@ -28,7 +34,7 @@ http_server::http_server() {
 }
 
 std::string http_server::url(const std::string& path) const {
-  return "http://127.0.0.1:" + std::to_string(port) + path;
+  return (tls ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port) + path;
 }
 
 nlohmann::json http_server::stats() const {

@@ -203,3 +203,32 @@ TEST_CASE("http: only workers started with --allow-net get requests, and with no
   CHECK(none.exit_code == 1);
   CHECK_THAT(none.out, Catch::Contains("no worker allows net (start workers with --allow-net)"));
 }
+
+TEST_CASE("http: https is verified against the CA store - a server whose CA is in it answers by "
+          "address and by name, one whose CA is not is refused",
+          "[http-kind]") {
+  temp_dir dir;
+  const auto certs = dir.path() / "certs";
+  REQUIRE(run_process({std::string(COHORT_SOURCE_DIR) + "/scripts/make-certs", certs.string()}, 60s)
+              .exit_code == 0);
+  const http_server server((certs / "node.pem").string(), (certs / "node.key").string());
+  const auto by_name = "https://localhost:" + std::to_string(server.port) + "/status/404";
+  const auto requests = server.url("/delay/1") + "\n" + by_name + "\n";
+  // OpenSSL's default verify paths, which the engine loads: SSL_CERT_FILE names the store.
+  const auto trusted = run_process({"env", "SSL_CERT_FILE=" + (certs / "ca.pem").string(),
+                                    COHORT_BINARY, "master", "--allow-net", "--local-workers", "1",
+                                    "--job", "http", "--param", "requests=" + requests},
+                                   job_timeout);
+  INFO(trusted.out << trusted.err);
+  REQUIRE(trusted.exit_code == 0);
+  CHECK(json::parse(trusted.out)["result"]["status"] == json{{"200", 1}, {"404", 1}});
+
+  const auto refused =
+      run_cohort({"master", "--allow-net", "--local-workers", "1", "--max-attempts", "1", "--job",
+                  "http", "--param", "requests=" + server.url("/delay/1")},
+                 job_timeout);
+  INFO(refused.out << refused.err);
+  CHECK(refused.exit_code == 1);
+  CHECK_THAT(json::parse(refused.out)["error"].get<std::string>(),
+             Catch::Contains("certificate verify failed"));
+}

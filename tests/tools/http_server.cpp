@@ -1,9 +1,10 @@
 // An HTTP/1.1 server for the tests and benchmarks of ctx.http and the http kind, on Boost.Beast:
 // one thread, keep-alive, fast enough that 10,000 connections at once measure the client.
 //
-//     http_server PORT_FILE
+//     http_server PORT_FILE [CERT KEY]
 //
-// Listens on 127.0.0.1 on a free port, writes the port to PORT_FILE, and answers:
+// Listens on 127.0.0.1 on a free port (HTTPS with the certificate CERT and its key KEY, PEM files,
+// when they are given), writes the port to PORT_FILE, and answers:
 //     /delay/MS        200 after MS milliseconds, body "ok"
 //     /status/CODE     CODE at once, body "status"
 //     /flaky/KEY/N     503 for the first N requests naming KEY, then 200, body "flaky"
@@ -13,6 +14,7 @@
 // Anything else is 404. A query string is ignored. It runs until killed.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
@@ -74,10 +76,12 @@ std::string reason_of(unsigned code) {
   }
 }
 
-class session : public std::enable_shared_from_this<session> {
+/// One connection; Stream is a tcp::socket, or an ssl::stream of one after its handshake.
+template <class Stream> class session : public std::enable_shared_from_this<session<Stream>> {
 public:
-  explicit session(tcp::socket socket)
-      : socket_(std::move(socket)), timer_(socket_.get_executor()) {
+  template <class... Args>
+  explicit session(Args&&... args)
+      : socket_(std::forward<Args>(args)...), timer_(socket_.get_executor()) {
     ++stats.open;
     ++stats.opened;
   }
@@ -88,10 +92,12 @@ public:
     ++stats.closed;
   }
 
+  Stream& stream() { return socket_; }
+
   void read() {
     request_ = {};
     http::async_read(socket_, buffer_, request_,
-                     [self = shared_from_this()](boost::beast::error_code ec, std::size_t) {
+                     [self = this->shared_from_this()](boost::beast::error_code ec, std::size_t) {
                        if (!ec) {
                          ++stats.requests;
                          self->route();
@@ -111,7 +117,7 @@ private:
   void route(const std::vector<std::string>& parts) {
     if (parts.size() == 2 && parts[0] == "delay") {
       timer_.expires_after(std::chrono::milliseconds(std::stoul(parts[1])));
-      timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      timer_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
         if (!ec) {
           self->reply(200, "ok");
         }
@@ -135,12 +141,12 @@ private:
 
   // Reads and drops whatever comes until the client closes.
   void drain() {
-    socket_.async_read_some(asio::buffer(sink_),
-                            [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                              if (!ec) {
-                                self->drain();
-                              }
-                            });
+    socket_.async_read_some(asio::buffer(sink_), [self = this->shared_from_this()](
+                                                     boost::system::error_code ec, std::size_t) {
+      if (!ec) {
+        self->drain();
+      }
+    });
   }
 
   void reply(unsigned code, const std::string& body) {
@@ -150,14 +156,14 @@ private:
       out_ += body;
     }
     asio::async_write(socket_, asio::buffer(out_),
-                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                      [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
                         if (!ec) {
                           self->read();
                         }
                       });
   }
 
-  tcp::socket socket_;
+  Stream socket_;
   asio::steady_timer timer_;
   boost::beast::flat_buffer buffer_;
   http::request<http::string_body> request_;
@@ -165,23 +171,38 @@ private:
   char sink_[4096];
 };
 
-void accept(tcp::acceptor& acceptor) {
-  acceptor.async_accept([&acceptor](boost::system::error_code ec, tcp::socket socket) {
-    if (!ec) {
-      std::make_shared<session>(std::move(socket))->read();
+void accept(tcp::acceptor& acceptor, asio::ssl::context* tls) {
+  acceptor.async_accept([&acceptor, tls](boost::system::error_code ec, tcp::socket socket) {
+    if (!ec && tls == nullptr) {
+      std::make_shared<session<tcp::socket>>(std::move(socket))->read();
+    } else if (!ec) {
+      using tls_stream = asio::ssl::stream<tcp::socket>;
+      auto s = std::make_shared<session<tls_stream>>(std::move(socket), *tls);
+      s->stream().async_handshake(asio::ssl::stream_base::server,
+                                  [s](boost::system::error_code failed) {
+                                    if (!failed) {
+                                      s->read();
+                                    }
+                                  });
     } else {
       std::this_thread::sleep_for(std::chrono::milliseconds(1)); // out of descriptors: no spin
     }
-    accept(acceptor);
+    accept(acceptor, tls);
   });
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::cerr << "usage: http_server PORT_FILE\n";
+  if (argc != 2 && argc != 4) {
+    std::cerr << "usage: http_server PORT_FILE [CERT KEY]\n";
     return 2;
+  }
+  std::unique_ptr<asio::ssl::context> tls;
+  if (argc == 4) {
+    tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    tls->use_certificate_chain_file(argv[2]);
+    tls->use_private_key_file(argv[3], asio::ssl::context::pem);
   }
   rlimit lim{};
   if (getrlimit(RLIMIT_NOFILE, &lim) == 0) {
@@ -199,6 +220,6 @@ int main(int argc, char** argv) {
     std::ofstream(tmp) << acceptor.local_endpoint().port() << "\n";
     std::rename(tmp.c_str(), argv[1]);
   }
-  accept(acceptor);
+  accept(acceptor, tls.get());
   io.run();
 }
