@@ -1,6 +1,8 @@
 // The kinds listing, read from each kind's own parameter table.
 #include "app/kinds_text.hpp"
 
+#include "cohort/capabilities.hpp"
+
 #include <algorithm>
 
 namespace cohort::app {
@@ -40,7 +42,7 @@ std::string kind_traits(const job_kind& k) {
     traits += ", not idempotent";
   }
   if (!k.capability().empty()) {
-    traits += ", needs --allow-" + std::string(k.capability());
+    traits += ", needs " + allow_flags(k.capability());
   }
   return traits;
 }

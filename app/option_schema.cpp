@@ -580,6 +580,13 @@ std::vector<option> make_schema() {
   s.push_back(capability_flag("allow-net", "net",
                               "this process's workers run http tasks (they reach what this host "
                               "reaches)"));
+  s.push_back(capability_flag("allow-sql", "sql",
+                              "this process's workers run sql tasks (they reach the databases "
+                              "this host reaches)"));
+  s.push_back(count(
+      "sql-connections", "N", for_both,
+      "PostgreSQL connections this process opens at most per connection string",
+      [](auto& st) -> auto& { return workers(st).sql_connections; }, 1));
   s.push_back({"kinds-from", "FILE", for_both,
                "load job kinds from this plugin, a shared library (worker: with --allow-exec)",
                repeated,

@@ -1,6 +1,8 @@
 // The worker table: slots reused after a leave, credit per worker and load per process.
 #include "core/dispatcher.hpp"
 
+#include "cohort/capabilities.hpp"
+
 #include <algorithm>
 
 namespace cohort {
@@ -72,7 +74,7 @@ bool dispatcher::has_tags(worker_ref w, const std::vector<std::string>& required
 
 bool dispatcher::grants(worker_ref w, std::string_view capability) const {
   const auto& caps = at(w).capabilities;
-  return capability.empty() || std::find(caps.begin(), caps.end(), capability) != caps.end();
+  return missing_capability(capability, caps).empty();
 }
 
 std::uint32_t dispatcher::free_credit(worker_ref w, task_bound b, bool for_reservation) const {

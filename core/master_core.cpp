@@ -176,6 +176,9 @@ std::uint64_t master_core::start(const checked_job& checked, clock::time_point n
   job.desc.args.insert(req.args.all().begin(), req.args.all().end());
   job.desc.task_timeout = req.task_timeout.value_or(std::chrono::nanoseconds::zero());
   turns_.add(id, owner, req.priority);
+  if (!req.concurrency) {
+    req.concurrency = kind.concurrency(req.args);
+  }
   job.req = std::move(req);
   job.submitted = now;
   jobs_.emplace(id, std::move(j));
@@ -342,7 +345,19 @@ void master_core::take_answers(std::uint64_t id, worker_ref from,
             unjournaled_jobs_.push_back(j.id);
           }
         }
-        j.red->merge(std::move(r->value));
+        try {
+          j.red->merge(std::move(r->value));
+        } catch (const std::exception& e) {
+          // A worker that passed the join answered with what the kind cannot read: the job
+          // cannot be exact any more.
+          add_merge_time();
+          end_job(j, job_status::failed, "task",
+                  "task " + std::to_string(r->index) + " (" + j.plan->describe(r->index) +
+                      "): the answer of worker " + dispatcher_.at(worker).id +
+                      " cannot be merged: " + e.what(),
+                  now);
+          return;
+        }
         ++pw.tasks;
         if (j.routes) {
           ++j.merged_by_route[j.routes->route_of(r->index)];

@@ -2,6 +2,7 @@
 // the status view.
 #include "core/master_core.hpp"
 
+#include "cohort/capabilities.hpp"
 #include "core/job_report.hpp"
 #include "core/master_job.hpp"
 
@@ -25,8 +26,8 @@ std::string master_core::why_starved(const job_state& j) const {
     }
   }
   if (!granted) {
-    return "no worker allows " + j.capability + " (start workers with --allow-" + j.capability +
-           ")";
+    return "no worker allows " + capability_names(j.capability) + " (start workers with " +
+           allow_flags(j.capability) + ")";
   }
   if (!min_workers_reached_) {
     return std::to_string(dispatcher_.alive_count()) + " of --min-workers " +

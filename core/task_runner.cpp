@@ -2,6 +2,8 @@
 // control.
 #include "core/task_runner.hpp"
 
+#include "cohort/capabilities.hpp"
+
 #include <algorithm>
 #include <exception>
 
@@ -63,10 +65,10 @@ std::shared_ptr<task_runner::job_entry> task_runner::job_for(const job_desc& d) 
   entry->kind_name = d.kind;
   if (entry->kind == nullptr) {
     entry->refusal = "this worker has no job kind '" + d.kind + "'";
-  } else if (auto cap = entry->kind->capability();
-             !cap.empty() && std::find(granted_.begin(), granted_.end(), cap) == granted_.end()) {
-    entry->refusal = "this worker does not allow " + std::string(cap) + " (start it with --allow-" +
-                     std::string(cap) + ")";
+  } else if (auto missing = missing_capability(entry->kind->capability(), granted_);
+             !missing.empty()) {
+    entry->refusal =
+        "this worker does not allow " + missing + " (start it with --allow-" + missing + ")";
   }
   entry->args = params(params::map_type(d.args.begin(), d.args.end()));
   entry->cpu = entry->kind != nullptr && entry->kind->holds_thread(entry->args);

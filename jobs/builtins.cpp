@@ -6,6 +6,7 @@
 #include "jobs/http_kind.hpp"
 #include "jobs/primes.hpp"
 #include "jobs/sleep.hpp"
+#include "jobs/sql_kind.hpp"
 #include "jobs/wordcount.hpp"
 
 namespace cohort {
@@ -18,6 +19,7 @@ std::shared_ptr<registry> builtin_registry() {
   r->add(make_chaos_kind());
   r->add(make_exec_kind());
   r->add(make_http_kind());
+  r->add(make_sql_kind());
   return r;
 }
 

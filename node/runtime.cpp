@@ -1,8 +1,9 @@
 // runtime: an actor system with a master and local worker actors, driven from the caller's thread.
 #include "cohort/runtime.hpp"
 
+#include "cohort/sql.hpp"
 #include "cohort/startup_error.hpp"
-#include "io/http_engine.hpp"
+#include "io/io_threads.hpp"
 
 #include "actors/error_words.hpp"
 #include "actors/master_actor.hpp"
@@ -153,6 +154,7 @@ runtime::runtime(runtime_options opts, std::shared_ptr<const registry> kinds)
     set_log_level(*m.opts.log);
   }
   add_message_types(m.cfg);
+  set_sql_connection_limit(m.opts.local.sql_connections);
   const auto& net = m.opts.network;
   bool networked = net.listen || !m.opts.spawn_on.empty();
   if (networked) {
@@ -258,8 +260,9 @@ runtime::~runtime() {
         .receive([](bye_atom) {}, [](caf::error&) {});
   }
   m.stop();
-  // Answers of HTTP calls are messages to actors: the I/O thread ends before the actor system.
-  http_engine::stop();
+  // Answers of HTTP and SQL calls are messages to actors: the I/O thread ends before the actor
+  // system.
+  stop_io_threads();
   m.sys.reset();
 }
 

@@ -6,8 +6,9 @@
 #include "actors/messages.hpp"
 #include "actors/worker_actor.hpp"
 #include "cohort/host_identity.hpp"
+#include "cohort/sql.hpp"
 #include "cohort/stop_signals.hpp"
-#include "io/http_engine.hpp"
+#include "io/io_threads.hpp"
 #include "node/caf_settings.hpp"
 #include "node/connection_guard.hpp"
 #include "node/transport.hpp"
@@ -278,6 +279,7 @@ int run_worker_node(const worker_node_options& opts, std::shared_ptr<const regis
   }
   install_stop_signals();
   raise_file_limit();
+  set_sql_connection_limit(opts.workers.sql_connections);
   caf::actor_system_config cfg;
   add_message_types(cfg);
   load_transport(cfg, opts.network.tls);
@@ -293,9 +295,10 @@ int run_worker_node(const worker_node_options& opts, std::shared_ptr<const regis
     add_worker_actor_type(cfg, std::move(w), [spawned](caf::actor a) { spawned->add(a); });
   }
   caf::actor_system sys{cfg};
-  // Answers of HTTP calls are messages to actors: the I/O thread ends before the actor system.
+  // Answers of HTTP and SQL calls are messages to actors: the I/O thread ends before the actor
+  // system.
   struct io_ends_first {
-    ~io_ends_first() { http_engine::stop(); }
+    ~io_ends_first() { stop_io_threads(); }
   } io;
   verify_caf_settings(sys.config(), settings);
   node running{opts, std::move(kinds), sys};

@@ -8,6 +8,7 @@ namespace {
 void add_kinds(cohort::registry& kinds) {
   kinds.add(make_collatz_kind());
   kinds.add(make_pages_kind());
+  kinds.add(make_linked_kind());
 }
 
 } // namespace

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace cohort {
 
@@ -16,6 +18,7 @@ class task_context;
 class request_channel;
 struct http_request;
 class http_awaiter;
+class sql_awaiter;
 
 /// Whoever drives task coroutines (the worker actor, or a test). It resumes a suspended coroutine
 /// later, from its own thread of control, never from a foreign thread.
@@ -102,12 +105,19 @@ public:
   /// request is aborted.
   http_awaiter http(http_request request, std::chrono::nanoseconds timeout);
 
+  /// `co_await ctx.sql(connection, query, params, timeout)`: runs a PostgreSQL query with params
+  /// bound to $1, $2, ... from this worker process's SQL thread and yields the rows or why there
+  /// are none (cohort/sql.hpp). A cancelled task's query is aborted.
+  sql_awaiter sql(std::string connection, std::string query,
+                  std::vector<std::optional<std::string>> params, std::chrono::nanoseconds timeout);
+
   /// Where request() sends from; set by the worker, null where nothing can send (plain unit tests).
   void set_channel(request_channel* channel) { channel_ = channel; }
   request_channel* channel() const { return channel_; }
 
 private:
   friend class http_awaiter;
+  friend class sql_awaiter;
 
   void suspend(std::coroutine_handle<> h, std::chrono::nanoseconds d) {
     last_yield_ = clock::now() + d;

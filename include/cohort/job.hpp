@@ -124,7 +124,11 @@ public:
   /// Whether the master may start a copy of a slow task while it still runs (`--speculate`); only
   /// an idempotent kind's. The http kind says no: a copy is a second request to someone's service.
   virtual bool speculates(const params& p) const { return idempotent(p); }
-  /// What a worker must grant to run this kind ("exec": `--allow-exec`); empty for any worker.
+  /// Most tasks of a job in flight per worker actor when the job does not say (a jobs file's
+  /// `concurrency`); none: the worker's --concurrency. sql says 8, its connections per process.
+  virtual std::optional<std::uint32_t> concurrency(const params&) const { return std::nullopt; }
+  /// What a worker must grant to run this kind ("exec": `--allow-exec`; several joined by commas,
+  /// "sql,net", cohort/capabilities.hpp); empty for any worker.
   virtual std::string_view capability() const { return {}; }
   /// Whether a serving master takes jobs of this kind from clients; chaos, a test aid whose tasks
   /// may abort their worker process (the master's own, with local workers), does not.

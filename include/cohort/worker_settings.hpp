@@ -18,6 +18,8 @@ struct worker_settings {
   std::uint32_t slots = 1;
   /// Latency-bound tasks per worker actor; a job may ask for less.
   std::uint32_t concurrency = 10000;
+  /// PostgreSQL connections this process opens at most per connection string (ctx.sql).
+  std::uint32_t sql_connections = 8;
   /// Most answers in one message a worker actor sends back.
   std::uint32_t batch = 1000;
   /// Tags a job's --require (or a task's own tags) must find here.

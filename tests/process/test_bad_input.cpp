@@ -242,7 +242,7 @@ TEST_CASE("bad input: a near miss is answered with the nearest name and where to
        "wait | jobs | cancel | status | kinds)\n"},
       {{"master", "--job", "primez"},
        "cohort: unknown job kind 'primez'; did you mean primes? (known: chaos, exec, http, "
-       "primes, sleep, wordcount)\n"},
+       "primes, sleep, sql, wordcount)\n"},
       {{"master", "--config", conf.string()},
        "cohort: " + conf.string() + ":1: unknown key 'lisen'; did you mean listen?\n"},
   };
@@ -267,7 +267,7 @@ TEST_CASE("bad input: --print-config says unlimited, --help keeps test aids unde
   const auto heading = help.out.find("\ntesting (test and benchmark aids):\n  --slowdown F");
   CHECK(heading != std::string::npos);
   CHECK(help.out.find("--slowdown") > help.out.find("--middleman.connection-timeout"));
-  CHECK_THAT(help.out, Catch::Contains("job kinds: exec, http, primes, sleep, wordcount"));
+  CHECK_THAT(help.out, Catch::Contains("job kinds: exec, http, primes, sleep, sql, wordcount"));
   CHECK_THAT(help.out, Catch::Contains("job kinds for testing: chaos"));
 
   const auto slept = run_cohort({"master", "--local-workers", "1", "--job", "sleep", "--param",

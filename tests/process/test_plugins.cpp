@@ -5,6 +5,7 @@
 // by another plugin) is one line on stderr and exit 2.
 #include "tests/process/cluster.hpp"
 #include "tests/process/http_server.hpp"
+#include "tests/tools/pg_server.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -73,6 +74,36 @@ TEST_CASE("plugins: the plugin's pages kind awaits HTTP calls on an --allow-net 
   CHECK(again["result"] == json{{"pages", 1}, {"ok", 1}, {"bytes", 5}});
   CHECK(again["stats"]["retries"] == 1);
   CHECK(ended(worker2, exit_timeout).exit_code == 0);
+}
+
+TEST_CASE("plugins: the plugin's linked kind awaits a query, then the HTTP calls its rows name, "
+          "on a worker granting sql and net - one granting net alone gets none",
+          "[plugins]") {
+  const http_server server;
+  const pg_server pg;
+  // Keys 0..29 name a page each, key 7 two; each page answers "ok" (2 bytes) after 50 ms.
+  pg.psql("create table links (id int, url text); insert into links select g, '" +
+          server.url("/delay/50") +
+          "?k=' || g from generate_series(0, 29) g; insert into links "
+          "values (7, '" +
+          server.url("/delay/50") + "?again')");
+  auto master = start_master({"--kinds-from", plugin, "--min-workers", "2", "--job", "linked",
+                              "--param", "dsn=" + pg.conninfo(), "--param",
+                              "query=select url from links where id = $1", "--param", "keys=30"});
+  const auto port = listening_port(master, start_timeout);
+  auto net_only = start_worker(
+      port, {"--allow-net", "--allow-exec", "--kinds-from", plugin, "--exit-with-master"});
+  auto both = start_worker(port, {"--allow-net", "--allow-sql", "--allow-exec", "--kinds-from",
+                                  plugin, "--exit-with-master"});
+  const auto line = finished_ok(master);
+  INFO(line.dump());
+  CHECK(line["result"] == json{{"keys", 30}, {"pages", 31}, {"ok", 31}, {"bytes", 62}});
+  CHECK(tasks_of(line, both.pid()) == 30);
+  CHECK(workers_of(line, net_only.pid()).empty());
+  CHECK(server.stats()["requests"] == 32); // the 31 pages and this one
+
+  const auto listed = run_cohort({"kinds", "linked", "--kinds-from", plugin}, 30s);
+  CHECK_THAT(listed.out, Catch::Contains("needs --allow-sql --allow-net"));
 }
 
 TEST_CASE("plugins: kinds-from in a config file is found beside the file", "[plugins]") {

@@ -2,6 +2,7 @@
 // actors.
 #include "cohort/count_reducer.hpp"
 #include "core/master_core.hpp"
+#include "jobs/sql_kind.hpp"
 
 #include "tests/unit/master_helpers.hpp"
 #include "tests/unit/test_kinds.hpp"
@@ -1071,4 +1072,36 @@ TEST_CASE("answers to a batch of a worker that left count as duplicates of its j
   REQUIRE(out["result"]["completed"] == 20);
   REQUIRE(out["stats"]["duplicates"] == 10);
   require_balanced(out);
+}
+
+TEST_CASE("an answer the kind's reducer cannot read fails the job naming the task and the worker, "
+          "never the master",
+          "[master]") {
+  master_core m({});
+  auto w = worker("liar");
+  w.capabilities = {"sql"};
+  m.add_worker(w);
+  const auto sql = make_sql_kind();
+  job_request r;
+  r.kind = "sql";
+  r.args.set("dsn", "host=127.0.0.1 dbname=x");
+  r.args.set("query", "select count(*) as n from t where id >= $1 and id < $2");
+  r.args.set("to", "4");
+  r.args.set("tasks", "4");
+  r.args.set("reduce", "sum:n");
+  m.submit(test::checked(*sql, r), t(0));
+  auto batches = m.dispatch(t(1));
+  REQUIRE(batches.size() == 1);
+  auto& b = batches.front();
+  std::vector<task_result> lies;
+  for (const auto& task : b.tasks) {
+    lies.push_back({task.index, task.attempt, task_outcome::ok, partial{1, "not totals"}, {}});
+  }
+  m.on_results(b.id, b.worker, std::move(lies), true, t(2));
+  const auto out = ended_json(m);
+  CHECK(out["status"] == "failed");
+  CHECK(out["reason"] == "task");
+  CHECK_THAT(out["error"].get<std::string>(),
+             Catch::StartsWith("task 0 (index=0 keys [0, 1) shard 0): the answer of worker liar "
+                               "cannot be merged: "));
 }

@@ -483,7 +483,7 @@ TEST_CASE("options: --job, --param and --jobs", "[options]") {
   CHECK(error_of({"master", "--job", "primes", "--param", "to=x"}) ==
         "primes: param 'to': expected an unsigned integer, got 'x'");
   CHECK(error_of({"master", "--job", "bogus"}) ==
-        "unknown job kind 'bogus' (known: chaos, exec, http, primes, sleep, wordcount)");
+        "unknown job kind 'bogus' (known: chaos, exec, http, primes, sleep, sql, wordcount)");
   auto cfg = parse({"master", "--job", "sleep", "--param", "tasks=3", "--param", "ms=0"});
   CHECK(cfg.jobs[0].request().args.get("tasks") == "3");
   CHECK(cfg.jobs[0].request().args.get("ms") == "0");
@@ -800,9 +800,9 @@ TEST_CASE("options: --help lists every option on a line of its own, and the kind
                              "--client-token-file"}) {
     CHECK(listed.count(option) == 1);
   }
-  CHECK(listed.size() == 56);
+  CHECK(listed.size() == 58);
   CHECK(text.find("cohort --help | --version") != std::string::npos);
-  CHECK(text.find("job kinds: exec, http, primes, sleep, wordcount") != std::string::npos);
+  CHECK(text.find("job kinds: exec, http, primes, sleep, sql, wordcount") != std::string::npos);
   // A test aid is listed apart.
   CHECK(text.find("job kinds for testing: chaos\n") != std::string::npos);
   // Defaults come from the settings themselves.

@@ -1,0 +1,52 @@
+// Capability words: split at commas, checked against a worker's grants, named for messages.
+#include "cohort/capabilities.hpp"
+
+#include <algorithm>
+
+namespace cohort {
+
+std::vector<std::string> capability_words(std::string_view needed) {
+  std::vector<std::string> words;
+  while (!needed.empty()) {
+    const auto comma = needed.find(',');
+    if (auto word = needed.substr(0, comma); !word.empty()) {
+      words.emplace_back(word);
+    }
+    if (comma == std::string_view::npos) {
+      break;
+    }
+    needed.remove_prefix(comma + 1);
+  }
+  return words;
+}
+
+std::string missing_capability(std::string_view needed, const std::vector<std::string>& granted) {
+  for (auto& word : capability_words(needed)) {
+    if (std::find(granted.begin(), granted.end(), word) == granted.end()) {
+      return word;
+    }
+  }
+  return {};
+}
+
+std::string allow_flags(std::string_view needed) {
+  std::string flags;
+  for (const auto& word : capability_words(needed)) {
+    flags += (flags.empty() ? "--allow-" : " --allow-") + word;
+  }
+  return flags;
+}
+
+std::string capability_names(std::string_view needed) {
+  const auto words = capability_words(needed);
+  std::string names;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (i > 0) {
+      names += i + 1 == words.size() ? " and " : ", ";
+    }
+    names += words[i];
+  }
+  return names;
+}
+
+} // namespace cohort
