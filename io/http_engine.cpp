@@ -5,26 +5,19 @@
 
 #include "cohort/version.hpp"
 #include "core/url.hpp"
+#include "io/call_engine.hpp"
 
 #include <boost/asio/connect.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
-#include <atomic>
 #include <cctype>
 #include <deque>
 #include <map>
-#include <mutex>
 #include <optional>
-#include <set>
-#include <thread>
 #include <vector>
 
 namespace cohort {
@@ -49,38 +42,27 @@ std::string words(const boost::system::error_code& ec) {
   return text;
 }
 
-std::string duration_words(std::chrono::nanoseconds d) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%gs", std::chrono::duration<double>(d).count());
-  return buf;
-}
-
 struct engine_state;
 struct connection;
 
-struct op final : http_call, std::enable_shared_from_this<op> {
-  op(std::shared_ptr<engine_state> e, url where, std::chrono::nanoseconds timeout,
-     std::function<void(http_result)> done);
+struct op final : http_call, io_detail::call_base<op, engine_state, http_result> {
+  op(std::shared_ptr<engine_state> e, url w, std::chrono::nanoseconds t,
+     std::function<void(http_result)> d)
+      : call_base(std::move(e), t, std::move(d)), where(std::move(w)),
+        key((where.tls ? "https://" : "http://") + where.origin()) {}
 
-  void cancel() override;
-  /// Ends the call with `r` (once); the answer is delivered unless the call was cancelled.
-  void finish(http_result r);
+  static http_result failed(std::string why) { return {std::nullopt, std::move(why), 0}; }
+
+  void cancel() override { cancel_call(); }
   /// Closes the connection this call runs on, or takes it out of its origin's line.
   void drop();
 
-  std::shared_ptr<engine_state> engine;
   url where;
   std::string key;
   bhttp::request<bhttp::string_body> request;
-  bool may_retry;
-  std::chrono::nanoseconds timeout;
-  clock_type::time_point started = clock_type::now();
-  asio::steady_timer deadline;
-  std::function<void(http_result)> done;
+  bool may_retry = false;
   std::shared_ptr<connection> conn;
-  bool finished = false;
   bool retried = false;
-  std::atomic<bool> cancelled{false};
 };
 
 struct pool {
@@ -92,21 +74,15 @@ struct pool {
   std::deque<std::shared_ptr<connection>> to_open;
 };
 
-struct engine_state {
-  asio::io_context io;
-  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+struct engine_state : io_detail::engine_state_base<op> {
   ssl::context tls{ssl::context::tls_client};
   std::map<std::string, pool> pools;
-  /// Calls started and not finished, so stop() can end them.
-  std::set<std::shared_ptr<op>> live;
   /// Names looked up, by origin key, until they are looked up again.
   struct looked_up {
     std::vector<tcp::endpoint> endpoints;
     clock_type::time_point until;
   };
   std::map<std::string, looked_up> names;
-  /// Set by stop(): nothing is posted any more.
-  std::atomic<bool> stopped{false};
 
   engine_state() {
     tls.set_default_verify_paths();
@@ -324,7 +300,7 @@ struct connection : std::enable_shared_from_this<connection> {
     close();
     if (o) {
       o->conn.reset();
-      o->finish({std::nullopt, why, 0});
+      o->finish(op::failed(why));
     }
   }
 
@@ -361,28 +337,6 @@ struct connection : std::enable_shared_from_this<connection> {
   bool closed = false;
 };
 
-op::op(std::shared_ptr<engine_state> e, url w, std::chrono::nanoseconds t,
-       std::function<void(http_result)> d)
-    : engine(std::move(e)), where(std::move(w)),
-      key((where.tls ? "https://" : "http://") + where.origin()), may_retry(false), timeout(t),
-      deadline(engine->io), done(std::move(d)) {}
-
-void op::cancel() {
-  cancelled = true;
-  if (engine->stopped) {
-    return;
-  }
-  // A weak reference: a post that never runs (the engine stopped meanwhile) holds nothing.
-  asio::post(engine->io, [weak = weak_from_this()] {
-    auto self = weak.lock();
-    if (!self || self->finished) {
-      return;
-    }
-    self->drop();
-    self->finish({std::nullopt, "cancelled", 0});
-  });
-}
-
 void op::drop() {
   if (auto c = conn) {
     c->current.reset();
@@ -390,20 +344,6 @@ void op::drop() {
     c->close();
   } else {
     std::erase(engine->pools[key].waiting, shared_from_this());
-  }
-}
-
-void op::finish(http_result r) {
-  if (finished) {
-    return;
-  }
-  finished = true;
-  engine->live.erase(shared_from_this());
-  deadline.cancel();
-  r.latency_s = std::chrono::duration<double>(clock_type::now() - started).count();
-  auto deliver = std::exchange(done, nullptr);
-  if (!cancelled && deliver) {
-    deliver(std::move(r));
   }
 }
 
@@ -475,75 +415,50 @@ void engine_state::reuse(const std::shared_ptr<connection>& c) {
   // idempotent methods); a read here would tell sooner, at the price of a handler per idle socket.
 }
 
-std::mutex instance_mutex;
-std::unique_ptr<http_engine> the_engine;
+io_detail::process_engine<http_engine> the_engine;
 
 } // namespace
 
 struct http_engine::impl {
-  std::shared_ptr<engine_state> state = std::make_shared<engine_state>();
-  std::thread thread;
+  io_detail::engine_thread<engine_state> thread{std::make_shared<engine_state>()};
 };
 
-http_engine::http_engine() : impl_(std::make_unique<impl>()) {
-  impl_->thread = std::thread([s = impl_->state] { s->io.run(); });
-}
+http_engine::http_engine() : impl_(std::make_unique<impl>()) {}
 
 http_engine::~http_engine() {
-  // Every call ends unanswered and every socket closes; the handlers still queued then run with
-  // "operation aborted" and drop out, so run() returns with nothing left holding a call. Calls a
-  // task still holds keep the state alive; their cancel() then posts nothing.
-  auto s = impl_->state;
-  asio::post(s->io, [s] {
-    s->stopped = true;
-    for (auto& [key, p] : s->pools) {
+  impl_->thread.end([](engine_state& s) {
+    for (auto& [key, p] : s.pools) {
       p.waiting.clear();
     }
-    for (auto& o : std::exchange(s->live, {})) {
-      o->drop();
-      o->cancelled = true;
-      o->finish({std::nullopt, "stopped", 0});
-    }
-    for (auto& [key, p] : s->pools) {
+    s.end_calls();
+    for (auto& [key, p] : s.pools) {
       p.to_open.clear();
       for (auto& c : std::exchange(p.idle, {})) {
         c->close();
       }
     }
-    s->work.reset();
   });
-  impl_->thread.join();
 }
 
 http_engine& http_engine::instance() {
-  std::lock_guard lock(instance_mutex);
-  if (!the_engine) {
-    the_engine.reset(new http_engine());
-  }
-  return *the_engine;
+  return the_engine.get([] { return std::unique_ptr<http_engine>(new http_engine()); });
 }
 
 void http_engine::stop() {
-  std::unique_ptr<http_engine> ending;
-  {
-    std::lock_guard lock(instance_mutex);
-    ending = std::move(the_engine);
-  }
+  the_engine.reset();
 }
 
 std::shared_ptr<http_call> http_engine::start(http_request request,
                                               std::chrono::nanoseconds timeout,
                                               std::function<void(http_result)> done) {
-  const auto& s = impl_->state;
+  const auto& s = impl_->thread.state();
   url where;
   try {
     check_http_request(request);
     where = parse_url(request.url);
   } catch (const std::invalid_argument& e) {
     auto refused = std::make_shared<op>(s, url{}, timeout, std::move(done));
-    asio::post(s->io, [refused, why = std::string(e.what())] {
-      refused->finish({std::nullopt, why, 0});
-    });
+    asio::post(s->io, [refused, why = std::string(e.what())] { refused->finish(op::failed(why)); });
     return refused;
   }
   auto o = std::make_shared<op>(s, where, timeout, std::move(done));
@@ -567,23 +482,9 @@ std::shared_ptr<http_call> http_engine::start(http_request request,
     req.prepare_payload();
   }
   asio::post(s->io, [o] {
-    auto& e = *o->engine;
-    if (o->cancelled || e.stopped) {
-      return;
+    if (o->begin()) {
+      o->engine->dispatch(o, false);
     }
-    e.live.insert(o);
-    if (o->timeout > std::chrono::nanoseconds::zero()) {
-      o->deadline.expires_after(o->timeout);
-      o->deadline.async_wait([weak = std::weak_ptr<op>(o)](const boost::system::error_code& ec) {
-        auto o = weak.lock();
-        if (ec || !o || o->finished) {
-          return;
-        }
-        o->drop();
-        o->finish({std::nullopt, "timed out after " + duration_words(o->timeout), 0});
-      });
-    }
-    e.dispatch(o, false);
   });
   return o;
 }

@@ -4,38 +4,23 @@
 // Queries run in single-row mode, so a result's size is checked as its rows arrive.
 #include "io/sql_engine.hpp"
 
+#include "io/call_engine.hpp"
 #include "io/sql_target.hpp"
 
 #include <libpq-fe.h>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 
-#include <atomic>
-#include <cstdio>
 #include <deque>
 #include <map>
-#include <mutex>
 #include <optional>
-#include <set>
-#include <thread>
 
 namespace cohort {
 
 namespace {
 
 namespace asio = boost::asio;
-using clock_type = std::chrono::steady_clock;
-
-std::string duration_words(std::chrono::nanoseconds d) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%gs", std::chrono::duration<double>(d).count());
-  return buf;
-}
 
 // libpq's messages end with a newline and may continue with hints on further lines.
 std::string first_line(const char* text) {
@@ -56,30 +41,29 @@ std::string result_error(const PGresult* r) {
 struct engine_state;
 struct connection;
 
-struct op final : sql_call, std::enable_shared_from_this<op> {
+struct op final : sql_call, io_detail::call_base<op, engine_state, sql_result> {
   op(std::shared_ptr<engine_state> e, std::string k, std::string q, std::vector<sql_value> p,
-     std::chrono::nanoseconds t, std::function<void(sql_result)> d);
+     std::chrono::nanoseconds t, std::function<void(sql_result)> d)
+      : call_base(std::move(e), t, std::move(d)), key(std::move(k)), query(std::move(q)),
+        params(std::move(p)) {}
 
-  void cancel() override;
-  /// Ends the call (once) with its rows, or with `error`; the answer is delivered unless the call
-  /// was cancelled.
-  void finish(std::string error);
+  static sql_result failed(std::string why) {
+    sql_result r;
+    r.error = std::move(why);
+    return r;
+  }
+
+  void cancel() override { cancel_call(); }
   /// Closes the connection this call runs on, or takes it out of its pool's line.
   void drop();
 
-  std::shared_ptr<engine_state> engine;
   std::string key;
   std::string query;
   std::vector<sql_value> params;
-  std::chrono::nanoseconds timeout;
-  clock_type::time_point started = clock_type::now();
-  asio::steady_timer deadline;
-  std::function<void(sql_result)> done;
   std::shared_ptr<connection> conn;
+  /// The rows so far, and the first error the server sent.
   sql_result result;
   std::size_t bytes = 0;
-  bool finished = false;
-  std::atomic<bool> cancelled{false};
 };
 
 struct pool {
@@ -88,17 +72,11 @@ struct pool {
   std::deque<std::shared_ptr<op>> waiting;
 };
 
-struct engine_state {
+struct engine_state : io_detail::engine_state_base<op> {
   explicit engine_state(std::size_t l) : limit(l) {}
 
-  asio::io_context io;
-  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
   std::size_t limit;
   std::map<std::string, pool> pools;
-  /// Calls started and not finished, so stop() can end them.
-  std::set<std::shared_ptr<op>> live;
-  /// Set by stop(): nothing is posted any more.
-  std::atomic<bool> stopped{false};
 
   /// Gives `o` a connection: an idle one, a new one while the pool has room, else a place in line.
   void dispatch(const std::shared_ptr<op>& o);
@@ -347,8 +325,7 @@ struct connection : std::enable_shared_from_this<connection> {
     auto o = std::move(current);
     o->conn.reset();
     const bool clean = PQstatus(pg) == CONNECTION_OK && PQtransactionStatus(pg) == PQTRANS_IDLE;
-    auto error = std::move(o->result.error);
-    o->finish(std::move(error));
+    o->finish(o->result.ok() ? std::move(o->result) : op::failed(std::move(o->result.error)));
     if (!clean) {
       close();
     } else if (!engine.stopped) {
@@ -360,7 +337,7 @@ struct connection : std::enable_shared_from_this<connection> {
     close();
     if (auto o = std::move(current)) {
       o->conn.reset();
-      o->finish(std::move(why));
+      o->finish(op::failed(std::move(why)));
     }
   }
 
@@ -390,53 +367,12 @@ struct connection : std::enable_shared_from_this<connection> {
   bool closed = false;
 };
 
-op::op(std::shared_ptr<engine_state> e, std::string k, std::string q, std::vector<sql_value> p,
-       std::chrono::nanoseconds t, std::function<void(sql_result)> d)
-    : engine(std::move(e)), key(std::move(k)), query(std::move(q)), params(std::move(p)),
-      timeout(t), deadline(engine->io), done(std::move(d)) {}
-
-void op::cancel() {
-  cancelled = true;
-  if (engine->stopped) {
-    return;
-  }
-  // A weak reference: a post that never runs (the engine stopped meanwhile) holds nothing.
-  asio::post(engine->io, [weak = weak_from_this()] {
-    auto self = weak.lock();
-    if (!self || self->finished) {
-      return;
-    }
-    self->drop();
-    self->finish("cancelled");
-  });
-}
-
 void op::drop() {
   if (auto c = std::exchange(conn, nullptr)) {
     c->current.reset();
     c->close();
   } else {
     std::erase(engine->pools[key].waiting, shared_from_this());
-  }
-}
-
-void op::finish(std::string error) {
-  if (finished) {
-    return;
-  }
-  finished = true;
-  engine->live.erase(shared_from_this());
-  deadline.cancel();
-  sql_result r;
-  if (error.empty()) {
-    r = std::move(result);
-  } else {
-    r.error = std::move(error);
-  }
-  r.latency_s = std::chrono::duration<double>(clock_type::now() - started).count();
-  auto deliver = std::exchange(done, nullptr);
-  if (!cancelled && deliver) {
-    deliver(std::move(r));
   }
 }
 
@@ -488,60 +424,39 @@ void engine_state::reuse(const std::shared_ptr<connection>& c) {
   p.idle.push_back(c);
 }
 
-std::mutex instance_mutex;
-std::unique_ptr<sql_engine> the_engine;
+io_detail::process_engine<sql_engine> the_engine;
 std::atomic<std::size_t> configured_limit{sql_engine::default_limit};
 
 } // namespace
 
 struct sql_engine::impl {
-  explicit impl(std::size_t limit) : state(std::make_shared<engine_state>(limit)) {}
-  std::shared_ptr<engine_state> state;
-  std::thread thread;
+  explicit impl(std::size_t limit) : thread(std::make_shared<engine_state>(limit)) {}
+  io_detail::engine_thread<engine_state> thread;
 };
 
-sql_engine::sql_engine(std::size_t limit) : impl_(std::make_unique<impl>(limit)) {
-  impl_->thread = std::thread([s = impl_->state] { s->io.run(); });
-}
+sql_engine::sql_engine(std::size_t limit) : impl_(std::make_unique<impl>(limit)) {}
 
 sql_engine::~sql_engine() {
-  // Every call ends unanswered and every connection closes; the handlers still queued then run
-  // with "operation aborted" and drop out, so run() returns with nothing left holding a call.
-  auto s = impl_->state;
-  asio::post(s->io, [s] {
-    s->stopped = true;
-    for (auto& [key, p] : s->pools) {
+  impl_->thread.end([](engine_state& s) {
+    for (auto& [key, p] : s.pools) {
       p.waiting.clear();
     }
-    for (auto& o : std::exchange(s->live, {})) {
-      o->drop();
-      o->cancelled = true;
-      o->finish("stopped");
-    }
-    for (auto& [key, p] : s->pools) {
+    s.end_calls();
+    for (auto& [key, p] : s.pools) {
       for (auto& c : std::exchange(p.idle, {})) {
         c->close();
       }
     }
-    s->work.reset();
   });
-  impl_->thread.join();
 }
 
 sql_engine& sql_engine::instance() {
-  std::lock_guard lock(instance_mutex);
-  if (!the_engine) {
-    the_engine.reset(new sql_engine(configured_limit));
-  }
-  return *the_engine;
+  return the_engine.get(
+      [] { return std::unique_ptr<sql_engine>(new sql_engine(configured_limit)); });
 }
 
 void sql_engine::stop() {
-  std::unique_ptr<sql_engine> ending;
-  {
-    std::lock_guard lock(instance_mutex);
-    ending = std::move(the_engine);
-  }
+  the_engine.reset();
 }
 
 void sql_engine::set_limit(std::size_t limit) {
@@ -552,26 +467,13 @@ std::shared_ptr<sql_call> sql_engine::start(std::string connection, std::string 
                                             std::vector<sql_value> params,
                                             std::chrono::nanoseconds timeout,
                                             std::function<void(sql_result)> done) {
-  auto o = std::make_shared<op>(impl_->state, std::move(connection), std::move(query),
-                                std::move(params), timeout, std::move(done));
-  asio::post(impl_->state->io, [o] {
-    auto& e = *o->engine;
-    if (o->cancelled || e.stopped) {
-      return;
+  const auto& s = impl_->thread.state();
+  auto o = std::make_shared<op>(s, std::move(connection), std::move(query), std::move(params),
+                                timeout, std::move(done));
+  asio::post(s->io, [o] {
+    if (o->begin()) {
+      o->engine->dispatch(o);
     }
-    e.live.insert(o);
-    if (o->timeout > std::chrono::nanoseconds::zero()) {
-      o->deadline.expires_after(o->timeout);
-      o->deadline.async_wait([weak = std::weak_ptr<op>(o)](const boost::system::error_code& ec) {
-        auto o = weak.lock();
-        if (ec || !o || o->finished) {
-          return;
-        }
-        o->drop();
-        o->finish("timed out after " + duration_words(o->timeout));
-      });
-    }
-    e.dispatch(o);
   });
   return o;
 }
