@@ -405,7 +405,8 @@ void engine_state::closed(const std::string& key) {
     // Not from inside the closing connection's own call chain: posted.
     asio::post(io, [this, next] {
       if (next->finished) {
-        --pools[next->key].open;
+        // Cancelled meanwhile: its place goes to the next in line.
+        closed(next->key);
         return;
       }
       std::make_shared<connection>(*this, next->key)->run(next);

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <limits>
 #include <map>
 #include <stdexcept>
 
@@ -31,7 +32,11 @@ struct sql_job {
   std::vector<sql_reduction> reductions;
   nanoseconds timeout{0};
 
-  std::uint64_t part_lo(std::uint64_t part) const { return from + (to - from) * part / parts; }
+  // In 128 bits: (to - from) * part overflows 64 for wide key ranges.
+  std::uint64_t part_lo(std::uint64_t part) const {
+    using wide = unsigned __int128;
+    return from + static_cast<std::uint64_t>(static_cast<wide>(to - from) * part / parts);
+  }
 };
 
 std::vector<std::string> split_shards(const std::string& text) {
@@ -79,6 +84,12 @@ sql_job job_of(const params& p) {
   if (j.to <= j.from) {
     throw param_error("sql: from=" + std::to_string(j.from) + " to=" + std::to_string(j.to) +
                       ": 'to' (one past the last key) must be more than 'from'");
+  }
+  // $1 and $2 are bigints to the server.
+  constexpr auto bigint_max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  if (j.to > bigint_max) {
+    throw param_error("sql: to=" + std::to_string(j.to) +
+                      ": keys are bigints, so 'to' is at most " + std::to_string(bigint_max));
   }
   const auto tasks = p.get_u64("tasks", 64);
   if (tasks == 0) {
