@@ -9,7 +9,14 @@ std::vector<std::string> capability_words(std::string_view needed) {
   std::vector<std::string> words;
   while (!needed.empty()) {
     const auto comma = needed.find(',');
-    if (auto word = needed.substr(0, comma); !word.empty()) {
+    auto word = needed.substr(0, comma);
+    while (!word.empty() && word.front() == ' ') {
+      word.remove_prefix(1);
+    }
+    while (!word.empty() && word.back() == ' ') {
+      word.remove_suffix(1);
+    }
+    if (!word.empty()) {
       words.emplace_back(word);
     }
     if (comma == std::string_view::npos) {

@@ -98,6 +98,7 @@ struct connection : std::enable_shared_from_this<connection> {
 
   /// Runs the query of `o`, opening the connection first if it is new.
   void run(std::shared_ptr<op> o) {
+    next_phase();
     current = std::move(o);
     current->conn = shared_from_this();
     if (pg == nullptr) {
@@ -200,11 +201,26 @@ struct connection : std::enable_shared_from_this<connection> {
         return;
       }
     }
-    socket.async_wait(type, [self = shared_from_this(), then](const boost::system::error_code& ec) {
-      if (!ec && !self->closed) {
+    socket.async_wait(type, [self = shared_from_this(), then,
+                             phase = phase](const boost::system::error_code& ec) {
+      if (!ec && !self->closed && self->phase == phase) {
         then(*self);
       }
     });
+  }
+
+  // Waits armed for one query (or the idle time before it) never act in the next: a write wait
+  // left over from a flush, or the idle wait, may be ready when the phase has moved on.
+  void next_phase() {
+    ++phase;
+    reading = false;
+  }
+
+  // An idle connection expects nothing: input now is the server closing it (a restart,
+  // idle_session_timeout, pg_terminate_backend) or a message for no query. Either way it is closed
+  // at once, so no query is sent on a dead connection, and the pool opens another when needed.
+  void watch_idle() {
+    watch(asio::posix::descriptor_base::wait_read, [](connection& c) { c.close(); });
   }
 
   void forget_socket() {
@@ -322,6 +338,7 @@ struct connection : std::enable_shared_from_this<connection> {
   // The query's last result came: the connection serves again if it is in a clean state (a
   // transaction left open by the query, or a broken link, closes it).
   void complete() {
+    next_phase();
     auto o = std::move(current);
     o->conn.reset();
     const bool clean = PQstatus(pg) == CONNECTION_OK && PQtransactionStatus(pg) == PQTRANS_IDLE;
@@ -365,6 +382,7 @@ struct connection : std::enable_shared_from_this<connection> {
   std::shared_ptr<op> current;
   bool reading = false;
   bool closed = false;
+  std::uint64_t phase = 0;
 };
 
 void op::drop() {
@@ -423,6 +441,7 @@ void engine_state::reuse(const std::shared_ptr<connection>& c) {
     return;
   }
   p.idle.push_back(c);
+  c->watch_idle();
 }
 
 io_detail::process_engine<sql_engine> the_engine;

@@ -26,12 +26,10 @@ sql_target parse_sql_target(const std::string& connection) {
   std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> parsed(
       PQconninfoParse(connection.c_str(), &error), &PQconninfoFree);
   if (!parsed) {
-    std::string why = error != nullptr ? error : "out of memory";
+    // libpq's words may quote the text, and the text may hold a password: not repeated.
     PQfreemem(error);
-    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) {
-      why.pop_back();
-    }
-    throw std::invalid_argument("not a PostgreSQL connection string: " + why);
+    throw std::invalid_argument("not a PostgreSQL connection string (key=value pairs, or a "
+                                "postgresql:// URI)");
   }
   sql_target t;
   std::string host;
@@ -45,7 +43,7 @@ sql_target parse_sql_target(const std::string& connection) {
     }
     const std::string key = o->keyword;
     std::string value = o->val;
-    if (key == "password") {
+    if (key == "password" || key == "sslpassword") {
       throw std::invalid_argument("a PostgreSQL connection string must not hold a password (it "
                                   "would reach the journal and the status page): put it in the "
                                   "workers' ~/.pgpass or PGPASSFILE");

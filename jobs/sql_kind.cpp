@@ -96,6 +96,10 @@ sql_job job_of(const params& p) {
     throw param_error("sql: param 'tasks' must be at least 1");
   }
   j.parts = std::min(tasks, j.to - j.from);
+  if (j.parts > std::numeric_limits<std::uint64_t>::max() / j.shards.size()) {
+    throw param_error("sql: tasks=" + std::to_string(tasks) + " on " +
+                      std::to_string(j.shards.size()) + " shards: more tasks than a job can hold");
+  }
   const auto reduce = p.get_string("reduce", "rows");
   if (reduce != "rows") {
     try {
@@ -178,7 +182,10 @@ public:
   void merge(partial&& p) override {
     auto j = read_rows(p.data);
     bytes_ += p.data.size();
-    parts_.emplace(p.count, std::move(j));
+    if (!parts_.emplace(p.count, std::move(j)).second) {
+      throw std::invalid_argument("sql: two answers carry the rows of task " +
+                                  std::to_string(p.count));
+    }
   }
 
   nlohmann::ordered_json render() const override {

@@ -8,7 +8,7 @@
 
 namespace cohort {
 
-/// The words of `needed`, in order; none for an empty text.
+/// The words of `needed`, in order, without spaces around them; none for an empty text.
 std::vector<std::string> capability_words(std::string_view needed);
 
 /// The first word of `needed` that `granted` lacks; empty when it has them all.

@@ -84,6 +84,22 @@ TEST_CASE("sql engine: a server error is the call's error and the connection ser
   sql_engine::stop();
 }
 
+TEST_CASE("sql engine: an idle pooled connection the server ends is dropped, and the next query "
+          "runs on a fresh one",
+          "[sql-engine]") {
+  test::pg_server pg;
+  const auto first = query(pg.conninfo(), "select pg_backend_pid()");
+  REQUIRE(first.ok());
+  const auto pid = *first.rows.at(0).at(0);
+  CHECK(pg.psql("select pg_terminate_backend(" + pid + ")") == "t");
+  std::this_thread::sleep_for(300ms);
+  const auto second = query(pg.conninfo(), "select pg_backend_pid()");
+  INFO(second.error);
+  REQUIRE(second.ok());
+  CHECK(*second.rows.at(0).at(0) != pid);
+  sql_engine::stop();
+}
+
 TEST_CASE("sql engine: at most the limit of connections per connection string", "[sql-engine]") {
   test::pg_server pg;
   sql_engine::stop();

@@ -68,6 +68,9 @@ TEST_CASE("sql kind: bad parameters are refused naming them", "[sql]") {
   auto bad_reduce = sql_params(10, 2);
   bad_reduce.set("reduce", "avg:n");
   CHECK_THAT(refusal(bad_reduce), Catch::Contains("unknown operation 'avg'"));
+  const auto huge = static_cast<std::uint64_t>(1) << 62;
+  CHECK_THAT(refusal(sql_params(huge, huge, "host=a|host=b|host=c|host=d")),
+             Catch::Contains("more tasks than a job can hold"));
   auto no_dsn = sql_params(10, 2);
   no_dsn.set("dsn", "");
   CHECK(make_sql_kind()->split(no_dsn)->task_count() == 2);
@@ -83,6 +86,8 @@ TEST_CASE("sql kind: rows come back in task order, and answers that are not rows
   r->merge({0, R"({"columns":["id"],"rows":[["0"],[null]]})"});
   CHECK(r->render().dump() == R"({"columns":["id"],"rows":[["0"],[null],["2"],["3"]]})");
   CHECK_THROWS_AS(r->merge({0, "[1]"}), std::invalid_argument);
+  CHECK_THROWS_WITH(r->merge({1, R"({"columns":["id"],"rows":[]})"}),
+                    "sql: two answers carry the rows of task 1");
   CHECK_THROWS_AS(r->merge({0, R"({"columns":["id"],"rows":[["1","2"]]})"}), std::invalid_argument);
   CHECK_THROWS_AS(r->merge({0, R"({"columns":["id"],"rows":[[1]]})"}), std::invalid_argument);
 }
