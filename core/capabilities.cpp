@@ -5,8 +5,11 @@
 
 namespace cohort {
 
-std::vector<std::string> capability_words(std::string_view needed) {
-  std::vector<std::string> words;
+namespace {
+
+// Calls `each` with every word of `needed`, trimmed, until it returns false; allocates nothing,
+// as the master asks it for every worker a batch might go to.
+template <class Each> void for_each_word(std::string_view needed, Each each) {
   while (!needed.empty()) {
     const auto comma = needed.find(',');
     auto word = needed.substr(0, comma);
@@ -16,24 +19,37 @@ std::vector<std::string> capability_words(std::string_view needed) {
     while (!word.empty() && word.back() == ' ') {
       word.remove_suffix(1);
     }
-    if (!word.empty()) {
-      words.emplace_back(word);
+    if (!word.empty() && !each(word)) {
+      return;
     }
     if (comma == std::string_view::npos) {
-      break;
+      return;
     }
     needed.remove_prefix(comma + 1);
   }
+}
+
+} // namespace
+
+std::vector<std::string> capability_words(std::string_view needed) {
+  std::vector<std::string> words;
+  for_each_word(needed, [&words](std::string_view word) {
+    words.emplace_back(word);
+    return true;
+  });
   return words;
 }
 
 std::string missing_capability(std::string_view needed, const std::vector<std::string>& granted) {
-  for (auto& word : capability_words(needed)) {
-    if (std::find(granted.begin(), granted.end(), word) == granted.end()) {
-      return word;
+  std::string missing;
+  for_each_word(needed, [&](std::string_view word) {
+    if (std::find(granted.begin(), granted.end(), word) != granted.end()) {
+      return true;
     }
-  }
-  return {};
+    missing = word;
+    return false;
+  });
+  return missing;
 }
 
 std::string allow_flags(std::string_view needed) {
