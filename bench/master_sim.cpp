@@ -1,7 +1,7 @@
 // The master core driven by simulated workers: plain classes, a fake clock, no actors. Each worker
 // actor holds two CPU-bound tasks at most (--slots 2) and answers its batches in the order they
-// were sent; the figures are the master's own work per task and its heap per idle worker,
-// against the number of workers (bench/run master-sim).
+// were sent; the figures are the master's own work per task and its heap per idle worker (after
+// 12 s idle, its status meters full), against the number of workers (bench/run master-sim).
 //
 //     master_sim SECONDS WORKERS...
 //
@@ -34,11 +34,21 @@ void simulate(std::uint32_t workers, double budget_s) {
   master_core m({});
   for (std::uint32_t i = 0; i < workers; ++i) {
     worker_entry w;
-    w.id = "sim/" + std::to_string(i) + "/0";
-    w.node = "sim/" + std::to_string(i);
-    w.host = "sim";
+    // Names as long as real ones: a host, host/pid/n, and CAF's node id (40 hex digits#pid).
+    char host[16];
+    std::snprintf(host, sizeof host, "node-%06u", i);
+    w.host = host;
+    w.id = w.host + "/31337/0";
+    w.node = std::string(32, 'f') + host + "#31337";
     w.slots = 2;
     m.add_worker(std::move(w), master_core::clock::time_point{});
+  }
+  // Idle for 12 s of the fake clock, the status board sampling each worker every second: what
+  // a worker costs once its meters are full, not just as it joins.
+  auto now = master_core::clock::time_point{};
+  for (int s = 1; s <= 12; ++s) {
+    now += std::chrono::seconds(1);
+    m.tick(now);
   }
   const auto per_worker =
       static_cast<double>(heap_in_use() - heap_before) / static_cast<double>(workers);
@@ -48,7 +58,6 @@ void simulate(std::uint32_t workers, double budget_s) {
   const std::uint64_t tasks = std::max<std::uint64_t>(1'000'000, 20ULL * workers);
   req.args.set("tasks", std::to_string(tasks));
   // The fake clock moves a microsecond a step: no timeout or speculation fires.
-  auto now = master_core::clock::time_point{};
   auto tick = [&now] {
     now += std::chrono::microseconds(1);
     return now;

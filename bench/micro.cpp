@@ -76,14 +76,14 @@ void dispatcher_pick(benchmark::State& state) {
     return d.free_credit(w, task_bound::latency);
   };
   for (auto _ : state) {
-    auto w = place.pick(d, dispatch_policy::least_loaded, room);
+    auto w = place.pick(d, dispatch_policy::least_loaded, task_bound::latency, 1000, room);
     d.charge(*w, task_bound::latency, 1000);
     d.release(*w, task_bound::latency, 1000);
     benchmark::DoNotOptimize(w);
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(dispatcher_pick)->Arg(2)->Arg(32);
+BENCHMARK(dispatcher_pick)->Arg(2)->Arg(32)->Arg(10000);
 
 // The message types need a system that knows them. main() owns it: destroyed among static objects
 // at exit, CAF 0.17's actor_system crashes.

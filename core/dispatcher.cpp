@@ -32,6 +32,8 @@ worker_ref dispatcher::add(worker_entry w) {
   slots_[s].entry = std::move(w);
   slots_[s].occupied = true;
   ++alive_;
+  ++roster_version_;
+  reindex(s);
   return {s, slots_[s].generation};
 }
 
@@ -55,7 +57,21 @@ worker_removal dispatcher::remove(worker_ref w) {
   ++s.generation;
   free_slots_.push_back(w.slot);
   --alive_;
+  ++roster_version_;
+  reindex(w.slot);
   return out;
+}
+
+void dispatcher::drain(worker_ref w) {
+  slots_[w.slot].entry.draining = true;
+  reindex(w.slot);
+}
+
+void dispatcher::reindex(std::uint32_t s) {
+  const auto& e = slots_[s].entry;
+  bool open = slots_[s].occupied && !e.draining;
+  by_credit_[0].set(s, open && e.slots > e.cpu_used ? e.slots - e.cpu_used : 0);
+  by_credit_[1].set(s, open && e.concurrency > e.latency_used ? e.concurrency - e.latency_used : 0);
 }
 
 std::optional<worker_ref> dispatcher::in_slot(std::uint32_t slot) const {
@@ -93,6 +109,7 @@ void dispatcher::charge(worker_ref w, task_bound b, std::uint32_t n) {
   auto& used = b == task_bound::cpu ? e.cpu_used : e.latency_used;
   used += n;
   processes_[e.process].load += n;
+  reindex(w.slot);
 }
 
 void dispatcher::release(worker_ref w, task_bound b, std::uint32_t n) {
@@ -102,6 +119,7 @@ void dispatcher::release(worker_ref w, task_bound b, std::uint32_t n) {
   used -= n;
   auto& load = processes_[e.process].load;
   load -= std::min(load, n);
+  reindex(w.slot);
 }
 
 } // namespace cohort

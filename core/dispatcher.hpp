@@ -2,6 +2,7 @@
 #pragma once
 
 #include "cohort/job.hpp"
+#include "core/credit_index.hpp"
 #include "core/worker_ref.hpp"
 
 #include <cstdint>
@@ -75,7 +76,7 @@ public:
     return w.slot < slots_.size() && slots_[w.slot].occupied &&
            slots_[w.slot].generation == w.generation;
   }
-  void drain(worker_ref w) { slots_[w.slot].entry.draining = true; }
+  void drain(worker_ref w);
   /// The entry of current worker `w`.
   const worker_entry& at(worker_ref w) const { return slots_[w.slot].entry; }
   range workers() const;
@@ -84,6 +85,9 @@ public:
   /// The worker in `slot`, if one is there.
   std::optional<worker_ref> in_slot(std::uint32_t slot) const;
   std::size_t alive_count() const { return alive_; }
+  /// Changes whenever a worker joins or leaves: what is computed over the workers present holds
+  /// while it stays the same.
+  std::uint64_t roster_version() const { return roster_version_; }
   bool has_tags(worker_ref w, const std::vector<std::string>& required) const;
   /// Whether `w` grants `capability` (an empty one is granted by every worker).
   bool grants(worker_ref w, std::string_view capability) const;
@@ -98,6 +102,15 @@ public:
   void charge(worker_ref w, task_bound b, std::uint32_t n);
   void release(worker_ref w, task_bound b, std::uint32_t n);
 
+  /// Calls `visit(w, credit)` for the workers with free credit of bound `b`, most credit first
+  /// (equals in the order they reached it), until it returns false. Workers of reserved processes
+  /// are among them: free_credit() says what they may take.
+  template <class Visit> void by_credit(task_bound b, Visit&& visit) const {
+    by_credit_[index_of(b)].visit([&](std::uint32_t s, std::uint32_t credit) {
+      return visit(worker_ref{s, slots_[s].generation}, credit);
+    });
+  }
+
 private:
   struct slot {
     worker_entry entry;
@@ -106,7 +119,13 @@ private:
     bool occupied = false;
   };
 
+  static std::size_t index_of(task_bound b) { return b == task_bound::cpu ? 0 : 1; }
+  /// Puts slot `s` in the credit indexes at its credit now.
+  void reindex(std::uint32_t s);
+
   std::vector<slot> slots_;
+  credit_index by_credit_[2];
+  std::uint64_t roster_version_ = 0;
   std::vector<std::uint32_t> free_slots_;
   std::size_t alive_ = 0;
   std::vector<process_entry> processes_;

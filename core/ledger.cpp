@@ -122,9 +122,37 @@ bool ledger::is_live(std::uint64_t index, std::uint32_t attempt, worker_ref work
   return find_live(index, attempt, worker) != nullptr;
 }
 
+void ledger::time(flight& f) {
+  auto start = f.second.first.start;
+  flight* older = newest_;
+  while (older != nullptr && older->second.first.start > start) {
+    older = older->second.older;
+  }
+  flight* newer = older == nullptr ? oldest_ : older->second.newer;
+  f.second.older = older;
+  f.second.newer = newer;
+  (older == nullptr ? oldest_ : older->second.newer) = &f;
+  (newer == nullptr ? newest_ : newer->second.older) = &f;
+  f.second.timed = true;
+}
+
+void ledger::untime(flight& f) {
+  if (!f.second.timed) {
+    return;
+  }
+  auto* older = f.second.older;
+  auto* newer = f.second.newer;
+  (older == nullptr ? oldest_ : older->second.newer) = newer;
+  (newer == nullptr ? newest_ : newer->second.older) = older;
+  f.second.older = f.second.newer = nullptr;
+  f.second.timed = false;
+}
+
 void ledger::add_live(std::uint64_t index, live_attempt a) {
   auto [it, inserted] = in_flight_.try_emplace(index, live_set{a, {}});
-  if (!inserted) {
+  if (inserted) {
+    time(*it);
+  } else {
     it->second.more.push_back(a);
   }
   ++live_count_;
@@ -142,9 +170,13 @@ bool ledger::remove_live(std::uint64_t index, std::uint32_t attempt, worker_ref 
   };
   bool others = !set.more.empty();
   if (matches(set.first)) {
+    untime(*i);
     if (others) {
       set.first = set.more.back();
       set.more.pop_back();
+      if (auto h = history_.find(index); h == history_.end() || !h->second.speculated) {
+        time(*i);
+      }
     } else {
       in_flight_.erase(i);
     }
@@ -312,6 +344,7 @@ bool ledger::accept(std::uint64_t index, std::uint32_t attempt, worker_ref worke
   }
   auto ran = now - won->start;
   last_run_ = ran;
+  ++samples_taken_;
   if (run_samples_.size() < max_run_samples) {
     run_samples_.push_back(ran);
   } else {
@@ -328,6 +361,7 @@ bool ledger::accept(std::uint64_t index, std::uint32_t attempt, worker_ref worke
   std::for_each(set.more.begin(), set.more.end(), lose);
   auto live = 1 + set.more.size();
   live_count_ -= live;
+  untime(*i);
   in_flight_.erase(i);
   if (auto h = history_.find(index); h != history_.end()) {
     if (h->second.queued) {
@@ -441,10 +475,15 @@ std::optional<ledger::clock::duration> ledger::median_run(std::size_t min_sample
   if (run_samples_.size() < std::max<std::size_t>(min_samples, 1)) {
     return std::nullopt;
   }
-  auto copy = run_samples_;
-  auto mid = copy.begin() + static_cast<std::ptrdiff_t>(copy.size() / 2);
-  std::nth_element(copy.begin(), mid, copy.end());
-  return *mid;
+  if (median_at_ != samples_taken_ &&
+      (run_samples_.size() < max_run_samples || samples_taken_ - median_at_ >= 32)) {
+    auto copy = run_samples_;
+    auto mid = copy.begin() + static_cast<std::ptrdiff_t>(copy.size() / 2);
+    std::nth_element(copy.begin(), mid, copy.end());
+    median_ = *mid;
+    median_at_ = samples_taken_;
+  }
+  return median_;
 }
 
 bool ledger::may_speculate(std::uint64_t index, const live_set& set) const {
@@ -457,9 +496,10 @@ bool ledger::may_speculate(std::uint64_t index, const live_set& set) const {
 
 std::vector<std::uint64_t> ledger::overdue(clock::time_point now, clock::duration threshold) const {
   std::vector<std::uint64_t> out;
-  for (const auto& [index, set] : in_flight_) {
-    if (now - set.first.start > threshold && may_speculate(index, set)) {
-      out.push_back(index);
+  for (auto* f = oldest_; f != nullptr && now - f->second.first.start > threshold;
+       f = f->second.newer) {
+    if (may_speculate(f->first, f->second)) {
+      out.push_back(f->first);
     }
   }
   std::sort(out.begin(), out.end());
@@ -468,14 +508,13 @@ std::vector<std::uint64_t> ledger::overdue(clock::time_point now, clock::duratio
 
 std::optional<ledger::clock::time_point> ledger::next_overdue(clock::time_point now,
                                                               clock::duration threshold) const {
-  std::optional<clock::time_point> first;
-  for (const auto& [index, set] : in_flight_) {
-    auto due = set.first.start + threshold;
-    if (due > now && (!first || due < *first) && may_speculate(index, set)) {
-      first = due;
+  for (auto* f = oldest_; f != nullptr; f = f->second.newer) {
+    auto due = f->second.first.start + threshold;
+    if (due > now && may_speculate(f->first, f->second)) {
+      return due;
     }
   }
-  return first;
+  return std::nullopt;
 }
 
 std::optional<dispatched_task> ledger::speculate(std::uint64_t index, worker_ref worker,
@@ -488,6 +527,7 @@ std::optional<dispatched_task> ledger::speculate(std::uint64_t index, worker_ref
     return std::nullopt;
   }
   h.speculated = true;
+  untime(*in_flight_.find(index));
   auto attempt = ++h.runs;
   add_live(index, live_attempt{now, worker, attempt});
   ++counts_.attempts;

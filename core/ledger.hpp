@@ -43,6 +43,9 @@ public:
   /// Each task `i` in stripe `stripe_of[i]` (< stripes).
   ledger(const std::vector<std::uint32_t>& stripe_of, std::uint32_t stripes,
          std::uint32_t max_attempts);
+  /// Not copied: it links its own tasks in flight.
+  ledger(const ledger&) = delete;
+  ledger& operator=(const ledger&) = delete;
 
   std::uint64_t task_count() const { return task_count_; }
   std::uint32_t stripes() const { return static_cast<std::uint32_t>(stripes_.size()); }
@@ -163,9 +166,17 @@ private:
     std::uint32_t attempt;
     bool expired = false;
   };
+  struct live_set;
+  /// A task in flight: its index and live attempts.
+  using flight = std::pair<const std::uint64_t, live_set>;
   struct live_set {
     live_attempt first;
     std::vector<live_attempt> more;
+    /// Its place among the tasks speculation may still copy, by the start of `first`: the
+    /// neighbours older and newer, and whether it is in that order at all.
+    flight* older = nullptr;
+    flight* newer = nullptr;
+    bool timed = false;
   };
   struct history {
     std::uint32_t runs = 0;
@@ -193,6 +204,10 @@ private:
   /// One live attempt, never speculated, not pending again: speculation may copy it.
   bool may_speculate(std::uint64_t index, const live_set& set) const;
   void add_live(std::uint64_t index, live_attempt a);
+  /// Puts a task in flight among those ordered by start (at the newest end, unless a caller's
+  /// clock went back), or takes it out.
+  void time(flight& f);
+  void untime(flight& f);
   /// Removes one live attempt; true when the task still has others.
   bool remove_live(std::uint64_t index, std::uint32_t attempt, worker_ref worker);
   dispatched_task record(std::uint64_t index, worker_ref worker, clock::time_point now);
@@ -217,10 +232,20 @@ private:
   std::uint64_t live_count_ = 0;
   index_set merged_before_;
   std::unordered_map<std::uint64_t, live_set> in_flight_;
+  /// Tasks in flight never speculated, oldest first attempt first: overdue() reads them from the
+  /// oldest and stops at the first too young, so it costs what it finds, not what is in flight.
+  /// Links point into in_flight_'s nodes, which stay put until erased.
+  flight* oldest_ = nullptr;
+  flight* newest_ = nullptr;
   std::unordered_map<std::uint64_t, history> history_;
   std::map<std::uint32_t, group_state> groups_;
   std::uint32_t next_group_ = 1;
   std::vector<clock::duration> run_samples_;
+  /// Samples taken so far, and the median as of `median_at_` of them (a median of 1,023 samples
+  /// is worked out again after 32 more, not on every dispatch of a job's last tasks).
+  std::uint64_t samples_taken_ = 0;
+  mutable std::uint64_t median_at_ = 0;
+  mutable clock::duration median_{};
   clock::duration last_run_{};
   std::size_t next_sample_ = 0;
   counters counts_;

@@ -109,25 +109,35 @@ std::optional<outgoing_batch> master_core::next_batch(job_state& j, clock::time_
     return false;
   };
   std::vector<worker_ref> tried;
-  std::size_t eligible = 0;
-  for (auto w : dispatcher_.workers()) {
-    eligible += fits(j, w) ? 1 : 0;
+  // How many workers fit the job: counted again only when one joined or left.
+  if (j.fitting_roster != dispatcher_.roster_version()) {
+    j.fitting = 0;
+    for (auto w : dispatcher_.workers()) {
+      j.fitting += fits(j, w) ? 1 : 0;
+    }
+    j.fitting_roster = dispatcher_.roster_version();
+  }
+  const auto eligible = j.fitting;
+  std::uint64_t cap =
+      std::min<std::uint64_t>(settings_.batch, j.led->pending() - j.led->isolated_pending());
+  if (j.req.concurrency) {
+    cap = std::min<std::uint64_t>(cap, *j.req.concurrency);
   }
   while (true) {
-    auto w =
-        placement_.pick(dispatcher_, designated ? dispatch_policy::round_robin : settings_.dispatch,
-                        [&](worker_ref c) -> std::uint32_t {
-                          if (std::find(tried.begin(), tried.end(), c) != tried.end()) {
-                            return 0;
-                          }
-                          if (designated && !owns_pending(c)) {
-                            return 0;
-                          }
-                          if (!routable(j, c)) {
-                            return 0;
-                          }
-                          return room(j, c);
-                        });
+    auto w = placement_.pick(
+        dispatcher_, designated ? dispatch_policy::round_robin : settings_.dispatch, j.bound,
+        static_cast<std::uint32_t>(cap), [&](worker_ref c) -> std::uint32_t {
+          if (std::find(tried.begin(), tried.end(), c) != tried.end()) {
+            return 0;
+          }
+          if (designated && !owns_pending(c)) {
+            return 0;
+          }
+          if (!routable(j, c)) {
+            return 0;
+          }
+          return room(j, c);
+        });
     if (!w) {
       return std::nullopt;
     }

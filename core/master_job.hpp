@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace cohort {
@@ -44,10 +45,14 @@ struct master_core::job_state {
   double split_s = 0;
   double merge_s = 0;
   std::vector<worker_ref> designated;
+  /// How many present workers fit it, counted at the worker table's roster_version fitting_roster.
+  std::size_t fitting = 0;
+  std::uint64_t fitting_roster = UINT64_MAX;
   /// When its tasks carry tags: their routes (one ledger stripe each), and tasks merged per route.
   std::optional<task_routes> routes;
   std::vector<std::uint64_t> merged_by_route;
-  std::map<worker_ref, per_worker> by_worker;
+  /// Unordered: it is read for every batch and answer; reports sort it by worker.
+  std::unordered_map<worker_ref, per_worker> by_worker;
   /// Set by end_job; the job is rendered and erased when the event that ended it is done.
   std::optional<job_end> ended;
   /// The file its records go to (job_kind::records_param); empty: none.

@@ -126,8 +126,14 @@ job_outcome master_core::render(const job_state& j) const {
       stats.tags.push_back({j.routes->label(r), j.routes->tasks(r), j.merged_by_route[r]});
     }
   }
+  std::vector<worker_ref> order;
+  order.reserve(j.by_worker.size());
   for (const auto& [w, pw] : j.by_worker) {
-    stats.workers.push_back(pw.share);
+    order.push_back(w);
+  }
+  std::sort(order.begin(), order.end());
+  for (auto w : order) {
+    stats.workers.push_back(j.by_worker.at(w).share);
     // A draining worker has left the job too, though its process may not have closed yet.
     stats.workers.back().left |= dispatcher_.current(w) && dispatcher_.at(w).draining;
   }

@@ -1,35 +1,39 @@
 // Worker choice for the next batch and designated ownership of stripes; see placement.hpp.
 #include "core/placement.hpp"
 
+#include <algorithm>
+
 namespace cohort {
 
 std::optional<worker_ref> placement::pick(const dispatcher& d, dispatch_policy policy,
-                                          const std::function<std::uint32_t(worker_ref)>& room) {
-  auto n = d.slot_count();
+                                          task_bound bound, std::uint32_t cap,
+                                          const room_test& room) {
   std::optional<worker_ref> best;
   std::uint32_t best_room = 0;
+  if (policy == dispatch_policy::least_loaded) {
+    // Room is at most min(credit, cap): once a worker has that much, none after it has more.
+    d.by_credit(bound, [&](worker_ref w, std::uint32_t credit) {
+      auto most = std::min(credit, cap);
+      if (best_room >= most) {
+        return false;
+      }
+      if (auto r = room(w); r > best_room) {
+        best = w;
+        best_room = r;
+      }
+      return best_room < most;
+    });
+    return best;
+  }
+  auto n = d.slot_count();
   for (std::uint32_t k = 1; k <= n; ++k) {
     auto w = d.in_slot((cursor_ + k) % n);
-    if (!w) {
-      continue;
-    }
-    auto r = room(*w);
-    if (r == 0) {
-      continue;
-    }
-    if (policy == dispatch_policy::round_robin) {
-      best = w;
-      break;
-    }
-    if (r > best_room) {
-      best = w;
-      best_room = r;
+    if (w && room(*w) > 0) {
+      cursor_ = w->slot;
+      return w;
     }
   }
-  if (best) {
-    cursor_ = best->slot;
-  }
-  return best;
+  return std::nullopt;
 }
 
 std::vector<worker_ref> placement::designate(const dispatcher& d, const worker_test& fits) {

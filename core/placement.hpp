@@ -14,11 +14,16 @@ namespace cohort {
 
 class placement {
 public:
-  /// Picks among present workers with room(w) > 0. least-loaded: the most room (ties rotate);
-  /// round-robin: the next one after the last pick. room(w) already folds in credit, tags and job
-  /// caps. Free slots are skipped.
-  std::optional<worker_ref> pick(const dispatcher& d, dispatch_policy policy,
-                                 const std::function<std::uint32_t(worker_ref)>& room);
+  /// What a worker may take of the job being placed: 0 when none.
+  using room_test = std::function<std::uint32_t(worker_ref)>;
+
+  /// Picks among present workers with room(w) > 0. least-loaded: the most room, looking at the
+  /// workers by free credit of `bound`, most first (equals in the order they reached it), and
+  /// stopping at the first whose room is as much as its credit or `cap` allows: in the common case
+  /// one worker is looked at, however many there are. round-robin: the next one after the last
+  /// pick. room(w) folds in credit, tags and job caps and is at most `cap`.
+  std::optional<worker_ref> pick(const dispatcher& d, dispatch_policy policy, task_bound bound,
+                                 std::uint32_t cap, const room_test& room);
 
   /// The designated owners of a job's stripes (stripe s: owners[s]): the present workers that fit
   /// it, in slot order.
@@ -30,7 +35,7 @@ public:
                                          std::uint32_t stripe, const worker_test& eligible);
 
 private:
-  /// The slot of the last pick.
+  /// The slot of the last round-robin pick.
   std::uint32_t cursor_ = 0;
 };
 

@@ -5,9 +5,11 @@ namespace cohort {
 void rate_meter::sample(clock::time_point now, std::uint64_t count) {
   samples_.emplace_back(now, count);
   // Keep one sample at or before the window's start, so the window is covered whole.
-  while (samples_.size() > 2 && samples_[1].first <= now - window_) {
-    samples_.pop_front();
+  std::size_t old = 0;
+  while (samples_.size() - old > 2 && samples_[old + 1].first <= now - window_) {
+    ++old;
   }
+  samples_.erase(samples_.begin(), samples_.begin() + static_cast<std::ptrdiff_t>(old));
 }
 
 std::optional<double> rate_meter::rate() const {

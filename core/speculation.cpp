@@ -29,36 +29,37 @@ std::vector<std::uint64_t> due(const ledger& led, clock::time_point now) {
 std::optional<worker_ref> where(const dispatcher& d, task_bound bound,
                                 const std::vector<worker_ref>& holders,
                                 const worker_test& eligible) {
-  auto score = [&](worker_ref w) -> std::int64_t {
-    if (!eligible(w) || d.free_credit(w, bound) == 0 ||
+  // Workers come most free credit first: the first one on another process than the holders is
+  // the pick; one on a holder's process only when there is none.
+  std::optional<worker_ref> beside;
+  std::optional<worker_ref> apart;
+  d.by_credit(bound, [&](worker_ref w, std::uint32_t) {
+    if (d.free_credit(w, bound) == 0 || !eligible(w) ||
         std::find(holders.begin(), holders.end(), w) != holders.end()) {
-      return -1;
+      return true;
     }
     bool same_process = std::any_of(holders.begin(), holders.end(), [&](worker_ref h) {
       return d.at(h).process == d.at(w).process;
     });
-    return (same_process ? 0 : std::int64_t{1} << 32) + d.free_credit(w, bound);
-  };
-  std::optional<worker_ref> pick;
-  std::int64_t best = -1;
-  for (auto w : d.workers()) {
-    if (auto s = score(w); s > best) {
-      pick = w;
-      best = s;
+    if (!same_process) {
+      apart = w;
+      return false;
     }
-  }
-  return pick;
+    if (!beside) {
+      beside = w;
+    }
+    return true;
+  });
+  return apart ? apart : beside;
 }
 
 std::optional<clock::time_point> next_due(const dispatcher& d, task_bound bound, const ledger& led,
                                           clock::time_point now, const worker_test& eligible) {
   bool idle = false;
-  for (auto w : d.workers()) {
-    if (eligible(w) && d.free_credit(w, bound) > 0) {
-      idle = true;
-      break;
-    }
-  }
+  d.by_credit(bound, [&](worker_ref w, std::uint32_t) {
+    idle = d.free_credit(w, bound) > 0 && eligible(w);
+    return !idle;
+  });
   auto limit = idle ? threshold(led) : std::nullopt;
   return limit ? led.next_overdue(now, *limit) : std::nullopt;
 }

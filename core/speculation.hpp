@@ -30,7 +30,8 @@ std::optional<clock::duration> threshold(const ledger& led);
 std::vector<std::uint64_t> due(const ledger& led, clock::time_point now);
 /// Where to copy a task whose live attempts run on `holders`: an `eligible` worker with free
 /// credit that holds none of them, on another process than theirs if there is one, then the one
-/// with the most free credit (the first in slot order on a tie).
+/// with the most free credit (equals in the order they reached it, as dispatcher::by_credit gives
+/// them).
 std::optional<worker_ref> where(const dispatcher& d, task_bound bound,
                                 const std::vector<worker_ref>& holders,
                                 const worker_test& eligible);

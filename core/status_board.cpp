@@ -1,35 +1,63 @@
 #include "core/status_board.hpp"
 
+#include <utility>
+
 namespace cohort {
 
+const status_board::slot_stats* status_board::find(worker_ref w) const {
+  if (w.slot >= workers_.size()) {
+    return nullptr;
+  }
+  const auto& s = workers_[w.slot];
+  return s.present && s.generation == w.generation ? &s : nullptr;
+}
+
+status_board::slot_stats* status_board::find(worker_ref w) {
+  return const_cast<slot_stats*>(std::as_const(*this).find(w));
+}
+
+void status_board::count(std::string_view kind, std::string_view outcome) {
+  auto i = tasks_.find(std::pair(kind, outcome));
+  if (i == tasks_.end()) {
+    i = tasks_.emplace(std::pair(std::string(kind), std::string(outcome)), 0).first;
+  }
+  ++i->second;
+}
+
 void status_board::worker_joined(worker_ref w, clock::time_point now) {
-  auto& s = workers_.insert_or_assign(w, worker_stats{}).first->second;
-  s.last_heard = now;
-  s.rate.sample(now, 0);
+  if (w.slot >= workers_.size()) {
+    workers_.resize(w.slot + 1);
+  }
+  auto& s = workers_[w.slot];
+  s = slot_stats{worker_stats{}, w.generation, true};
+  s.stats.last_heard = now;
+  s.stats.rate.sample(now, 0);
 }
 
 void status_board::worker_left(worker_ref w) {
-  workers_.erase(w);
+  if (auto* s = find(w)) {
+    *s = slot_stats{};
+  }
 }
 
 void status_board::heard(worker_ref w, clock::time_point now) {
-  if (auto i = workers_.find(w); i != workers_.end()) {
-    i->second.last_heard = now;
+  if (auto* s = find(w)) {
+    s->stats.last_heard = now;
   }
 }
 
 void status_board::merged(worker_ref w, std::string_view kind, clock::duration ran,
                           clock::time_point now) {
-  if (auto i = workers_.find(w); i != workers_.end()) {
-    ++i->second.merged;
-    i->second.last_heard = now;
+  if (auto* s = find(w)) {
+    ++s->stats.merged;
+    s->stats.last_heard = now;
   }
-  ++tasks_[{std::string(kind), "ok"}];
+  count(kind, "ok");
   task_seconds_.add(std::chrono::duration<double>(ran).count());
 }
 
 void status_board::attempt_ended(std::string_view kind, std::string_view outcome) {
-  ++tasks_[{std::string(kind), std::string(outcome)}];
+  count(kind, outcome);
 }
 
 bool status_board::sample_due(clock::time_point now) {
@@ -41,8 +69,10 @@ bool status_board::sample_due(clock::time_point now) {
 }
 
 void status_board::sample_workers(clock::time_point now) {
-  for (auto& [w, s] : workers_) {
-    s.rate.sample(now, s.merged);
+  for (auto& s : workers_) {
+    if (s.present) {
+      s.stats.rate.sample(now, s.stats.merged);
+    }
   }
 }
 
@@ -62,8 +92,8 @@ void status_board::event(std::string text) {
 }
 
 const status_board::worker_stats* status_board::worker(worker_ref w) const {
-  auto i = workers_.find(w);
-  return i == workers_.end() ? nullptr : &i->second;
+  const auto* s = find(w);
+  return s == nullptr ? nullptr : &s->stats;
 }
 
 const rate_meter* status_board::job(std::uint64_t id) const {
@@ -72,7 +102,7 @@ const rate_meter* status_board::job(std::uint64_t id) const {
 }
 
 void status_board::fill(status_view& v) const {
-  v.tasks = tasks_;
+  v.tasks = {tasks_.begin(), tasks_.end()};
   v.task_seconds = task_seconds_;
   v.jobs_ended = jobs_ended_;
   v.events.assign(events_.all().begin(), events_.all().end());

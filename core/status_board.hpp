@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cohort {
 
@@ -50,9 +51,30 @@ public:
   void fill(status_view& v) const;
 
 private:
-  std::map<worker_ref, worker_stats> workers_;
+  /// A worker's stats with the generation of the slot they belong to.
+  struct slot_stats {
+    worker_stats stats;
+    std::uint32_t generation = 0;
+    bool present = false;
+  };
+  const slot_stats* find(worker_ref w) const;
+  slot_stats* find(worker_ref w);
+  void count(std::string_view kind, std::string_view outcome);
+
+  /// Orders (kind, outcome) keys and finds them by string views: counting an answer builds no
+  /// string.
+  struct outcome_order {
+    using is_transparent = void;
+    template <class A, class B> bool operator()(const A& a, const B& b) const {
+      return std::pair<std::string_view, std::string_view>(a.first, a.second) <
+             std::pair<std::string_view, std::string_view>(b.first, b.second);
+    }
+  };
+
+  /// By worker slot: the master reads them for every answer, so no tree of 10^5 workers to walk.
+  std::vector<slot_stats> workers_;
   std::map<std::uint64_t, rate_meter> jobs_;
-  std::map<std::pair<std::string, std::string>, std::uint64_t> tasks_;
+  std::map<std::pair<std::string, std::string>, std::uint64_t, outcome_order> tasks_;
   histogram task_seconds_{task_seconds_bounds()};
   std::uint64_t jobs_ended_ = 0;
   event_log events_;

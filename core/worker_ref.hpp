@@ -3,6 +3,7 @@
 
 #include <compare>
 #include <cstdint>
+#include <functional>
 
 namespace cohort {
 
@@ -16,3 +17,9 @@ struct worker_ref {
 };
 
 } // namespace cohort
+
+template <> struct std::hash<cohort::worker_ref> {
+  std::size_t operator()(const cohort::worker_ref& w) const noexcept {
+    return std::hash<std::uint64_t>{}(std::uint64_t{w.generation} << 32 | w.slot);
+  }
+};

@@ -3,7 +3,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <map>
+#include <optional>
+#include <random>
 #include <set>
+#include <vector>
 
 using namespace cohort;
 
@@ -292,4 +296,79 @@ TEST_CASE("ledger says when its next task becomes overdue, skipping copied and o
   REQUIRE(l.next_overdue(t0 + ms(6), ms(5)) == t0 + ms(9));
   REQUIRE(accept(l, 2, 1, w(0)));
   REQUIRE_FALSE(l.next_overdue(t0 + ms(6), ms(5)));
+}
+
+TEST_CASE("ledger's overdue tasks match a walk over every task in flight, whatever the order of "
+          "starts and ends",
+          "[ledger]") {
+  // The ledger keeps tasks in flight ordered by start so overdue() stops early; a reference
+  // keeps every live attempt and checks each one.
+  const std::uint64_t n = 400;
+  ledger l(n, 1, 50);
+  struct live {
+    std::uint64_t index;
+    std::uint32_t attempt;
+    worker_ref worker;
+    ledger::clock::time_point start;
+  };
+  std::vector<live> ref;
+  std::set<std::uint64_t> copied;
+  std::mt19937 rng(11);
+  auto at = [](int m) {
+    return t0 + std::chrono::milliseconds(m);
+  };
+  int clock = 0;
+  for (int step = 0; step < 6000 && !l.complete(); ++step) {
+    // The clock mostly moves on, and sometimes goes back a little (a caller's clock is not
+    // trusted to be monotonic).
+    clock += static_cast<int>(rng() % 4) - (rng() % 10 == 0 ? 5 : 0);
+    auto now = at(clock);
+    auto what = rng() % 6;
+    if (what <= 1 && l.pending() > 0) {
+      auto worker = w(rng() % 5);
+      for (auto t : l.take(0, 1 + rng() % 3, worker, false, now)) {
+        ref.push_back({t.index, t.attempt, worker, now});
+      }
+    } else if (what == 2 && !ref.empty()) {
+      auto k = rng() % ref.size();
+      auto x = ref[k];
+      auto worker = w(5 + rng() % 2);
+      if (auto c = l.speculate(x.index, worker, now)) {
+        copied.insert(x.index);
+        ref.push_back({x.index, c->attempt, worker, now});
+      }
+    } else if (what == 3 && !ref.empty()) {
+      auto k = rng() % ref.size();
+      auto x = ref[k];
+      l.give_back(x.index, x.attempt, x.worker);
+      ref.erase(ref.begin() + static_cast<std::ptrdiff_t>(k));
+    } else if (!ref.empty()) {
+      auto k = rng() % ref.size();
+      auto x = ref[k];
+      std::vector<losing_attempt> losers;
+      REQUIRE(l.accept(x.index, x.attempt, x.worker, now, losers));
+      std::erase_if(ref, [&](const live& a) { return a.index == x.index; });
+    }
+    // The reference: tasks with one live attempt, never copied, not pending again.
+    std::map<std::uint64_t, std::vector<live>> by_task;
+    for (const auto& a : ref) {
+      by_task[a.index].push_back(a);
+    }
+    const auto threshold = std::chrono::milliseconds(7);
+    std::vector<std::uint64_t> expected;
+    std::optional<ledger::clock::time_point> next;
+    for (const auto& [index, attempts] : by_task) {
+      if (attempts.size() != 1 || copied.contains(index)) {
+        continue;
+      }
+      auto due = attempts[0].start + threshold;
+      if (now - attempts[0].start > threshold) {
+        expected.push_back(index);
+      } else if (due > now && (!next || due < *next)) {
+        next = due;
+      }
+    }
+    REQUIRE(l.overdue(now, threshold) == expected);
+    REQUIRE(l.next_overdue(now, threshold) == next);
+  }
 }

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <memory>
 #include <string>
 
 using namespace cohort;
@@ -21,13 +22,13 @@ worker_entry entry(std::string id, std::string node, std::uint32_t slots = 2) {
 }
 
 // A ledger of `n` tasks where tasks 0-2 ran 10 ms each on `w` and the rest run on `w` since 0.
-ledger with_median_10ms(std::uint64_t n, worker_ref w) {
-  ledger led(n, 1, 3);
+std::unique_ptr<ledger> with_median_10ms(std::uint64_t n, worker_ref w) {
+  auto led = std::make_unique<ledger>(n, 1, 3);
   std::vector<losing_attempt> losers;
-  for (auto t : led.take(0, 3, w, false, t0)) {
-    led.accept(t.index, t.attempt, w, t0 + 10ms, losers);
+  for (auto t : led->take(0, 3, w, false, t0)) {
+    led->accept(t.index, t.attempt, w, t0 + 10ms, losers);
   }
-  led.take(0, n - 3, w, false, t0 + 10ms);
+  led->take(0, n - 3, w, false, t0 + 10ms);
   return led;
 }
 
@@ -57,7 +58,8 @@ TEST_CASE("an attempt is due past twice the median, once three attempts finished
     few.accept(t.index, t.attempt, worker_ref{}, t0 + 10ms, losers);
   }
   REQUIRE_FALSE(speculation::threshold(few));
-  auto led = with_median_10ms(5, worker_ref{});
+  auto held = with_median_10ms(5, worker_ref{});
+  auto& led = *held;
   REQUIRE(speculation::threshold(led) == 20ms);
   // Tasks 3 and 4 started at 10 ms: due after 30 ms.
   REQUIRE(speculation::due(led, t0 + 30ms).empty());
@@ -86,7 +88,8 @@ TEST_CASE("the next copy falls due when an attempt crosses the threshold, if a w
   dispatcher d;
   auto busy = d.add(entry("busy", "p1", 1));
   auto idle = d.add(entry("idle", "p2", 1));
-  auto led = with_median_10ms(5, busy);
+  auto held = with_median_10ms(5, busy);
+  auto& led = *held;
   d.charge(busy, task_bound::cpu, 1);
   auto any = [](worker_ref) {
     return true;
