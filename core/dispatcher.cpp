@@ -67,9 +67,18 @@ void dispatcher::drain(worker_ref w) {
   reindex(w.slot);
 }
 
+void dispatcher::reserve(std::uint32_t p, bool on) {
+  processes_[p].reserved = on;
+  for (std::uint32_t s = 0; s < slots_.size(); ++s) {
+    if (slots_[s].occupied && slots_[s].entry.process == p) {
+      reindex(s);
+    }
+  }
+}
+
 void dispatcher::reindex(std::uint32_t s) {
   const auto& e = slots_[s].entry;
-  bool open = slots_[s].occupied && !e.draining;
+  bool open = slots_[s].occupied && !e.draining && !processes_[e.process].reserved;
   by_credit_[0].set(s, open && e.slots > e.cpu_used ? e.slots - e.cpu_used : 0);
   by_credit_[1].set(s, open && e.concurrency > e.latency_used ? e.concurrency - e.latency_used : 0);
 }

@@ -95,7 +95,9 @@ public:
   const process_entry& process(std::uint32_t p) const { return processes_[p]; }
   /// Process entries, free ones included.
   std::size_t process_count() const { return processes_.size(); }
-  void reserve(std::uint32_t p, bool on) { processes_[p].reserved = on; }
+  /// Reserves process `p` for an isolation run, or ends that; its workers leave the credit
+  /// indexes while it is reserved (picks go by free_credit with for_reservation instead).
+  void reserve(std::uint32_t p, bool on);
 
   /// Free credit of `w`; none while its process is reserved, unless `for_reservation`.
   std::uint32_t free_credit(worker_ref w, task_bound b, bool for_reservation = false) const;
@@ -103,8 +105,8 @@ public:
   void release(worker_ref w, task_bound b, std::uint32_t n);
 
   /// Calls `visit(w, credit)` for the workers with free credit of bound `b`, most credit first
-  /// (equals in the order they reached it), until it returns false. Workers of reserved processes
-  /// are among them: free_credit() says what they may take.
+  /// (equals in the order they reached it), until it returns false. Draining workers and those of
+  /// reserved processes are not among them.
   template <class Visit> void by_credit(task_bound b, Visit&& visit) const {
     by_credit_[index_of(b)].visit([&](std::uint32_t s, std::uint32_t credit) {
       return visit(worker_ref{s, slots_[s].generation}, credit);

@@ -124,7 +124,8 @@ public:
   /// How long the attempt accept() merged last had run.
   clock::duration last_run() const { return last_run_; }
   /// Median run time of merged attempts (from a sample of the latest), once there are
-  /// `min_samples`.
+  /// `min_samples`. Exact until the sample holds 1,023; from then on worked out again after every
+  /// 32 new samples, so it may lag the latest 31.
   std::optional<clock::duration> median_run(std::size_t min_samples) const;
   /// Tasks with exactly one live attempt, running longer than `threshold`, never speculated.
   std::vector<std::uint64_t> overdue(clock::time_point now, clock::duration threshold) const;

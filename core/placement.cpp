@@ -10,7 +10,8 @@ std::optional<worker_ref> placement::pick(const dispatcher& d, dispatch_policy p
                                           const room_test& room) {
   std::optional<worker_ref> best;
   std::uint32_t best_room = 0;
-  if (policy == dispatch_policy::least_loaded) {
+  // Designated placement asks here only for jobs whose tasks go by route: those spread by load.
+  if (policy != dispatch_policy::round_robin) {
     // Room is at most min(credit, cap): once a worker has that much, none after it has more.
     d.by_credit(bound, [&](worker_ref w, std::uint32_t credit) {
       auto most = std::min(credit, cap);

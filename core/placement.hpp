@@ -17,7 +17,8 @@ public:
   /// What a worker may take of the job being placed: 0 when none.
   using room_test = std::function<std::uint32_t(worker_ref)>;
 
-  /// Picks among present workers with room(w) > 0. least-loaded: the most room, looking at the
+  /// Picks among present workers with room(w) > 0. least-loaded (and designated, which asks only
+  /// for jobs whose tasks go by route): the most room, looking at the
   /// workers by free credit of `bound`, most first (equals in the order they reached it), and
   /// stopping at the first whose room is as much as its credit or `cap` allows: in the common case
   /// one worker is looked at, however many there are. round-robin: the next one after the last

@@ -138,3 +138,41 @@ TEST_CASE("a stripe's designated owner keeps it while eligible - a lost owner's 
   REQUIRE(placement::owner(d, owners, 5, eligible) == c);
   REQUIRE_FALSE(placement::owner(d, owners, 0, [](worker_ref) { return false; }));
 }
+
+TEST_CASE("a designated job whose tasks go by route is placed by load, as least-loaded does",
+          "[placement]") {
+  dispatcher d;
+  auto a = d.add(entry("a", 1000));
+  auto b = d.add(entry("b", 1));
+  placement p;
+  auto room = [&](worker_ref w) {
+    return std::min<std::uint32_t>(free_room(d, w), 1000);
+  };
+  // Round-robin takes b (the first after its cursor, at slot 0); the most room is a's.
+  REQUIRE(p.pick(d, dispatch_policy::designated, task_bound::latency, 1000, room) == a);
+  REQUIRE(p.pick(d, dispatch_policy::round_robin, task_bound::latency, 1000, room) == b);
+}
+
+TEST_CASE("workers of a reserved process leave the credit index until the reservation ends",
+          "[placement]") {
+  dispatcher d;
+  auto a = d.add(entry("a", 50));
+  auto b = d.add(entry("b", 10));
+  auto listed = [&] {
+    std::vector<worker_ref> out;
+    d.by_credit(task_bound::latency, [&](worker_ref w, std::uint32_t) {
+      out.push_back(w);
+      return true;
+    });
+    return out;
+  };
+  REQUIRE(listed() == std::vector<worker_ref>{a, b});
+  d.reserve(d.at(a).process, true);
+  REQUIRE(listed() == std::vector<worker_ref>{b});
+  // Charged and released while reserved (its isolation run), it stays out.
+  d.charge(a, task_bound::latency, 5);
+  d.release(a, task_bound::latency, 5);
+  REQUIRE(listed() == std::vector<worker_ref>{b});
+  d.reserve(d.at(a).process, false);
+  REQUIRE(listed() == std::vector<worker_ref>{a, b});
+}
