@@ -140,12 +140,26 @@ std::string encode_outcome(const http_outcome& o) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+namespace {
+
+// A worker's whole number, refused unless it is one in [0, most]: nlohmann reads a number too
+// large for 64 bits as a double, and converting that to an integer is undefined.
+std::uint64_t whole(const json& v, const char* name, std::uint64_t most) {
+  if (!v.is_number_unsigned() || v.get<std::uint64_t>() > most) {
+    throw std::invalid_argument(std::string("not an http answer: ") + name +
+                                " is not a whole number up to " + std::to_string(most));
+  }
+  return v.get<std::uint64_t>();
+}
+
+} // namespace
+
 http_outcome decode_outcome(const std::string& bytes) {
   try {
     auto j = json::parse(bytes);
     http_outcome o;
-    o.status = j.at("status").get<int>();
-    o.bytes = j.at("bytes").get<std::uint64_t>();
+    o.status = static_cast<int>(whole(j.at("status"), "status", 999));
+    o.bytes = whole(j.at("bytes"), "bytes", UINT64_MAX);
     o.latency_s = j.at("latency_s").get<double>();
     o.error = j.at("error").get<std::string>();
     o.url = j.at("url").get<std::string>();

@@ -75,3 +75,21 @@ TEST_CASE("latency quantiles are within 2% of the exact ones", "[http]") {
   CHECK(copy.quantile(0.9) == h.quantile(0.9));
   CHECK_THROWS_AS(copy.set_counts({1, 2}), std::invalid_argument);
 }
+
+TEST_CASE("http answers with numbers out of range are refused, not converted", "[http-format]") {
+  // A number past 64 bits reads as a double; converting it to an integer was undefined (found by
+  // fuzz_http).
+  REQUIRE_THROWS_AS(decode_outcome(R"({"status": 200, "bytes": 25555555555555555555555555555,)"
+                                   R"( "latency_s": 0.5, "error": "", "url": "http://x/"})"),
+                    std::invalid_argument);
+  REQUIRE_THROWS_AS(decode_outcome(R"({"status": 1e300, "bytes": 2, "latency_s": 0.5,)"
+                                   R"( "error": "", "url": "http://x/"})"),
+                    std::invalid_argument);
+  REQUIRE_THROWS_AS(decode_outcome(R"({"status": -3, "bytes": 2, "latency_s": 0.5,)"
+                                   R"( "error": "", "url": "http://x/"})"),
+                    std::invalid_argument);
+  auto o = decode_outcome(R"({"status": 204, "bytes": 18446744073709551615, "latency_s": 0.5,)"
+                          R"( "error": "", "url": "http://x/"})");
+  REQUIRE(o.status == 204);
+  REQUIRE(o.bytes == UINT64_MAX);
+}
